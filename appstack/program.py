@@ -1,0 +1,108 @@
+"""The Pulumi program: validate the stack, then deploy every app on the stack's platform.
+
+Everything is validated before the first resource is registered; a bad stack stops with one
+message (a pulumi.RunError, which the CLI prints without a traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from .errors import ConfigError, Problem
+from .stackconfig import Stack, load_stack
+
+OFFLINE_PLACEHOLDER = "offline-plan-placeholder-value-0000000000000000000000000000000000000000"
+
+
+@dataclass
+class ProvidedSecrets:
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # app -> name -> plaintext
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (app, name) of unset required secrets
+
+
+def secret_config_key(app: str, name: str) -> str:
+    return f"{app}:{name}"
+
+
+def set_secret_command(stack: str, app: str, name: str) -> str:
+    return f"pulumi config set --secret --stack {stack} {secret_config_key(app, name)} '<value>'"
+
+
+def read_provided_secrets(stack: Stack, read, *, placeholders_for_missing: bool = False) -> ProvidedSecrets:
+    """Read operator-provided secrets; check presence and minimum lengths; report all problems at once."""
+    result = ProvidedSecrets()
+    problems: list[Problem] = []
+    for app_name, spec in stack.apps.items():
+        values = result.values.setdefault(app_name, {})
+        for name, secret in sorted(spec.secrets.items()):
+            if secret.source != "provided":
+                continue
+            value = read(secret_config_key(app_name, name))
+            if value is None or value == "":
+                if secret.required:
+                    result.missing.append((app_name, name))
+                    if placeholders_for_missing:
+                        values[name] = OFFLINE_PLACEHOLDER
+                continue
+            if secret.min_length and len(value) < secret.min_length:
+                problems.append(
+                    Problem(
+                        f"apps.{app_name}.secrets.{name}",
+                        f"the provided value has {len(value)} characters; at least {secret.min_length} are required",
+                    )
+                )
+            values[name] = value
+    if result.missing and not placeholders_for_missing:
+        problems += [
+            Problem(f"apps.{app}.secrets.{name}", f"provided secret is not set (config key {secret_config_key(app, name)})")
+            for app, name in result.missing
+        ]
+        commands = "\n".join(f"  {set_secret_command(stack.name, app, name)}" for app, name in result.missing)
+        raise ConfigError(problems, title=f"Missing secrets for stack '{stack.name}'", hint=f"Set them with:\n{commands}")
+    if problems:
+        raise ConfigError(problems, title=f"Invalid secrets for stack '{stack.name}'")
+    return result
+
+
+def load_from_pulumi_config(*, placeholders_for_missing: bool = False) -> tuple[Stack, ProvidedSecrets]:
+    stack_name = pulumi.get_stack()
+    all_config = runtime_config.get_config_env()
+    stack = load_stack(stack_name, runtime_config.get_config, all_keys=sorted(all_config))
+    secrets = read_provided_secrets(stack, runtime_config.get_config, placeholders_for_missing=placeholders_for_missing)
+    return stack, secrets
+
+
+def deploy(stack: Stack, provided: Mapping[str, Mapping[str, str]]) -> dict[str, object]:
+    """Register the platform foundation and one Application per app; returns them by app name."""
+    from components.application import Application, ApplicationArgs
+    from components.platform import FoundationArgs, create_foundation
+
+    foundation = create_foundation(FoundationArgs(settings=stack.settings, stack=stack.name))
+    apps = {}
+    for name, spec in stack.apps.items():
+        apps[name] = Application(
+            name,
+            ApplicationArgs(
+                spec=spec,
+                settings=stack.settings,
+                stack=stack.name,
+                foundation=foundation,
+                provided_secrets=dict(provided.get(name, {})),
+            ),
+        )
+        if apps[name].url is not None:
+            pulumi.export(f"{name}-url", apps[name].url)
+    return apps
+
+
+def main(*, placeholders_for_missing: bool = False) -> None:
+    """Entry point of __main__.py (strict) and of the offline plan (placeholders for unset secrets)."""
+    try:
+        stack, secrets = load_from_pulumi_config(placeholders_for_missing=placeholders_for_missing)
+    except ConfigError as error:
+        raise pulumi.RunError(error.render()) from None
+    deploy(stack, secrets.values)

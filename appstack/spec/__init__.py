@@ -1,0 +1,38 @@
+"""The platform-neutral app spec (pydantic v2) and its checks."""
+
+from .app import AppSpec, BuildSpec, EdgeSpec, ImageSpec, SecurityHeaders
+from .base import cpu_millicores, memory_mib
+from .bindings import Attribute, Ref, available_attributes, is_secret_template, parse_template, references
+from .checks import check_app
+from .data import (
+    AlertSpec,
+    BackupSpec,
+    BucketSpec,
+    CorsRule,
+    ExternalCacheSpec,
+    ExternalDatabaseSpec,
+    PostgresSpec,
+    RedisSpec,
+    SecretSpec,
+    SqliteSpec,
+)
+from .workloads import (
+    AutoscaleSpec,
+    HealthSpec,
+    JobSpec,
+    MetricsSpec,
+    ProbeSpec,
+    ResourcesSpec,
+    RouteSpec,
+    ServiceSpec,
+    VolumeSpec,
+    WorkerSpec,
+)
+
+__all__ = [
+    "AlertSpec", "AppSpec", "Attribute", "AutoscaleSpec", "BackupSpec", "BucketSpec", "BuildSpec", "CorsRule",
+    "EdgeSpec", "ExternalCacheSpec", "ExternalDatabaseSpec", "HealthSpec", "ImageSpec", "JobSpec", "MetricsSpec",
+    "PostgresSpec", "ProbeSpec", "RedisSpec", "Ref", "ResourcesSpec", "RouteSpec", "SecretSpec", "SecurityHeaders",
+    "ServiceSpec", "SqliteSpec", "VolumeSpec", "WorkerSpec", "available_attributes", "check_app", "cpu_millicores",
+    "is_secret_template", "memory_mib", "parse_template", "references",
+]

@@ -1,0 +1,94 @@
+"""The app spec: one platform-neutral description of a whole application."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import EnvName, Hostname, Name, Strict
+from .data import AlertSpec, BucketSpec, CacheSpec, DatabaseSpec, SecretSpec
+from .workloads import JobSpec, ServiceSpec, WorkerSpec
+
+
+class BuildSpec(Strict):
+    context: str = Field(".", description="relative to the app's source_dir")
+    dockerfile: str = "Dockerfile"
+    target: str | None = None
+    args: dict[str, str] = Field(default_factory=dict)
+    platform: Literal["linux/amd64", "linux/arm64"] = "linux/amd64"
+
+
+class ImageSpec(Strict):
+    """Either built from source (build) or pulled as published (repository); always pinned."""
+
+    build: BuildSpec | None = None
+    repository: str | None = Field(None, pattern=r"^[a-z0-9]+([._/:-][a-z0-9]+)*$")
+    tag: str | None = Field(None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+    digest: str | None = Field(None, pattern=r"^sha256:[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _one_source_pinned(self) -> ImageSpec:
+        if (self.build is None) == (self.repository is None):
+            raise ValueError("set exactly one of build (built from source) or repository (published image)")
+        if self.tag == "latest":
+            raise ValueError("tag 'latest' is not a pin; use a version tag or a digest")
+        if not (self.tag or self.digest):
+            raise ValueError("pin the image with a version tag or a digest")
+        return self
+
+    @property
+    def reference(self) -> str:
+        """The pinned reference of a published image (repository:tag@digest)."""
+        ref = self.repository or ""
+        if self.tag:
+            ref += f":{self.tag}"
+        if self.digest:
+            ref += f"@{self.digest}"
+        return ref
+
+
+class SecurityHeaders(Strict):
+    hsts: bool = True
+    frame_options: Literal["DENY", "SAMEORIGIN"] = "DENY"
+    content_type_nosniff: bool = True
+    referrer_policy: str = "strict-origin-when-cross-origin"
+
+
+class EdgeSpec(Strict):
+    """How public traffic is received: body size, timeouts, response headers."""
+
+    max_body_size_mb: int = Field(10, ge=1, le=10240)
+    request_timeout_seconds: int = Field(60, ge=1, le=3600)
+    websocket_timeout_seconds: int = Field(3600, ge=60, le=86400)
+    security_headers: SecurityHeaders = SecurityHeaders()
+
+
+class AppSpec(Strict):
+    name: Name
+    description: str = ""
+    source_dir: str | None = Field(None, description="checkout of the app's source; defaults to ../<name>")
+    domain: Hostname | None = Field(None, description="public host; defaults to <name>.<stack domain>")
+    tls: bool = True
+    images: dict[Name, "ImageSpec"] = Field(default_factory=dict)
+    env: dict[EnvName, str] = Field(default_factory=dict, description="shared by every workload and job")
+    services: dict[Name, ServiceSpec] = Field(default_factory=dict)
+    workers: dict[Name, WorkerSpec] = Field(default_factory=dict)
+    jobs: dict[Name, JobSpec] = Field(default_factory=dict)
+    database: DatabaseSpec | None = None
+    cache: CacheSpec | None = None
+    storage: dict[Name, BucketSpec] = Field(default_factory=dict)
+    secrets: dict[EnvName, SecretSpec] = Field(default_factory=dict)
+    alerts: list[AlertSpec] = Field(default_factory=list)
+    edge: EdgeSpec = EdgeSpec()
+
+    def workloads(self) -> dict[str, ServiceSpec | WorkerSpec]:
+        return {**self.services, **self.workers}
+
+    @property
+    def public_services(self) -> dict[str, ServiceSpec]:
+        return {name: svc for name, svc in self.services.items() if svc.public}
+
+    def env_for(self, workload_env: dict[str, str]) -> dict[str, str]:
+        """The app's shared env overlaid by one workload's own env (the workload wins)."""
+        return {**self.env, **workload_env}

@@ -1,0 +1,90 @@
+"""Shared building blocks of the app spec: the strict base model, name types and resource quantities."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+DNS_LABEL = r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$"
+ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+HOSTNAME = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$"
+
+
+class Strict(BaseModel):
+    """Every spec model rejects unknown keys and is immutable once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# Names become Kubernetes object names, AWS resource names and DNS labels, so they share
+# the strictest rule: a DNS label, short enough to leave room for prefixes and suffixes.
+Name = Annotated[str, Field(pattern=DNS_LABEL, description="lowercase letters, digits and '-', 1-40 chars")]
+EnvName = Annotated[str, Field(pattern=ENV_NAME)]
+Hostname = Annotated[str, Field(pattern=HOSTNAME, max_length=253, description="a DNS name such as app.example.com")]
+
+
+def _absolute_path(value: str) -> str:
+    if not value.startswith("/") or "//" in value or "/../" in value + "/":
+        raise ValueError("must be an absolute path such as /app/data")
+    return value.rstrip("/") or "/"
+
+
+AbsolutePath = Annotated[str, AfterValidator(_absolute_path)]
+
+_CPU = re.compile(r"^(\d+(\.\d+)?)(m?)$")
+_MEMORY = re.compile(r"^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+_MEMORY_FACTORS_MIB = {
+    None: 1 / (1024 * 1024),
+    "Ki": 1 / 1024,
+    "Mi": 1,
+    "Gi": 1024,
+    "Ti": 1024 * 1024,
+    "k": 1000 / (1024 * 1024),
+    "M": 1000**2 / 1024**2,
+    "G": 1000**3 / 1024**2,
+    "T": 1000**4 / 1024**2,
+}
+
+
+def cpu_millicores(quantity: str) -> int:
+    """Millicores of a normalized CPU quantity ("500m")."""
+    return int(quantity.removesuffix("m"))
+
+
+def memory_mib(quantity: str) -> int:
+    """MiB of a normalized memory quantity ("512Mi")."""
+    return int(quantity.removesuffix("Mi"))
+
+
+def _normalize_cpu(value: object) -> str:
+    """Accept 0.5, "0.5", "500m", 2, "2" and normalize to millicores ("500m")."""
+    text = str(value).strip() if isinstance(value, (int, float, str)) and not isinstance(value, bool) else ""
+    match = _CPU.match(text)
+    if not match:
+        raise ValueError("must be a CPU quantity such as 0.5, 2 or 500m")
+    number = float(match.group(1))
+    millicores = number if match.group(3) else number * 1000
+    if millicores < 1 or millicores != int(millicores):
+        raise ValueError("must be at least 1m and a whole number of millicores")
+    return f"{int(millicores)}m"
+
+
+def _normalize_memory(value: object) -> str:
+    """Accept "512Mi", "1Gi", "2G" and normalize to whole MiB ("512Mi")."""
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    match = _MEMORY.match(text)
+    if not match:
+        raise ValueError("must be a memory quantity such as 512Mi, 1Gi or 2G")
+    mib = float(match.group(1)) * _MEMORY_FACTORS_MIB[match.group(3)]
+    if mib < 4:
+        raise ValueError("must be at least 4Mi")
+    return f"{round(mib)}Mi"
+
+
+Cpu = Annotated[str, BeforeValidator(_normalize_cpu)]
+Memory = Annotated[str, BeforeValidator(_normalize_memory)]
+
+DURATION = r"^[1-9][0-9]*(s|m|h|d)$"
+Duration = Annotated[str, Field(pattern=DURATION, description="a duration such as 30s, 5m, 1h")]

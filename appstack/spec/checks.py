@@ -1,0 +1,163 @@
+"""Checks across the parts of one app spec: references, routes, SQLite constraints.
+
+Each check returns problems with paths relative to the app, so that all of them reach the
+user in one message instead of one at a time.
+"""
+
+from __future__ import annotations
+
+from ..errors import Problem, join_path
+from .app import AppSpec
+from .bindings import available_attributes, references, unknown_reference_message
+from .data import ExternalCacheSpec, ExternalDatabaseSpec, SqliteSpec
+from .workloads import ServiceSpec
+
+
+def check_app(spec: AppSpec) -> list[Problem]:
+    return [
+        *_check_has_workloads(spec),
+        *_check_images(spec),
+        *_check_bindings(spec),
+        *_check_routes(spec),
+        *_check_health(spec),
+        *_check_sqlite(spec),
+        *_check_external_secrets(spec),
+        *_check_alerts(spec),
+        *_check_cors(spec),
+    ]
+
+
+def _check_has_workloads(spec: AppSpec) -> list[Problem]:
+    if spec.services or spec.workers:
+        return []
+    return [Problem("services", "an app needs at least one service or worker")]
+
+
+def _containers(spec: AppSpec):
+    for group in ("services", "workers", "jobs"):
+        for name, container in getattr(spec, group).items():
+            yield group, name, container
+
+
+def _check_images(spec: AppSpec) -> list[Problem]:
+    declared = ", ".join(sorted(spec.images)) or "none"
+    return [
+        Problem(join_path(group, name, "image"), f"unknown image '{c.image}'; declared images: {declared}")
+        for group, name, c in _containers(spec)
+        if c.image not in spec.images
+    ]
+
+
+def _check_bindings(spec: AppSpec) -> list[Problem]:
+    attributes = available_attributes(spec)
+    problems = []
+    envs = [("env", spec.env)] + [(join_path(g, n, "env"), c.env) for g, n, c in _containers(spec)]
+    for path, env in envs:
+        for key, template in env.items():
+            for ref in references(template):
+                if ref not in attributes:
+                    problems.append(Problem(join_path(path, key), unknown_reference_message(ref, attributes)))
+    return problems
+
+
+def _check_routes(spec: AppSpec) -> list[Problem]:
+    problems = []
+    owner: dict[tuple[str | None, str], str] = {}
+    for name, service in spec.services.items():
+        for index, route in enumerate(service.routes):
+            key = (route.host or spec.domain, route.path)
+            path = join_path("services", name, "routes", index, "path")
+            if key in owner:
+                host = key[0] or "the default host"
+                problems.append(Problem(path, f"route {route.path} on {host} is already served by '{owner[key]}'"))
+            else:
+                owner[key] = name
+    if spec.public_services and spec.tls and not spec.domain:
+        problems.append(
+            Problem("domain", "public routes served over TLS need a domain (set it per stack, or tls: false for dev)")
+        )
+    return problems
+
+
+def _check_health(spec: AppSpec) -> list[Problem]:
+    problems = []
+    for name, service in spec.services.items():
+        if service.public and service.health.http_check_path() is None:
+            problems.append(
+                Problem(
+                    join_path("services", name, "health"),
+                    "a public service needs an HTTP readiness or liveness check, or load_balancer_path",
+                )
+            )
+        for kind, probe in service.health.probes().items():
+            if service.protocol == "grpc" and probe.kind == "http":
+                problems.append(
+                    Problem(join_path("services", name, "health", kind), "a grpc service checks with grpc, tcp or command")
+                )
+    return problems
+
+
+def _check_sqlite(spec: AppSpec) -> list[Problem]:
+    db = spec.database
+    if not isinstance(db, SqliteSpec):
+        return []
+    service = spec.services.get(db.service)
+    if service is None:
+        return [Problem("database.service", f"unknown service '{db.service}'; services: {', '.join(sorted(spec.services))}")]
+    problems = []
+    if not _inside_volume(db.path, service):
+        mounts = ", ".join(v.mount_path for v in service.volumes.values()) or "none"
+        problems.append(
+            Problem("database.path", f"{db.path} is not inside a volume of service '{db.service}' (volumes: {mounts})")
+        )
+    if service.autoscale is not None:
+        problems.append(
+            Problem(join_path("services", db.service, "autoscale"), "a SQLite service runs exactly 1 replica; remove autoscale")
+        )
+    elif service.replicas != 1:
+        problems.append(
+            Problem(
+                join_path("services", db.service, "replicas"),
+                f"a SQLite service runs exactly 1 replica (one writer on one volume), got {service.replicas}",
+            )
+        )
+    return problems
+
+
+def _inside_volume(path: str, service: ServiceSpec) -> bool:
+    return any(path.startswith(volume.mount_path.rstrip("/") + "/") for volume in service.volumes.values())
+
+
+def _check_external_secrets(spec: AppSpec) -> list[Problem]:
+    problems = []
+    for field, part in (("database", spec.database), ("cache", spec.cache)):
+        if isinstance(part, ExternalDatabaseSpec | ExternalCacheSpec):
+            secret = spec.secrets.get(part.url_secret)
+            if secret is None or secret.source != "provided":
+                problems.append(
+                    Problem(join_path(field, "url_secret"), f"'{part.url_secret}' must be a declared provided secret")
+                )
+    return problems
+
+
+def _check_alerts(spec: AppSpec) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for index, alert in enumerate(spec.alerts):
+        if alert.name in seen:
+            problems.append(Problem(join_path("alerts", index, "name"), f"duplicate alert name '{alert.name}'"))
+        seen.add(alert.name)
+    return problems
+
+
+def _check_cors(spec: AppSpec) -> list[Problem]:
+    """CORS origins may reference the app's own URL or domain, which differ per stack."""
+    problems = []
+    for bucket_name, bucket in spec.storage.items():
+        for rule_index, rule in enumerate(bucket.cors):
+            for origin_index, origin in enumerate(rule.allowed_origins):
+                for ref in references(origin):
+                    if ref not in ("app.url", "app.domain"):
+                        path = join_path("storage", bucket_name, "cors", rule_index, "allowed_origins", origin_index)
+                        problems.append(Problem(path, f"${{{ref}}}: origins may only reference app.url or app.domain"))
+    return problems

@@ -1,0 +1,163 @@
+"""Stateful parts of an app: database, cache, object storage, secrets, plus its alerts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from .base import AbsolutePath, Cpu, Duration, EnvName, Memory, Name, Strict
+
+# Extensions that only load through shared_preload_libraries.
+PRELOADED_EXTENSIONS = frozenset({"pg_stat_statements", "auto_explain", "pg_cron", "timescaledb"})
+ParameterValue = str | int | float | bool
+
+
+class BackupSpec(Strict):
+    schedule: str = Field("0 2 * * *", pattern=r"^(\S+\s+){4}\S+$", description="cron schedule, UTC")
+    retention_days: int = Field(7, ge=1, le=35)
+
+
+class PostgresSpec(Strict):
+    engine: Literal["postgres"]
+    version: str = Field(pattern=r"^(1[3-9])(\.\d+)?$", description="major version 13-19, optionally .minor")
+    database: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    username: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    cpu: Cpu = "1"
+    memory: Memory = "2Gi"
+    instance_class: str | None = Field(
+        None, pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="AWS class; default derived from cpu and memory"
+    )
+    storage_gb: int = Field(20, ge=20, le=65536)
+    max_storage_gb: int | None = Field(100, ge=20, le=65536, description="storage autoscaling ceiling")
+    extensions: list[str] = Field(default_factory=list)
+    parameters: dict[str, ParameterValue] = Field(default_factory=dict)
+    backup: BackupSpec | None = Field(None, description="defaults to the stack tier's backup policy")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> PostgresSpec:
+        if self.username in {"postgres", "rdsadmin", "admin"}:
+            raise ValueError(f"username '{self.username}' is reserved; choose an application user name")
+        if self.max_storage_gb is not None and self.max_storage_gb < self.storage_gb:
+            raise ValueError(f"max_storage_gb ({self.max_storage_gb}) must be at least storage_gb ({self.storage_gb})")
+        preload = {lib.strip() for lib in str(self.parameters.get("shared_preload_libraries", "")).split(",")}
+        missing = sorted(ext for ext in self.extensions if ext in PRELOADED_EXTENSIONS and ext not in preload)
+        if missing:
+            raise ValueError(
+                f"extensions {', '.join(missing)} need parameters.shared_preload_libraries to include them"
+            )
+        return self
+
+    @property
+    def major_version(self) -> str:
+        return self.version.split(".")[0]
+
+
+class SqliteSpec(Strict):
+    """SQLite in a file on one service's persistent volume; that service runs exactly one replica."""
+
+    engine: Literal["sqlite"]
+    service: Name
+    path: AbsolutePath = Field(description="the database file, inside one of the service's volumes")
+    backup: BackupSpec = BackupSpec()
+
+
+class ExternalDatabaseSpec(Strict):
+    engine: Literal["external"]
+    url_secret: EnvName = Field(description="name of a provided secret holding the connection URL")
+
+
+DatabaseSpec = Annotated[PostgresSpec | SqliteSpec | ExternalDatabaseSpec, Field(discriminator="engine")]
+
+
+class RedisSpec(Strict):
+    engine: Literal["redis"]
+    version: str = Field("7.1", pattern=r"^[67](\.\d+)?$")
+    maxmemory_mb: int | None = Field(None, ge=16, le=1_048_576)
+    maxmemory_policy: Literal[
+        "noeviction",
+        "allkeys-lru",
+        "allkeys-lfu",
+        "allkeys-random",
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+    ] = "noeviction"
+    persistence: Literal["aof", "rdb", "none"] = "aof"
+    node_type: str | None = Field(None, pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", description="AWS node type")
+
+
+class ExternalCacheSpec(Strict):
+    engine: Literal["external"]
+    url_secret: EnvName = Field(description="name of a provided secret holding the redis:// or rediss:// URL")
+
+
+CacheSpec = Annotated[RedisSpec | ExternalCacheSpec, Field(discriminator="engine")]
+
+
+class CorsRule(Strict):
+    allowed_origins: list[str] = Field(min_length=1)
+    allowed_methods: list[Literal["GET", "PUT", "POST", "DELETE", "HEAD"]] = Field(min_length=1)
+    allowed_headers: list[str] = Field(default_factory=lambda: ["*"])
+    expose_headers: list[str] = Field(default_factory=list)
+    max_age_seconds: int = Field(3000, ge=0, le=86400)
+
+
+class BucketSpec(Strict):
+    purpose: str = Field(min_length=1)
+    access: Literal["private", "cdn"] = Field("private", description="cdn: served read-only through a CDN")
+    cors: list[CorsRule] = Field(default_factory=list)
+    noncurrent_version_expiry_days: int = Field(30, ge=1, le=3650)
+
+
+class SecretSpec(Strict):
+    """A secret is either provided by the operator (pulumi config set --secret) or generated."""
+
+    source: Literal["provided", "generated"]
+    description: str = ""
+    required: bool = Field(True, description="provided only: an optional secret may stay unset")
+    length: int = Field(48, ge=16, le=4096, description="generated only")
+    charset: Literal["alphanumeric", "hex", "urlsafe"] = Field("alphanumeric", description="generated only")
+    min_length: int | None = Field(None, ge=1, le=4096)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> SecretSpec:
+        if self.source == "generated":
+            if self.min_length is not None and self.length < self.min_length:
+                raise ValueError(f"length ({self.length}) is shorter than min_length ({self.min_length})")
+            if not self.required:
+                raise ValueError("required: false only applies to provided secrets")
+            if self.charset == "hex" and self.length % 2:
+                raise ValueError(f"a hex secret has an even length (got {self.length})")
+        elif {"length", "charset"} & self.model_fields_set:
+            raise ValueError("length and charset only apply to generated secrets")
+        return self
+
+
+class AlertSpec(Strict):
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    expr: str = Field(min_length=1, description="PromQL expression")
+    for_: Duration = Field("5m", alias="for")
+    severity: Literal["info", "warning", "critical"] = "warning"
+    summary: str = Field(min_length=1)
+    description: str = ""
+
+
+
+
+__all__ = [
+    "AlertSpec",
+    "BackupSpec",
+    "BucketSpec",
+    "CacheSpec",
+    "CorsRule",
+    "DatabaseSpec",
+    "ExternalCacheSpec",
+    "ExternalDatabaseSpec",
+    "PostgresSpec",
+    "RedisSpec",
+    "SecretSpec",
+    "SqliteSpec",
+    "PRELOADED_EXTENSIONS",
+]

@@ -1,0 +1,221 @@
+"""Workloads of an app: long-running services and workers, and one-off jobs."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import AbsolutePath, Cpu, EnvName, Hostname, Memory, Name, Strict, cpu_millicores, memory_mib
+
+
+class ProbeSpec(Strict):
+    """One health check: exactly one of http, grpc, tcp or command."""
+
+    http: str | None = Field(None, pattern=r"^/", description="HTTP GET path on the service port")
+    grpc: bool = False
+    tcp: bool = False
+    command: list[str] | None = Field(None, min_length=1)
+    port: int | None = Field(None, ge=1, le=65535, description="defaults to the service port")
+    initial_delay_seconds: int = Field(0, ge=0, le=3600)
+    period_seconds: int = Field(10, ge=1, le=3600)
+    timeout_seconds: int = Field(5, ge=1, le=600)
+    failure_threshold: int = Field(3, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _exactly_one_check(self) -> ProbeSpec:
+        chosen = [k for k in ("http", "grpc", "tcp", "command") if getattr(self, k)]
+        if len(chosen) != 1:
+            raise ValueError(f"set exactly one of http, grpc, tcp or command (got {', '.join(chosen) or 'none'})")
+        return self
+
+    @property
+    def kind(self) -> Literal["http", "grpc", "tcp", "command"]:
+        for kind in ("http", "grpc", "tcp", "command"):
+            if getattr(self, kind):
+                return kind  # type: ignore[return-value]
+        raise AssertionError("validated probe has a kind")
+
+
+class HealthSpec(Strict):
+    liveness: ProbeSpec | None = None
+    readiness: ProbeSpec | None = None
+    startup: ProbeSpec | None = None
+    load_balancer_path: str | None = Field(
+        None, pattern=r"^/", description="path the load balancer checks; defaults to the readiness, then liveness, HTTP path"
+    )
+
+    def probes(self) -> dict[str, ProbeSpec]:
+        return {k: p for k in ("liveness", "readiness", "startup") if (p := getattr(self, k)) is not None}
+
+    def http_check_path(self) -> str | None:
+        if self.load_balancer_path:
+            return self.load_balancer_path
+        for probe in (self.readiness, self.liveness):
+            if probe is not None and probe.http:
+                return probe.http
+        return None
+
+
+class ComputeQuantities(Strict):
+    cpu: Cpu = "250m"
+    memory: Memory = "256Mi"
+
+
+class LimitQuantities(Strict):
+    cpu: Cpu | None = None
+    memory: Memory = "512Mi"
+
+
+class ResourcesSpec(Strict):
+    """Requests are what the scheduler reserves; limits are the ceiling (a memory limit is always set)."""
+
+    requests: ComputeQuantities = ComputeQuantities()
+    limits: LimitQuantities = LimitQuantities()
+
+    @model_validator(mode="after")
+    def _limits_cover_requests(self) -> ResourcesSpec:
+        if memory_mib(self.limits.memory) < memory_mib(self.requests.memory):
+            raise ValueError(
+                f"limits.memory ({self.limits.memory}) must be at least requests.memory ({self.requests.memory})"
+            )
+        if self.limits.cpu and cpu_millicores(self.limits.cpu) < cpu_millicores(self.requests.cpu):
+            raise ValueError(f"limits.cpu ({self.limits.cpu}) must be at least requests.cpu ({self.requests.cpu})")
+        return self
+
+
+class AutoscaleSpec(Strict):
+    min: int = Field(ge=1, le=1000)
+    max: int = Field(ge=1, le=1000)
+    cpu_percent: int | None = Field(70, ge=1, le=100)
+    memory_percent: int | None = Field(None, ge=1, le=100)
+    requests_per_target: int | None = Field(
+        None, ge=1, description="load-balancer requests per target per minute (AWS web services)"
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> AutoscaleSpec:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        if not (self.cpu_percent or self.memory_percent or self.requests_per_target):
+            raise ValueError("set at least one target: cpu_percent, memory_percent or requests_per_target")
+        return self
+
+
+class RouteSpec(Strict):
+    """A public route: a path prefix, optionally on its own host."""
+
+    path: str = Field(pattern=r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+    host: Hostname | None = Field(None, description="defaults to the app's domain")
+    websocket: bool = False
+
+    @model_validator(mode="after")
+    def _canonical_path(self) -> RouteSpec:
+        if self.path != "/" and self.path.endswith("/"):
+            raise ValueError(f"path '{self.path}' must not end with '/' (prefixes match without it)")
+        return self
+
+
+class VolumeSpec(Strict):
+    mount_path: AbsolutePath
+    size_gb: int = Field(10, ge=1, le=16384)
+
+
+class MetricsSpec(Strict):
+    path: str = Field("/metrics", pattern=r"^/")
+    port: int | None = Field(None, ge=1, le=65535, description="defaults to the service port")
+    interval_seconds: int = Field(30, ge=5, le=300)
+
+
+class ContainerSpec(Strict):
+    """What every workload runs: an image, its command, its environment and its sandbox."""
+
+    image: Name = Field(description="name of an entry in the app's images")
+    command: list[str] | None = Field(None, min_length=1)
+    args: list[str] | None = None
+    env: dict[EnvName, str] = Field(default_factory=dict)
+    resources: ResourcesSpec = ResourcesSpec()
+    run_as_user: int = Field(10001, ge=0, le=2**31 - 1)
+    run_as_group: int | None = Field(None, ge=0, le=2**31 - 1, description="defaults to run_as_user")
+    writable_paths: list[AbsolutePath] = Field(default_factory=lambda: ["/tmp"])
+
+    @model_validator(mode="after")
+    def _not_root(self) -> ContainerSpec:
+        if self.run_as_user == 0:
+            raise ValueError("run_as_user must not be 0: containers never run as root")
+        return self
+
+    @property
+    def group(self) -> int:
+        return self.run_as_user if self.run_as_group is None else self.run_as_group
+
+
+class LongRunningSpec(ContainerSpec):
+    replicas: int = Field(2, ge=1, le=1000)
+    autoscale: AutoscaleSpec | None = None
+    health: HealthSpec = HealthSpec()
+    stop_timeout_seconds: int = Field(30, ge=2, le=120)
+
+    @model_validator(mode="after")
+    def _one_scaling_mode(self) -> LongRunningSpec:
+        if self.autoscale is not None and "replicas" in self.model_fields_set:
+            raise ValueError("set either replicas or autoscale, not both (set autoscale: null to pin replicas)")
+        return self
+
+    @property
+    def min_replicas(self) -> int:
+        return self.autoscale.min if self.autoscale else self.replicas
+
+    @property
+    def max_replicas(self) -> int:
+        return self.autoscale.max if self.autoscale else self.replicas
+
+
+class ServiceSpec(LongRunningSpec):
+    """A workload that serves traffic on a port: public through routes, or internal only."""
+
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal["http", "grpc", "tcp"] = "http"
+    routes: list[RouteSpec] = Field(default_factory=list)
+    volumes: dict[Name, VolumeSpec] = Field(default_factory=dict)
+    metrics: MetricsSpec | None = None
+
+    @model_validator(mode="after")
+    def _routes_need_http(self) -> ServiceSpec:
+        if self.routes and self.protocol != "http":
+            raise ValueError(f"routes need protocol http; a {self.protocol} service is internal only")
+        return self
+
+    @property
+    def public(self) -> bool:
+        return bool(self.routes)
+
+
+class WorkerSpec(LongRunningSpec):
+    """A workload that serves no traffic (queue consumers); it takes no port and no routes."""
+
+    replicas: int = Field(1, ge=1, le=1000)
+    port: None = Field(None, description="workers take no port")
+    routes: None = Field(None, description="workers take no routes")
+
+    @model_validator(mode="after")
+    def _command_probes_only(self) -> WorkerSpec:
+        for kind, probe in self.health.probes().items():
+            if probe.kind != "command":
+                raise ValueError(f"health.{kind}: a worker has no port, so its checks must be commands")
+        if self.health.load_balancer_path:
+            raise ValueError("health.load_balancer_path: a worker sits behind no load balancer")
+        return self
+
+
+class JobSpec(ContainerSpec):
+    """A one-off command (a migration) run for every release, before or after the rollout."""
+
+    command: list[str] = Field(min_length=1)
+    phase: Literal["before_rollout", "after_rollout"] = "before_rollout"
+    backoff_limit: int = Field(2, ge=0, le=10)
+    timeout_seconds: int = Field(1800, ge=60, le=86400)
+    ttl_seconds_after_finished: int = Field(86400, ge=0, le=604800)
+
+
+EnvMap = dict[EnvName, str]

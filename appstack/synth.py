@@ -1,0 +1,247 @@
+"""Run the whole program for a stack under Pulumi's mock runtime and record every registration.
+
+No cloud, cluster or Pulumi CLI is needed: the recording monitor keeps, for each resource, its
+type, name, parent, inputs (as the engine would receive them), dependencies and options.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .mocks import AppstackMocks
+from .stackconfig import PROJECT_ROOT
+
+PROJECT = "appstack"
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+
+
+class Secret:
+    """An input value that the engine would receive as a secret."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return SECRET
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.value, sort_keys=True, default=str))
+
+
+@dataclass
+class PlanResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    inputs: dict[str, Any]  # secrets as Secret(...), unknowns as UNKNOWN
+    dependencies: list[str]
+    options: dict[str, Any]
+
+    def masked(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "custom": self.custom,
+            "parent": self.parent,
+            "inputs": mask(self.inputs),
+            "dependencies": self.dependencies,
+            "options": self.options,
+        }
+
+
+@dataclass
+class Synthesis:
+    stack: str
+    resources: list[PlanResource]
+    outputs: dict[str, Any]
+    config: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+
+    def by_type(self, type_token: str) -> list[PlanResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str, type_token: str | None = None) -> PlanResource:
+        matches = [r for r in self.resources if r.name == name and (type_token is None or r.type == type_token)]
+        if len(matches) != 1:
+            raise LookupError(f"{len(matches)} resources named {name!r} (type {type_token})")
+        return matches[0]
+
+    def children_of(self, urn: str) -> list[PlanResource]:
+        return [r for r in self.resources if r.parent == urn]
+
+
+def mask(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return SECRET
+    if isinstance(value, dict):
+        return {k: mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    """Turn the wire form of a property value into plain data with Secret markers."""
+    if isinstance(value, dict):
+        sig = value.get(rpc._special_sig_key)
+        if sig == rpc._special_secret_sig:
+            return Secret(_decode(value.get("value")))
+        if sig == rpc._special_resource_sig:
+            return {"urn": value.get("urn"), "id": value.get("id")}
+        if sig == rpc._special_output_value_sig:
+            decoded = _decode(value.get("value", UNKNOWN))
+            return Secret(decoded) if value.get("secret") else decoded
+        if sig in (rpc._special_asset_sig, rpc._special_archive_sig):
+            return {k: v for k, v in value.items() if k != rpc._special_sig_key}
+        return {k: _decode(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if value == rpc.UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _options(request: Any) -> dict[str, Any]:
+    provider = request.provider.split("::")
+    return {
+        "protect": bool(request.protect),
+        "retain_on_delete": bool(request.retainOnDelete),
+        "ignore_changes": sorted(request.ignoreChanges),
+        "replace_on_changes": sorted(request.replaceOnChanges),
+        "delete_before_replace": bool(request.deleteBeforeReplace),
+        "provider": "::".join(provider[:-1]) if request.provider else None,
+        "aliases": sorted(json_format.MessageToJson(a, sort_keys=True, indent=None) for a in request.aliases),
+        "additional_secret_outputs": sorted(request.additionalSecretOutputs),
+    }
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.records: list[PlanResource] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_urn: str | None = None
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = response.urn
+            return response
+        inputs = _decode(json_format.MessageToDict(request.object, preserving_proto_field_name=True))
+        self.records.append(
+            PlanResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent or None,
+                inputs=inputs,
+                dependencies=sorted(set(request.dependencies)),
+                options=_options(request),
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        if request.urn == self.stack_urn:
+            self.stack_outputs = _decode(json_format.MessageToDict(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+def stack_config(stack: str, project_root: Path = PROJECT_ROOT) -> tuple[dict[str, str], list[str]]:
+    """Config of Pulumi.<stack>.yaml as the engine passes it: 'ns:key' -> string (JSON for objects).
+
+    Offline, encrypted (`secure:`) values cannot be read; they stand in as placeholders of the right
+    shape and are listed as secret keys.
+    """
+    path = project_root / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_root.glob("Pulumi.*.yaml"))
+        raise FileNotFoundError(f"no stack file {path.name}; stacks: {', '.join(known)}")
+    document = yaml.safe_load(path.read_text()) or {}
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in (document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            from .program import OFFLINE_PLACEHOLDER
+
+            config[full_key] = OFFLINE_PLACEHOLDER
+            secret_keys.append(full_key)
+        elif isinstance(value, (dict, list)):
+            config[full_key] = json.dumps(value)
+        else:
+            config[full_key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return config, secret_keys
+
+
+def synthesize(
+    stack: str,
+    *,
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+    program: Callable[[], None] | None = None,
+    project_root: Path = PROJECT_ROOT,
+) -> Synthesis:
+    """Run `program` (default: the appstack program, with placeholders for unset secrets) under mocks.
+
+    `config` replaces the stack file's config when given. Raises the program's exception (a
+    pulumi.RunError carrying the readable config error when the stack is invalid).
+    """
+    if config is None:
+        config, secret_keys = stack_config(stack, project_root)
+    config = dict(config)
+    warnings = _secret_warnings(stack, config)
+
+    if program is None:
+        from .program import main
+
+        def program() -> None:
+            main(placeholders_for_missing=True)
+
+    mocks = AppstackMocks()
+    monitor = RecordingMonitor(mocks)
+    settings.set_root_resource(None)  # type: ignore[arg-type]
+    pulumi.runtime.set_all_config(config, secret_keys or [])
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    settings.SETTINGS.rpc_manager.clear()
+    _sync_await(run_pulumi_func(program))
+    resources = sorted(monitor.records, key=lambda r: r.urn)
+    return Synthesis(stack, resources, monitor.stack_outputs, config, warnings)
+
+
+def _secret_warnings(stack_name: str, config: Mapping[str, str]) -> list[str]:
+    """Provided secrets that `pulumi up` would stop on, as the commands that set them."""
+    from .errors import ConfigError
+    from .program import read_provided_secrets, set_secret_command
+    from .stackconfig import load_stack
+
+    try:
+        stack = load_stack(stack_name, config.get, all_keys=sorted(config))
+    except ConfigError:
+        return []  # the program run reports it
+    found = read_provided_secrets(stack, config.get, placeholders_for_missing=True)
+    return [f"secret not set in Pulumi.{stack_name}.yaml: {set_secret_command(stack_name, a, n)}" for a, n in found.missing]

@@ -1,0 +1,48 @@
+"""Application: one app spec deployed on the stack's platform."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+from appstack.spec import AppSpec
+from appstack.stackconfig import StackSettings
+
+from .platform import AppDeploymentArgs, PlatformFoundation
+from .secrets import AppSecrets, AppSecretsArgs
+
+
+@dataclass(frozen=True)
+class ApplicationArgs:
+    spec: AppSpec
+    settings: StackSettings
+    stack: str
+    foundation: PlatformFoundation
+    provided_secrets: Mapping[str, str]  # plaintext from `pulumi config set --secret`, wrapped as secrets here
+
+
+class Application(pulumi.ComponentResource):
+    """Generates the app's secrets, then hands the whole spec to the platform implementation."""
+
+    url: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: ApplicationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("appstack:app:Application", name, None, opts)
+        self.secrets = AppSecrets(
+            name,
+            AppSecretsArgs(
+                secrets=args.spec.secrets,
+                provided=args.provided_secrets,
+                protect=args.settings.defaults.protect_stateful,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        self.deployment = args.foundation.deploy_app(
+            name,
+            AppDeploymentArgs(spec=args.spec, settings=args.settings, stack=args.stack, secrets=self.secrets.values),
+            pulumi.ResourceOptions(parent=self),
+        )
+        self.url = self.deployment.url
+        self.register_outputs({"url": self.url})

@@ -1,0 +1,55 @@
+"""What the AWS layers hand each other: the network to the data layer, both to the compute layer.
+
+Kept in one small module so that the network/data layer and the compute/edge layer can evolve
+independently against a fixed, typed interface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class NetworkRefs:
+    """The stack's VPC (created or adopted)."""
+
+    vpc_id: pulumi.Output[str]
+    vpc_cidr: pulumi.Output[str]
+    public_subnet_ids: list[pulumi.Output[str]]  # load balancers
+    private_subnet_ids: list[pulumi.Output[str]]  # tasks (egress through NAT)
+    isolated_subnet_ids: list[pulumi.Output[str]]  # data stores (no route to the internet)
+    availability_zones: list[str]
+
+
+@dataclass(frozen=True)
+class FileSystemRefs:
+    """An EFS access point for one service volume."""
+
+    file_system_id: pulumi.Output[str]
+    access_point_id: pulumi.Output[str]
+    file_system_arn: pulumi.Output[str]
+    access_point_arn: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class AppDataRefs:
+    """Everything the compute layer needs from one app's data layer."""
+
+    kms_key_arn: pulumi.Output[str]
+    # Attached to every ECS task of the app; Postgres, Redis and EFS accept connections only from it.
+    workload_security_group_id: pulumi.Output[str]
+    # Every binding attribute (e.g. "postgres.host", "storage.media.bucket", "secrets.JWT_SECRET")
+    # -> its value; secret attributes are Pulumi secrets.
+    binding_values: Mapping[str, pulumi.Output[str]]
+    # (workload name, env var name) -> ARN of the Secrets Manager secret holding that variable's
+    # whole rendered value, for every env entry whose value is secret (components.bindings.EnvEntry.secret).
+    env_secret_arns: Mapping[tuple[str, str], pulumi.Output[str]]
+    # Every Secrets Manager secret ARN of the app (for the execution role's least-privilege policy).
+    secret_arns: list[pulumi.Output[str]]
+    # bucket name in the spec -> (bucket ARN, bucket name)
+    bucket_arns: Mapping[str, pulumi.Output[str]]
+    # (service name, volume name) -> EFS access point
+    file_systems: Mapping[tuple[str, str], FileSystemRefs]

@@ -1,0 +1,56 @@
+"""Rendering env templates (`${postgres.url}`) into Pulumi outputs on any platform."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+from appstack.spec import AppSpec, Ref, available_attributes, parse_template, references
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    name: str
+    template: str
+    secret: bool  # true when the value is built from any secret attribute
+
+
+def env_entries(spec: AppSpec, own_env: Mapping[str, str], present_secrets: Collection[str]) -> list[EnvEntry]:
+    """The env of one workload (app env overlaid by its own), sorted by name.
+
+    Entries that reference an optional secret the operator left unset are left out, so the app sees
+    the variable as undefined rather than empty.
+    """
+    attributes = available_attributes(spec)
+    entries = []
+    for name, template in sorted(spec.env_for(dict(own_env)).items()):
+        refs = references(template)
+        if any(ref.startswith("secrets.") and ref.removeprefix("secrets.") not in present_secrets for ref in refs):
+            continue
+        entries.append(EnvEntry(name, template, any(attributes[ref].secret for ref in refs if ref in attributes)))
+    return entries
+
+
+def render(template: str, values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+    """Substitute every reference; the result is a secret when any referenced value is one."""
+    parts: list[pulumi.Input[str]] = []
+    for part in parse_template(template):
+        if isinstance(part, Ref):
+            if part.name not in values:
+                raise KeyError(f"the platform provides no value for ${{{part.name}}}")
+            parts.append(pulumi.Output.from_input(values[part.name]).apply(str))
+        else:
+            parts.append(part)
+    return pulumi.Output.concat("", *parts)
+
+
+def secret_values(secrets: Mapping[str, pulumi.Output[str]]) -> dict[str, pulumi.Output[str]]:
+    return {f"secrets.{name}": value for name, value in secrets.items()}
+
+
+def app_values(spec: AppSpec) -> dict[str, str]:
+    domain = spec.domain or ""
+    scheme = "https" if spec.tls else "http"
+    return {"app.name": spec.name, "app.domain": domain, "app.url": f"{scheme}://{domain}" if domain else ""}

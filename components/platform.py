@@ -1,0 +1,52 @@
+"""The contract between the platform-neutral Application and a platform implementation.
+
+A stack creates one platform foundation (shared infrastructure: a Kubernetes provider, or an AWS
+network and cluster); every Application then asks it to deploy its app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+from appstack.spec import AppSpec
+from appstack.stackconfig import StackSettings
+
+
+@dataclass(frozen=True)
+class FoundationArgs:
+    settings: StackSettings
+    stack: str
+
+
+@dataclass(frozen=True)
+class AppDeploymentArgs:
+    spec: AppSpec  # validated, with the stack's overrides applied
+    settings: StackSettings  # platform, tier (settings.defaults), platform settings
+    stack: str
+    # Every secret value the app has, keyed by secret name, as Pulumi secrets. Generated secrets are
+    # always present; an optional provided secret the operator left unset is absent.
+    secrets: Mapping[str, pulumi.Output[str]]
+
+
+class AppDeployment(pulumi.ComponentResource):
+    """What a platform returns for one app; `url` is the app's public base URL (or None)."""
+
+    url: pulumi.Output[str] | None
+
+
+class PlatformFoundation(pulumi.ComponentResource):
+    def deploy_app(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions) -> AppDeployment:
+        raise NotImplementedError
+
+
+def create_foundation(args: FoundationArgs) -> PlatformFoundation:
+    if args.settings.platform == "aws":
+        from components.aws import AwsPlatform
+
+        return AwsPlatform("aws", args)
+    from components.kubernetes import KubernetesPlatform
+
+    return KubernetesPlatform("kubernetes", args)

@@ -1,0 +1,50 @@
+"""Shared fixtures: synthesized stacks (cached per session) and custom single-app stacks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from appstack.synth import Synthesis, synthesize
+
+_CACHE: dict[str, Synthesis] = {}
+
+
+def synth_stack(name: str) -> Synthesis:
+    """The shipped stack Pulumi.<name>.yaml, synthesized once per test session."""
+    if name not in _CACHE:
+        _CACHE[name] = synthesize(name)
+    return _CACHE[name]
+
+
+def synth_config(
+    *,
+    platform: str,
+    tier: str = "dev",
+    apps: dict[str, Any],
+    domain: str | None = "example.com",
+    secrets: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+    stack: str = "test",
+) -> Synthesis:
+    """Synthesize an ad-hoc stack: apps maps blueprint name -> overrides."""
+    config = {"appstack:platform": platform, "appstack:tier": tier, "appstack:apps": json.dumps(apps)}
+    if domain:
+        config["appstack:domain"] = domain
+    for key, value in (extra or {}).items():
+        config[f"appstack:{key}"] = value if isinstance(value, str) else json.dumps(value)
+    config.update(secrets or {})
+    return synthesize(stack, config=config, secret_keys=sorted(secrets or {}))
+
+
+@pytest.fixture
+def stack() -> Callable[[str], Synthesis]:
+    return synth_stack
+
+
+@pytest.fixture
+def custom_stack() -> Callable[..., Synthesis]:
+    return synth_config
