@@ -90,11 +90,17 @@ def _message(item: dict[str, Any], model: type[BaseModel], loc: list[Any]) -> st
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
     elif kind == "string_pattern_mismatch":
-        description = _field_description(model, loc)
+        from .spec.base import PATTERN_HELP
+
         pattern = item.get("ctx", {}).get("pattern", "")
-        message = f"does not match {pattern}" + (f" ({description})" if description else "")
+        if pattern in PATTERN_HELP:
+            message = f"must be {PATTERN_HELP[pattern]}"
+        else:
+            description = _field_description(model, loc)
+            message = f"does not match {pattern}" + (f" ({description})" if description else "")
     elif kind == "union_tag_invalid":
-        message = f"unknown engine {item.get('ctx', {}).get('tag')!r}; expected one of {item.get('ctx', {}).get('expected_tags')}"
+        context = item.get("ctx", {})
+        message = f"unknown engine {context.get('tag')!r}; expected one of {context.get('expected_tags')}"
     else:
         message = message[0].lower() + message[1:]
     if kind != "missing" and not isinstance(given, (dict, list)) and kind not in ("value_error", "union_tag_invalid"):

@@ -58,11 +58,15 @@ def read_provided_secrets(stack: Stack, read, *, placeholders_for_missing: bool 
             values[name] = value
     if result.missing and not placeholders_for_missing:
         problems += [
-            Problem(f"apps.{app}.secrets.{name}", f"provided secret is not set (config key {secret_config_key(app, name)})")
+            Problem(
+                f"apps.{app}.secrets.{name}", f"provided secret is not set (config key {secret_config_key(app, name)})"
+            )
             for app, name in result.missing
         ]
         commands = "\n".join(f"  {set_secret_command(stack.name, app, name)}" for app, name in result.missing)
-        raise ConfigError(problems, title=f"Missing secrets for stack '{stack.name}'", hint=f"Set them with:\n{commands}")
+        raise ConfigError(
+            problems, title=f"Missing secrets for stack '{stack.name}'", hint=f"Set them with:\n{commands}"
+        )
     if problems:
         raise ConfigError(problems, title=f"Invalid secrets for stack '{stack.name}'")
     return result

@@ -7,14 +7,16 @@ validated as one AppSpec. Every problem of the whole stack is reported at once.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from .errors import ConfigError, Problem, join_path, problems_from_validation
 from .spec import AppSpec, check_app
@@ -45,16 +47,222 @@ TIER_DEFAULTS: dict[str, TierDefaults] = {
 }
 
 
+_CIDR = r"^[0-9a-fA-F.:]+/[0-9]{1,3}$"
+_CRON = r"^(\S+\s+){4}\S+$"
+_IMAGE = r"^[a-z0-9]+([._/:@-][a-zA-Z0-9]+)*$"
+Cidr = Annotated[str, Field(pattern=_CIDR)]
+PostgresMode = Literal["in-cluster", "operator"]
+
+
+class KubernetesPostgresSettings(Strict):
+    """How an app's `engine: postgres` database runs on the cluster (external databases are per app spec)."""
+
+    mode: PostgresMode = Field(
+        "in-cluster",
+        description="in-cluster: a StatefulSet with the official image; operator: a CloudNativePG Cluster",
+    )
+    apps: dict[Name, PostgresMode] = Field(default_factory=dict, description="per-app override of mode")
+    image: str | None = Field(
+        None,
+        pattern=_IMAGE,
+        description="in-cluster image override (pinned); default: the official image of the spec's major",
+    )
+    instances: int | None = Field(
+        None, ge=1, le=9, description="operator mode: instances; default 3 in prod, 1 in dev"
+    )
+
+    def mode_for(self, app: str) -> PostgresMode:
+        return self.apps.get(app, self.mode)
+
+
+class KubernetesBackupSettings(Strict):
+    """Backups of in-cluster PostgreSQL (pg_dump) and of SQLite files (sqlite3 .backup)."""
+
+    enabled: bool = True
+    schedule: str | None = Field(
+        None, pattern=_CRON, description="cron (UTC) overriding the spec's; default: the spec's, else 0 3 * * *",
+    )
+    target: Literal["pvc", "s3"] = Field(
+        "pvc", description="pvc: a backup volume in the app namespace; s3: the object_storage endpoint"
+    )
+    volume_size_gb: int = Field(20, ge=1, le=16384, description="size of each backup volume (target pvc)")
+    bucket: str | None = Field(
+        None, description="target s3: bucket for dumps; default <bucket_prefix><namespace>-backups"
+    )
+    sqlite_image: str = Field(
+        "keinos/sqlite3:3.47.2", pattern=_IMAGE, description="pinned image with the sqlite3 CLI"
+    )
+    s3_image: str = Field(
+        "amazon/aws-cli:2.22.35", pattern=_IMAGE, description="pinned AWS CLI image uploading dumps (s3)"
+    )
+
+
+class KubernetesObjectStorageSettings(Strict):
+    """The S3-compatible store behind the spec's buckets (Kubernetes has no bucket resource).
+
+    Buckets are not created by the stack: each is named <bucket_prefix><namespace>-<bucket> and must exist.
+    """
+
+    endpoint: str = Field(
+        "https://s3.us-east-1.amazonaws.com", pattern=r"^https?://", description="S3 API URL"
+    )
+    region: str = "us-east-1"
+    bucket_prefix: str = Field(
+        "", pattern=r"^([a-z0-9][-a-z0-9.]*-)?$", description="prepended to bucket names"
+    )
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="public (CDN) base URL; a cdn bucket is served at <public_url>/<bucket>",
+    )
+    credentials_config: str | None = Field(
+        None,
+        pattern=r"^[a-zA-Z][-a-zA-Z0-9_]*$",
+        description="Pulumi config namespace holding the secrets accessKeyId and secretAccessKey; "
+        "unset: pods get no static credentials (workload identity)",
+    )
+
+
+class KubernetesObservabilitySettings(Strict):
+    enabled: bool = Field(
+        False, description="ServiceMonitors, PrometheusRules and Grafana dashboards (needs the CRDs)"
+    )
+    install_stack: bool = Field(False, description="install the kube-prometheus-stack Helm chart")
+    chart_version: str = Field(
+        "65.1.1", pattern=r"^\d+\.\d+\.\d+$", description="pinned kube-prometheus-stack version"
+    )
+    namespace: str = Field(
+        "monitoring", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="where Prometheus runs"
+    )
+    release_label: str = Field(
+        "kube-prometheus-stack", description="`release` label Prometheus selects monitors and rules by"
+    )
+
+
 class KubernetesSettings(Strict):
     kubeconfig: str | None = Field(None, description="path to a kubeconfig file; defaults to the ambient one")
     context: str | None = Field(None, description="kubeconfig context to use")
     namespace_prefix: str = Field("", pattern=r"^([a-z0-9][-a-z0-9]*-)?$", description="e.g. 'dev-'")
     ingress_class: str = "nginx"
     cluster_issuer: str = "letsencrypt-prod"
+    ingress_namespace: str = Field(
+        "ingress-nginx", description="namespace of the ingress controller (the only source of public traffic)"
+    )
+    image_registry: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9]+([._/:-][a-z0-9]+)*$",
+        description="registry path for images built from source (e.g. ghcr.io/acme); unset: local names "
+        "<app>-<image> loaded into the cluster (kind load / k3d image import)",
+    )
+    storage_class: str | None = Field(
+        None, description="StorageClass of every volume; default: the cluster's default"
+    )
+    egress_cidrs: list[Cidr] = Field(
+        default_factory=lambda: ["0.0.0.0/0"], description="where app pods may connect outside the cluster"
+    )
+    egress_except_cidrs: list[Cidr] = Field(
+        default_factory=lambda: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"],
+        description="carved out of egress_cidrs: private ranges and the cloud metadata endpoint",
+    )
+    redis_image: str | None = Field(
+        None, pattern=_IMAGE, description="in-cluster Redis image override (pinned)"
+    )
+    postgres: KubernetesPostgresSettings = KubernetesPostgresSettings()
+    backups: KubernetesBackupSettings = KubernetesBackupSettings()
+    object_storage: KubernetesObjectStorageSettings = KubernetesObjectStorageSettings()
+    observability: KubernetesObservabilitySettings = KubernetesObservabilitySettings()
+
+
+class ExistingVpc(Strict):
+    """A VPC and subnets created elsewhere, adopted by ID instead of creating a new network."""
+
+    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$")
+    public_subnet_ids: list[str] = Field(min_length=2, description="load balancers; one per AZ")
+    private_subnet_ids: list[str] = Field(min_length=2, description="tasks, egress through NAT; one per AZ")
+    isolated_subnet_ids: list[str] = Field(min_length=2, description="data stores, no internet route; one per AZ")
+
+    @model_validator(mode="after")
+    def _subnet_ids(self) -> ExistingVpc:
+        ids = self.public_subnet_ids + self.private_subnet_ids + self.isolated_subnet_ids
+        bad = [i for i in ids if not re.match(r"^subnet-[0-9a-f]{8,17}$", i)]
+        if bad:
+            raise ValueError(f"not subnet IDs: {', '.join(bad)}")
+        return self
 
 
 class AwsSettings(Strict):
     region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    # Network (see docs/aws.md). None means "the tier's default".
+    vpc_cidr: str = Field("10.0.0.0/16", description="CIDR of a created VPC, /16 to /24")
+    availability_zones: int | None = Field(None, ge=2, le=4, description="AZ count; default 2 in dev, 3 in prod")
+    zone_names: list[str] | None = Field(
+        None, min_length=2, max_length=4, description="pin the AZs by name (e.g. us-east-1a); default: the first N"
+    )
+    nat_gateways: Literal["none", "single", "per_az"] | None = Field(
+        None, description="NAT for private subnets; default single in dev, per_az in prod"
+    )
+    interface_endpoints: bool = Field(False, description="ECR, Secrets Manager and CloudWatch Logs endpoints")
+    flow_logs: bool | None = Field(None, description="VPC flow logs to CloudWatch Logs; default on in prod")
+    existing_vpc: ExistingVpc | None = Field(None, description="adopt this VPC and its subnets instead of creating one")
+    # Data stores.
+    backup_retention_days: int | None = Field(
+        None, ge=1, le=35, description="RDS/ElastiCache backup retention; prod never goes below 7"
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> AwsSettings:
+        network = ipaddress.ip_network(self.vpc_cidr, strict=True) if _is_cidr(self.vpc_cidr) else None
+        if network is None or network.version != 4 or not 16 <= network.prefixlen <= 24:
+            raise ValueError(f"vpc_cidr '{self.vpc_cidr}' must be an IPv4 network from /16 to /24")
+        if self.zone_names and self.availability_zones and len(self.zone_names) != self.availability_zones:
+            raise ValueError("zone_names and availability_zones disagree; set one of them")
+        return self
+
+    # --- Compute, edge and observability (components/aws/compute; see docs/aws-compute.md) ---
+    hosted_zone_id: str | None = Field(
+        None, pattern=r"^Z[A-Z0-9]{1,31}$", description="Route 53 zone: DNS-validates the certificate, aliases the ALB"
+    )
+    certificate_arn: str | None = Field(
+        None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$",
+        description="use this ACM certificate instead of requesting one",
+    )
+    allow_plain_http: bool = Field(False, description="dev only: serve an app without TLS (no domain) over HTTP")
+    ssl_policy: str = Field(
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        pattern=r"^ELBSecurityPolicy-(TLS13-1-[23]-|TLS-1-2-|FS-1-2-)[A-Za-z0-9-]+$",
+        description="HTTPS listener policy; TLS 1.2 or newer only",
+    )
+    desync_mitigation_mode: Literal["defensive", "strictest"] = "defensive"
+    deregistration_delay_seconds: int = Field(30, ge=0, le=3600, description="target group connection draining")
+    health_check_grace_period_seconds: int = Field(60, ge=0, le=3600, description="ECS ignores ALB checks this long")
+    ecs_exec: bool = Field(False, description="ECS Exec (needs a writable root filesystem); leave off in prod")
+    spot_workers: bool = Field(False, description="dev only: run workers on FARGATE_SPOT")
+    wait_for_steady_state: bool = Field(False, description="`pulumi up` waits until every ECS rollout is stable")
+    ecr_keep_images: int = Field(20, ge=1, le=1000, description="ECR lifecycle: keep this many most recent images")
+    alarm_emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = Field(
+        default_factory=list, description="SNS email subscriptions for alarms"
+    )
+    alarm_https_endpoints: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = Field(
+        default_factory=list, description="SNS HTTPS subscriptions (https://...)"
+    )
+    alarm_5xx_percent: float = Field(5.0, gt=0, le=100, description="ALB target 5xx share of requests that alarms")
+    alarm_p95_latency_ms: int = Field(
+        1000, ge=10, le=60000, description="p95 latency alarm unless the app's alerts state a p95 target"
+    )
+    managed_prometheus: bool = Field(False, description="AMP workspace, the spec's alert rules and a collector sidecar")
+    prometheus_collector_image: str = Field(
+        "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0",
+        pattern=r"^[a-z0-9.-]+(/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]+)?(@sha256:[0-9a-f]{64})?$",
+        description="ADOT collector image for the scrape sidecar",
+    )
+
+
+def _is_cidr(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        return False
+    return True
 
 
 class StackSettings(Strict):
@@ -151,35 +359,45 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
         Problem(f"{CONFIG_NAMESPACE}:{name}", f"unknown setting; allowed: {', '.join(_SETTINGS_KEYS)}")
         for name in raw.pop("__unknown__", [])
     ]
+    settings: StackSettings | None = None
     try:
         settings = StackSettings.model_validate(raw)
     except ValidationError as error:
         problems += problems_from_validation(error, prefix="", model=StackSettings)
-        raise ConfigError(problems, title=f"Invalid configuration for stack '{stack_name}'") from None
-
+    # Apps are checked even when the settings are not, so one run reports everything.
+    app_overrides = settings.apps if settings else raw.get("apps")
+    raw_domain = raw.get("domain")
+    domain = settings.domain if settings else (raw_domain if isinstance(raw_domain, str) else None)
     apps: dict[str, AppSpec] = {}
-    for name, overrides in settings.apps.items():
-        try:
-            document = load_blueprint(name, blueprints_dir)
-        except ConfigError as error:
-            problems += error.problems
-            continue
-        merged = deep_merge(document, overrides or {})
-        if merged.get("name") != name:
-            problems.append(Problem(f"apps.{name}.name", f"blueprint {name}.yaml must declare name: {name}"))
-            continue
-        if settings.domain and "domain" not in merged:
-            merged["domain"] = f"{name}.{settings.domain}"
-        try:
-            spec = AppSpec.model_validate(merged)
-        except ValidationError as error:
-            problems += problems_from_validation(error, prefix=f"apps.{name}", model=AppSpec)
-            continue
-        problems += [Problem(join_path("apps", name, p.path), p.message) for p in check_app(spec)]
-        apps[name] = spec
+    for name, overrides in (app_overrides if isinstance(app_overrides, dict) else {}).items():
+        spec, app_problems = _load_app(str(name), overrides, domain, blueprints_dir)
+        problems += app_problems
+        if spec is not None:
+            apps[str(name)] = spec
     if problems:
         raise ConfigError(problems, title=f"Invalid configuration for stack '{stack_name}'")
+    assert settings is not None
     return Stack(stack_name, settings, apps)
+
+
+def _load_app(name: str, overrides: Any, domain: str | None, blueprints_dir: Path) -> tuple[AppSpec | None, list[Problem]]:
+    """One app: its blueprint merged with the stack's overrides, validated and cross-checked."""
+    if overrides is not None and not isinstance(overrides, dict):
+        return None, [Problem(f"apps.{name}", "overrides must be a mapping (or {} for none)")]
+    try:
+        document = load_blueprint(name, blueprints_dir)
+    except ConfigError as error:
+        return None, error.problems
+    merged = deep_merge(document, overrides or {})
+    if merged.get("name") != name:
+        return None, [Problem(f"apps.{name}.name", f"blueprint {name}.yaml must declare name: {name}")]
+    if domain and "domain" not in merged:
+        merged["domain"] = f"{name}.{domain}"
+    try:
+        spec = AppSpec.model_validate(merged)
+    except ValidationError as error:
+        return None, problems_from_validation(error, prefix=f"apps.{name}", model=AppSpec)
+    return spec, [Problem(join_path("apps", name, p.path), p.message) for p in check_app(spec)]
 
 
 def validate_blueprint(name: str, blueprints_dir: Path = BLUEPRINTS_DIR) -> AppSpec:

@@ -244,4 +244,6 @@ def _secret_warnings(stack_name: str, config: Mapping[str, str]) -> list[str]:
     except ConfigError:
         return []  # the program run reports it
     found = read_provided_secrets(stack, config.get, placeholders_for_missing=True)
-    return [f"secret not set in Pulumi.{stack_name}.yaml: {set_secret_command(stack_name, a, n)}" for a, n in found.missing]
+    return [
+        f"secret not set in Pulumi.{stack_name}.yaml: {set_secret_command(stack_name, a, n)}" for a, n in found.missing
+    ]

@@ -70,7 +70,7 @@ class AppSpec(Strict):
     source_dir: str | None = Field(None, description="checkout of the app's source; defaults to ../<name>")
     domain: Hostname | None = Field(None, description="public host; defaults to <name>.<stack domain>")
     tls: bool = True
-    images: dict[Name, "ImageSpec"] = Field(default_factory=dict)
+    images: dict[Name, ImageSpec] = Field(default_factory=dict)
     env: dict[EnvName, str] = Field(default_factory=dict, description="shared by every workload and job")
     services: dict[Name, ServiceSpec] = Field(default_factory=dict)
     workers: dict[Name, WorkerSpec] = Field(default_factory=dict)

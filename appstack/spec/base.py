@@ -87,4 +87,12 @@ Cpu = Annotated[str, BeforeValidator(_normalize_cpu)]
 Memory = Annotated[str, BeforeValidator(_normalize_memory)]
 
 DURATION = r"^[1-9][0-9]*(s|m|h|d)$"
+
+# What each name pattern means, for error messages.
+PATTERN_HELP = {
+    DNS_LABEL: "a lowercase name of letters, digits and '-', starting with a letter, at most 40 characters",
+    ENV_NAME: "an upper-case name such as DATABASE_URL",
+    HOSTNAME: "a lowercase DNS name such as app.example.com",
+    DURATION: "a duration such as 30s, 5m or 1h",
+}
 Duration = Annotated[str, Field(pattern=DURATION, description="a duration such as 30s, 5m, 1h")]

@@ -92,7 +92,9 @@ def _check_health(spec: AppSpec) -> list[Problem]:
         for kind, probe in service.health.probes().items():
             if service.protocol == "grpc" and probe.kind == "http":
                 problems.append(
-                    Problem(join_path("services", name, "health", kind), "a grpc service checks with grpc, tcp or command")
+                    Problem(
+                        join_path("services", name, "health", kind), "a grpc service checks with grpc, tcp or command"
+                    )
                 )
     return problems
 
@@ -103,7 +105,9 @@ def _check_sqlite(spec: AppSpec) -> list[Problem]:
         return []
     service = spec.services.get(db.service)
     if service is None:
-        return [Problem("database.service", f"unknown service '{db.service}'; services: {', '.join(sorted(spec.services))}")]
+        return [
+            Problem("database.service", f"unknown service '{db.service}'; services: {', '.join(sorted(spec.services))}")
+        ]
     problems = []
     if not _inside_volume(db.path, service):
         mounts = ", ".join(v.mount_path for v in service.volumes.values()) or "none"
@@ -112,7 +116,10 @@ def _check_sqlite(spec: AppSpec) -> list[Problem]:
         )
     if service.autoscale is not None:
         problems.append(
-            Problem(join_path("services", db.service, "autoscale"), "a SQLite service runs exactly 1 replica; remove autoscale")
+            Problem(
+                join_path("services", db.service, "autoscale"),
+                "a SQLite service runs exactly 1 replica; remove autoscale",
+            )
         )
     elif service.replicas != 1:
         problems.append(

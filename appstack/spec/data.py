@@ -144,8 +144,6 @@ class AlertSpec(Strict):
     description: str = ""
 
 
-
-
 __all__ = [
     "AlertSpec",
     "BackupSpec",

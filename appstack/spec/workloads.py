@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import AbsolutePath, Cpu, EnvName, Hostname, Memory, Name, Strict, cpu_millicores, memory_mib
 
@@ -42,7 +42,9 @@ class HealthSpec(Strict):
     readiness: ProbeSpec | None = None
     startup: ProbeSpec | None = None
     load_balancer_path: str | None = Field(
-        None, pattern=r"^/", description="path the load balancer checks; defaults to the readiness, then liveness, HTTP path"
+        None,
+        pattern=r"^/",
+        description="path the load balancer checks; defaults to the readiness, then liveness, HTTP path",
     )
 
     def probes(self) -> dict[str, ProbeSpec]:
@@ -131,19 +133,22 @@ class ContainerSpec(Strict):
     """What every workload runs: an image, its command, its environment and its sandbox."""
 
     image: Name = Field(description="name of an entry in the app's images")
-    command: list[str] | None = Field(None, min_length=1)
-    args: list[str] | None = None
-    env: dict[EnvName, str] = Field(default_factory=dict)
+    command: list[str] | None = Field(None, min_length=1, description="replaces the image entrypoint")
+    args: list[str] | None = Field(None, description="replaces the image command")
+    env: dict[EnvName, str] = Field(default_factory=dict, description="plain values or ${binding} templates")
     resources: ResourcesSpec = ResourcesSpec()
-    run_as_user: int = Field(10001, ge=0, le=2**31 - 1)
+    run_as_user: int = Field(10001, ge=0, le=2**31 - 1, description="non-root uid the container runs as")
     run_as_group: int | None = Field(None, ge=0, le=2**31 - 1, description="defaults to run_as_user")
-    writable_paths: list[AbsolutePath] = Field(default_factory=lambda: ["/tmp"])
+    writable_paths: list[AbsolutePath] = Field(
+        default_factory=lambda: ["/tmp"], description="the only writable paths; the root filesystem is read-only"
+    )
 
-    @model_validator(mode="after")
-    def _not_root(self) -> ContainerSpec:
-        if self.run_as_user == 0:
-            raise ValueError("run_as_user must not be 0: containers never run as root")
-        return self
+    @field_validator("run_as_user")
+    @classmethod
+    def _not_root(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("must not be 0: containers never run as root")
+        return value
 
     @property
     def group(self) -> int:
@@ -151,8 +156,8 @@ class ContainerSpec(Strict):
 
 
 class LongRunningSpec(ContainerSpec):
-    replicas: int = Field(2, ge=1, le=1000)
-    autoscale: AutoscaleSpec | None = None
+    replicas: int = Field(2, ge=1, le=1000, description="fixed count; exclusive with autoscale")
+    autoscale: AutoscaleSpec | None = Field(None, description="min/max replicas on CPU, memory or request targets")
     health: HealthSpec = HealthSpec()
     stop_timeout_seconds: int = Field(30, ge=2, le=120)
 
@@ -174,10 +179,10 @@ class LongRunningSpec(ContainerSpec):
 class ServiceSpec(LongRunningSpec):
     """A workload that serves traffic on a port: public through routes, or internal only."""
 
-    port: int = Field(ge=1, le=65535)
+    port: int = Field(ge=1, le=65535, description="container port")
     protocol: Literal["http", "grpc", "tcp"] = "http"
-    routes: list[RouteSpec] = Field(default_factory=list)
-    volumes: dict[Name, VolumeSpec] = Field(default_factory=dict)
+    routes: list[RouteSpec] = Field(default_factory=list, description="public path prefixes; none = internal only")
+    volumes: dict[Name, VolumeSpec] = Field(default_factory=dict, description="persistent volumes")
     metrics: MetricsSpec | None = None
 
     @model_validator(mode="after")
@@ -194,7 +199,7 @@ class ServiceSpec(LongRunningSpec):
 class WorkerSpec(LongRunningSpec):
     """A workload that serves no traffic (queue consumers); it takes no port and no routes."""
 
-    replicas: int = Field(1, ge=1, le=1000)
+    replicas: int = Field(1, ge=1, le=1000, description="fixed count; exclusive with autoscale")
     port: None = Field(None, description="workers take no port")
     routes: None = Field(None, description="workers take no routes")
 

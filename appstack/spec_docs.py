@@ -1,0 +1,93 @@
+"""Generate docs/spec.md from the spec models, so the reference never drifts from the code."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from . import spec
+from .stackconfig import AwsSettings, KubernetesSettings, StackSettings
+
+SECTIONS: list[tuple[str, type[BaseModel]]] = [
+    ("Stack settings (`appstack:*` config keys)", StackSettings),
+    ("Kubernetes settings (`appstack:kubernetes`)", KubernetesSettings),
+    ("AWS settings (`appstack:aws`)", AwsSettings),
+    ("App (`apps/<name>.yaml`)", spec.AppSpec),
+    ("Image (`images.<name>`)", spec.ImageSpec),
+    ("Build (`images.<name>.build`)", spec.BuildSpec),
+    ("Service (`services.<name>`)", spec.ServiceSpec),
+    ("Worker (`workers.<name>`)", spec.WorkerSpec),
+    ("Job (`jobs.<name>`)", spec.JobSpec),
+    ("Route (`services.<name>.routes[]`)", spec.RouteSpec),
+    ("Health (`health`)", spec.HealthSpec),
+    ("Probe (`health.liveness|readiness|startup`)", spec.ProbeSpec),
+    ("Resources (`resources`)", spec.ResourcesSpec),
+    ("Autoscale (`autoscale`)", spec.AutoscaleSpec),
+    ("Volume (`services.<name>.volumes.<name>`)", spec.VolumeSpec),
+    ("Metrics (`services.<name>.metrics`)", spec.MetricsSpec),
+    ("PostgreSQL (`database`, engine: postgres)", spec.PostgresSpec),
+    ("SQLite (`database`, engine: sqlite)", spec.SqliteSpec),
+    ("External database (`database`, engine: external)", spec.ExternalDatabaseSpec),
+    ("Backup (`database.backup`)", spec.BackupSpec),
+    ("Redis (`cache`, engine: redis)", spec.RedisSpec),
+    ("External cache (`cache`, engine: external)", spec.ExternalCacheSpec),
+    ("Bucket (`storage.<name>`)", spec.BucketSpec),
+    ("CORS rule (`storage.<name>.cors[]`)", spec.CorsRule),
+    ("Secret (`secrets.<NAME>`)", spec.SecretSpec),
+    ("Alert (`alerts[]`)", spec.AlertSpec),
+    ("Edge (`edge`)", spec.EdgeSpec),
+    ("Security headers (`edge.security_headers`)", spec.SecurityHeaders),
+]
+
+
+def _type_name(annotation: Any) -> str:
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        return _type_name(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return " \\| ".join(_type_name(a) for a in get_args(annotation))
+    if origin is typing.Literal:
+        return " \\| ".join(f"`{a}`" for a in get_args(annotation))
+    if origin in (list, dict):
+        return f"{origin.__name__}[{', '.join(_type_name(a) for a in get_args(annotation))}]"
+    if annotation is type(None):
+        return "null"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _default(field: Any) -> str:
+    if field.is_required():
+        return "**required**"
+    value = field.get_default(call_default_factory=True)
+    if value is PydanticUndefined:
+        return ""
+    if isinstance(value, BaseModel):
+        return "(see section)"
+    return f"`{value!r}`" if value not in ({}, []) else f"`{value}`"
+
+
+def render() -> str:
+    lines = [
+        "# Spec and stack config reference",
+        "",
+        "Generated from the pydantic models by `uv run python -m appstack.spec_docs > docs/spec.md`;"
+        " a test keeps it in sync. Every model rejects unknown keys.",
+    ]
+    for title, model in SECTIONS:
+        lines += ["", f"## {title}", ""]
+        if model.__doc__ and not model.__doc__.startswith(("Usage docs", "!!! abstract")):
+            lines += [" ".join(model.__doc__.split()), ""]
+        lines += ["| key | type | default | description |", "| --- | --- | --- | --- |"]
+        for name, field in model.model_fields.items():
+            key = field.alias or name
+            description = (field.description or "").replace("|", "\\|")
+            lines.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")

@@ -1,0 +1,92 @@
+"""Offline planning speed, measured in one run (a script, not a test).
+
+Each measurement is a fresh Python process, so every figure includes interpreter start and SDK
+imports; the floor is exactly that plus an empty program under mocks. Targets: each shipped stack
+within 2x the floor; 100 services within 10x the time of 10 services.
+
+Usage: uv run python benchmarks/bench.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FLOOR = """
+import pulumi, pulumi_aws, pulumi_kubernetes, pulumi_docker, pulumi_random
+from appstack.synth import synthesize
+synthesize("floor", config={}, program=lambda: None)
+"""
+
+GENERATED = """
+import json, sys
+from appstack.synth import synthesize
+count, platform = int(sys.argv[1]), sys.argv[2]
+services = {f"svc-{i}": {"image": "web", "port": 8000 + i, "routes": [{"path": f"/s{i}"}],
+             "health": {"readiness": {"http": "/healthz"}}, "replicas": 2} for i in range(count)}
+apps = {"zmage": {"services": services}}
+config = {"appstack:platform": platform, "appstack:tier": "prod", "appstack:domain": "example.com",
+          "appstack:apps": json.dumps(apps), "zmage:GEMINI_API_KEY": "x", "zmage:SENTRY_DSN": "x"}
+synthesize("bench", config=config)
+"""
+
+
+def _time(args: list[str], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(args[:4])} failed:\n{done.stderr}")
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median is reported)")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args()
+    python = sys.executable
+    stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml"))
+
+    floor = _time([python, "-c", FLOOR], args.repeat)
+    rows = [("floor (python + SDK imports + empty program)", floor)]
+    for stack in stacks:
+        rows.append(
+            (f"appstack plan {stack}", _time([python, "-m", "appstack.cli", "plan", stack, "--quiet"], args.repeat))
+        )
+    generated = {}
+    for count in (10, 100):
+        for platform in ("kubernetes", "aws"):
+            seconds = _time([python, "-c", GENERATED, str(count), platform], args.repeat)
+            generated[(count, platform)] = seconds
+            rows.append((f"generated spec, {count} services ({platform})", seconds))
+
+    print(f"{'measurement':<52} {'seconds':>8} {'x floor':>8}")
+    for label, seconds in rows:
+        print(f"{label:<52} {seconds:>8.2f} {seconds / floor:>8.2f}")
+    verdicts = []
+    for stack in stacks:
+        ratio = dict(rows)[f"appstack plan {stack}"] / floor
+        verdicts.append((f"plan {stack} within 2x floor", ratio <= 2.0, ratio))
+    for platform in ("kubernetes", "aws"):
+        ratio = generated[(100, platform)] / generated[(10, platform)]
+        verdicts.append((f"100 vs 10 services ({platform}) within 10x", ratio <= 10.0, ratio))
+    print()
+    for label, ok, ratio in verdicts:
+        print(f"{'PASS' if ok else 'MISS'}  {label}: {ratio:.2f}x")
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "verdicts": verdicts}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
