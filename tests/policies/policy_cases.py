@@ -1,0 +1,735 @@
+"""Failing cases: each changes one field of a compliant scenario (or drops one companion
+resource for coverage rules) and expects exactly one violation with this message/level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy_fixtures import DELETE, UNKNOWN, Json
+
+M, A = "mandatory", "advisory"
+WORLD_ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+@dataclass(frozen=True)
+class Case:
+    rule: str
+    level: str
+    scenario: str
+    message: str
+    change: dict[str, Any] = field(default_factory=dict)
+    drop: tuple[str, ...] = ()
+    tier: str = "prod"
+    outputs: dict[str, Any] | None = None
+
+    @property
+    def id(self) -> str:
+        what = ",".join(f"{k}={v!r}" for k, v in self.change.items()) or f"drop {','.join(self.drop)}"
+        return f"{self.rule}[{self.scenario}:{what}]"[:120]
+
+
+CONTAINERS = "containerDefinitions.0"
+POD = "web:spec.template.spec"
+C0 = f"{POD}.containers.0"
+SC = f"{C0}.securityContext"
+
+CASES = [
+    # --- RDS / Redis ---------------------------------------------------------------------
+    Case(
+        "rds-not-publicly-accessible",
+        M,
+        "rds",
+        "publiclyAccessible is true: the instance gets a public endpoint.",
+        {"publiclyAccessible": True},
+    ),
+    Case("rds-storage-encrypted", M, "rds", "storageEncrypted is not true.", {"storageEncrypted": False}),
+    Case("rds-storage-encrypted", M, "rds", "storageEncrypted is not true.", {"storageEncrypted": DELETE}),
+    Case(
+        "rds-backup-retention",
+        M,
+        "rds",
+        "backupRetentionPeriod is 3 day(s); at least 7 required.",
+        {"backupRetentionPeriod": 3},
+    ),
+    Case(
+        "rds-backup-retention",
+        M,
+        "rds",
+        "backupRetentionPeriod is 0 day(s); at least 7 required.",
+        {"backupRetentionPeriod": DELETE},
+    ),
+    Case(
+        "rds-deletion-protection-prod",
+        M,
+        "rds",
+        "deletionProtection is not true on a prod database.",
+        {"deletionProtection": False},
+    ),
+    Case("rds-multi-az", A, "rds", "multiAz is not true.", {"multiAz": False}),
+    Case(
+        "rds-iam-authentication",
+        A,
+        "rds",
+        "iamDatabaseAuthenticationEnabled is not true.",
+        {"iamDatabaseAuthenticationEnabled": DELETE},
+    ),
+    Case(
+        "rds-log-exports",
+        A,
+        "rds",
+        "enabledCloudwatchLogsExports is empty.",
+        {"enabledCloudwatchLogsExports": []},
+    ),
+    Case(
+        "rds-auto-minor-upgrade",
+        A,
+        "rds",
+        "autoMinorVersionUpgrade is false.",
+        {"autoMinorVersionUpgrade": False},
+    ),
+    Case(
+        "rds-force-ssl",
+        A,
+        "rds",
+        "the instance uses the engine's default parameter group, which does not force SSL.",
+        {"parameterGroupName": DELETE},
+    ),
+    Case(
+        "rds-force-ssl",
+        A,
+        "rds_params",
+        "parameter rds.force_ssl is not set to 1.",
+        {"parameters.1.value": "0"},
+    ),
+    Case(
+        "redis-encrypted-at-rest",
+        M,
+        "redis",
+        "atRestEncryptionEnabled is not true.",
+        {"atRestEncryptionEnabled": False},
+    ),
+    Case(
+        "redis-encrypted-in-transit",
+        M,
+        "redis",
+        "transitEncryptionEnabled is not true.",
+        {"transitEncryptionEnabled": DELETE},
+    ),
+    Case(
+        "redis-auth-token",
+        M,
+        "redis",
+        "neither authToken nor userGroupIds is set: any client in the network can connect.",
+        {"authToken": DELETE},
+    ),
+    Case(
+        "redis-automatic-failover",
+        A,
+        "redis",
+        "automaticFailoverEnabled is not true.",
+        {"automaticFailoverEnabled": False},
+    ),
+    # --- network -------------------------------------------------------------------------
+    Case(
+        "sg-no-world-ingress-data-ports",
+        M,
+        "security_group",
+        "ingress[1] allows 0.0.0.0/0 to port 5432 (PostgreSQL).",
+        {"ingress.1.cidrBlocks": ["0.0.0.0/0"]},
+    ),
+    Case(
+        "sg-no-world-ingress-data-ports",
+        M,
+        "security_group",
+        "ingress[0] allows 0.0.0.0/0 and ::/0 to all ports.",
+        {"ingress.0.protocol": "-1"},
+    ),
+    Case(
+        "sg-no-world-ingress-data-ports",
+        M,
+        "private_ingress_rule",
+        "ingress allows 0.0.0.0/0 to port 6379 (Redis).",
+        {"cidrIpv4": "0.0.0.0/0"},
+    ),
+    Case(
+        "sg-no-world-ingress-data-ports",
+        M,
+        "ingress_rule",
+        "ingress allows 0.0.0.0/0 to all ports.",
+        {"ipProtocol": "-1"},
+    ),
+    Case(
+        "sg-no-world-ingress-data-ports",
+        M,
+        "private_sg_rule",
+        "ingress allows ::/0 to port 5432 (PostgreSQL).",
+        {"ipv6CidrBlocks": ["::/0"]},
+    ),
+    Case(
+        "sg-no-world-ingress-admin-ports",
+        M,
+        "security_group",
+        "ingress[0] allows 0.0.0.0/0 and ::/0 to port 22 (SSH).",
+        {"ingress.0.fromPort": 22},
+    ),
+    Case(
+        "sg-no-world-ingress-admin-ports",
+        M,
+        "ingress_rule",
+        "ingress allows 0.0.0.0/0 to port 3389 (RDP).",
+        {"toPort": 3389},
+    ),
+    Case(
+        "sg-no-world-ingress-admin-ports",
+        M,
+        "sg_rule",
+        "ingress allows 0.0.0.0/0 to port 22 (SSH).",
+        {"fromPort": 22},
+    ),
+    Case(
+        "sg-unrestricted-egress",
+        A,
+        "security_group",
+        "egress[0] allows all traffic to 0.0.0.0/0.",
+        {"egress.0.protocol": "-1"},
+    ),
+    Case(
+        "sg-unrestricted-egress",
+        A,
+        "egress_rule",
+        "egress allows all traffic to 0.0.0.0/0.",
+        {"ipProtocol": "-1"},
+    ),
+    Case(
+        "sg-unrestricted-egress",
+        A,
+        "sg_egress_rule",
+        "egress allows all traffic to 0.0.0.0/0.",
+        {"protocol": "-1"},
+    ),
+    Case(
+        "alb-listener-https",
+        M,
+        "http_listener",
+        "HTTP listener serves traffic instead of only redirecting to HTTPS.",
+        {"defaultActions.0.type": "forward"},
+    ),
+    Case(
+        "alb-listener-https",
+        M,
+        "http_listener",
+        "HTTP listener serves traffic instead of only redirecting to HTTPS.",
+        {"defaultActions.0.redirect.protocol": "HTTP"},
+    ),
+    Case(
+        "alb-listener-https",
+        M,
+        "https_listener",
+        "HTTP listener serves traffic instead of only redirecting to HTTPS.",
+        {"protocol": "HTTP"},
+    ),
+    Case(
+        "alb-listener-tls-policy",
+        M,
+        "https_listener",
+        "sslPolicy is not set: the default policy accepts TLS 1.0.",
+        {"sslPolicy": DELETE},
+    ),
+    Case(
+        "alb-listener-tls-policy",
+        M,
+        "https_listener",
+        "sslPolicy ELBSecurityPolicy-TLS13-1-1-2021-06 accepts TLS versions below 1.2.",
+        {"sslPolicy": "ELBSecurityPolicy-TLS13-1-1-2021-06"},
+    ),
+    Case(
+        "alb-drop-invalid-headers",
+        M,
+        "load_balancer",
+        "dropInvalidHeaderFields is not true.",
+        {"dropInvalidHeaderFields": DELETE},
+    ),
+    Case(
+        "alb-desync-mitigation",
+        A,
+        "load_balancer",
+        "desyncMitigationMode is monitor: request smuggling attempts are only logged.",
+        {"desyncMitigationMode": "monitor"},
+    ),
+    Case(
+        "alb-access-logs",
+        A,
+        "load_balancer",
+        "accessLogs.enabled is not true.",
+        {"accessLogs.enabled": False},
+    ),
+    Case(
+        "alb-deletion-protection",
+        A,
+        "load_balancer",
+        "enableDeletionProtection is not true.",
+        {"enableDeletionProtection": False},
+    ),
+    # --- S3 ------------------------------------------------------------------------------
+    Case(
+        "s3-public-access-block",
+        M,
+        "bucket",
+        "restrictPublicBuckets is not true.",
+        {"assets-pab:restrictPublicBuckets": False},
+    ),
+    Case("s3-public-access-block", M, "bucket", "bucket has no BucketPublicAccessBlock.", drop=("assets-pab",)),
+    Case("s3-no-public-acl", M, "bucket_acl", "acl public-read grants public access.", {"acl": "public-read"}),
+    Case(
+        "s3-no-public-acl",
+        M,
+        "bucket_acl",
+        "accessControlPolicy grants READ to AllUsers.",
+        {
+            "accessControlPolicy": {
+                "grants": [
+                    {
+                        "permission": "READ",
+                        "grantee": {
+                            "type": "Group",
+                            "uri": "http://acs.amazonaws.com/groups/global/AllUsers",
+                        },
+                    }
+                ]
+            }
+        },
+    ),
+    Case(
+        "s3-no-public-acl",
+        M,
+        "bucket",
+        "acl public-read-write grants public access.",
+        {"assets:acl": "public-read-write"},
+    ),
+    Case(
+        "s3-encryption",
+        M,
+        "bucket",
+        "bucket has no server-side encryption configuration.",
+        drop=("assets-sse",),
+    ),
+    Case(
+        "s3-encryption",
+        M,
+        "bucket",
+        "the encryption configuration sets no sseAlgorithm.",
+        {"assets-sse:rules.0.applyServerSideEncryptionByDefault": DELETE},
+    ),
+    Case(
+        "s3-require-tls",
+        M,
+        "bucket",
+        "no bucket policy denies requests without TLS (aws:SecureTransport false).",
+        {"assets-policy:policy.Statement.0.Condition.Bool.aws:SecureTransport": "true"},
+    ),
+    Case(
+        "s3-require-tls",
+        M,
+        "bucket",
+        "no bucket policy denies requests without TLS (aws:SecureTransport false).",
+        drop=("assets-policy",),
+    ),
+    Case(
+        "s3-versioning",
+        A,
+        "bucket",
+        "bucket versioning is not enabled.",
+        {"assets-versioning:versioningConfiguration.status": "Suspended"},
+    ),
+    Case("s3-access-logging", A, "bucket", "bucket has no access logging.", drop=("assets-logging",)),
+    # --- ECS / ECR -----------------------------------------------------------------------
+    Case(
+        "ecs-no-privileged-containers",
+        M,
+        "task_definition",
+        "container web is privileged.",
+        {f"{CONTAINERS}.privileged": True},
+    ),
+    Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "container web sets DB_PASSWORD in its plaintext environment.",
+        {f"{CONTAINERS}.environment.1": {"name": "DB_PASSWORD", "value": "hunter22"}},
+    ),
+    Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "container web environment DATABASE_URL holds what looks like a URL with an embedded password.",
+        {
+            f"{CONTAINERS}.environment.1": {
+                "name": "DATABASE_URL",
+                "value": "postgres://app:s3cr3t@db:5432/app",
+            }
+        },
+    ),
+    Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "container web environment UPSTREAM holds what looks like an AWS access key id.",
+        {f"{CONTAINERS}.environment.1": {"name": "UPSTREAM", "value": "AKIAIOSFODNN7EXAMPLE"}},
+    ),
+    Case(
+        "ecs-service-no-public-ip",
+        M,
+        "ecs_service",
+        "networkConfiguration.assignPublicIp is true.",
+        {"networkConfiguration.assignPublicIp": True},
+    ),
+    Case(
+        "ecs-read-only-root-filesystem",
+        A,
+        "task_definition",
+        "container web does not set readonlyRootFilesystem.",
+        {f"{CONTAINERS}.readonlyRootFilesystem": DELETE},
+    ),
+    Case(
+        "ecs-non-root-user",
+        A,
+        "task_definition",
+        "container web runs as root (user 0:0).",
+        {f"{CONTAINERS}.user": "0:0"},
+    ),
+    Case(
+        "ecs-non-root-user",
+        A,
+        "task_definition",
+        "container web sets no user, so it runs as the image's user (often root).",
+        {f"{CONTAINERS}.user": DELETE},
+    ),
+    Case(
+        "ecr-scan-on-push",
+        M,
+        "ecr",
+        "imageScanningConfiguration.scanOnPush is not true.",
+        {"imageScanningConfiguration.scanOnPush": False},
+    ),
+    Case("ecr-immutable-tags", M, "ecr", "imageTagMutability is MUTABLE.", {"imageTagMutability": "MUTABLE"}),
+    Case(
+        "ecr-immutable-tags",
+        M,
+        "ecr",
+        "imageTagMutability is not set (defaults to MUTABLE).",
+        {"imageTagMutability": DELETE},
+    ),
+    # --- IAM / KMS / secrets / logs -------------------------------------------------------
+    Case(
+        "iam-no-wildcard-actions",
+        M,
+        "iam_policy",
+        "policy statement 0 allows action *.",
+        {"policy.Statement.0.Action": "*"},
+    ),
+    Case(
+        "iam-no-wildcard-actions",
+        M,
+        "role_policy",
+        "policy statement 0 allows action *:*.",
+        {"policy.Statement.0.Action": ["s3:GetObject", "*:*"]},
+    ),
+    Case(
+        "iam-no-wildcard-actions",
+        M,
+        "role",
+        "inline policy read-assets statement 0 allows action *.",
+        {"inlinePolicies.0.policy": Json(WORLD_ADMIN)},
+    ),
+    Case(
+        "iam-no-public-assume-role",
+        M,
+        "role",
+        "assumeRolePolicy statement 0 lets any principal assume the role.",
+        {"assumeRolePolicy.Statement.0.Principal": {"AWS": "*"}},
+    ),
+    Case("kms-key-rotation", M, "kms", "enableKeyRotation is not true.", {"enableKeyRotation": DELETE}),
+    Case(
+        "secret-customer-managed-key",
+        A,
+        "secret",
+        "kmsKeyId is not set: the secret uses the AWS-managed key.",
+        {"db-credentials:kmsKeyId": DELETE},
+    ),
+    Case("secret-rotation", A, "secret", "secret has no SecretRotation.", drop=("db-credentials-rotation",)),
+    Case(
+        "log-group-retention",
+        M,
+        "log_group",
+        "retentionInDays is not set: logs are kept forever.",
+        {"retentionInDays": DELETE},
+    ),
+    Case(
+        "log-group-retention",
+        M,
+        "log_group",
+        "retentionInDays is not set: logs are kept forever.",
+        {"retentionInDays": 0},
+    ),
+    Case(
+        "log-group-retention-minimum",
+        A,
+        "log_group",
+        "retentionInDays is 7; at least 30 recommended.",
+        {"retentionInDays": 7},
+    ),
+    Case("log-group-encrypted", A, "log_group", "kmsKeyId is not set.", {"kmsKeyId": DELETE}),
+    # --- Kubernetes workloads ------------------------------------------------------------
+    Case(
+        "k8s-no-privileged-containers",
+        M,
+        "deployment",
+        "container web: securityContext.privileged is true.",
+        {f"{SC}.privileged": True},
+    ),
+    Case(
+        "k8s-no-privileged-containers",
+        M,
+        "cronjob",
+        "container web: securityContext.privileged is true.",
+        {"report:spec.jobTemplate.spec.template.spec.containers.0.securityContext.privileged": True},
+    ),
+    Case(
+        "k8s-no-host-namespaces",
+        M,
+        "deployment",
+        "pod spec sets hostNetwork: true.",
+        {f"{POD}.hostNetwork": True},
+    ),
+    Case("k8s-no-host-namespaces", M, "pod", "pod spec sets hostPID: true.", {"debug:spec.hostPID": True}),
+    Case(
+        "k8s-no-host-path-volumes",
+        M,
+        "deployment",
+        "volume tmp mounts a hostPath.",
+        {f"{POD}.volumes.0.hostPath": {"path": "/var/run"}},
+    ),
+    Case(
+        "k8s-no-privilege-escalation",
+        M,
+        "deployment",
+        "container web: allowPrivilegeEscalation is not false.",
+        {f"{SC}.allowPrivilegeEscalation": DELETE},
+    ),
+    Case(
+        "k8s-no-privilege-escalation",
+        M,
+        "job",
+        "container web: allowPrivilegeEscalation is not false.",
+        {"migrate:spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation": True},
+    ),
+    Case(
+        "k8s-run-as-non-root",
+        M,
+        "deployment",
+        "container web: runAsNonRoot is not true.",
+        {f"{POD}.securityContext.runAsNonRoot": DELETE},
+    ),
+    Case(
+        "k8s-run-as-non-root",
+        M,
+        "deployment",
+        "container web: runAsNonRoot is not true.",
+        {f"{SC}.runAsNonRoot": False},
+    ),
+    Case("k8s-no-root-uid", M, "deployment", "container web: runAsUser is 0.", {f"{SC}.runAsUser": 0}),
+    Case(
+        "k8s-no-root-uid",
+        M,
+        "statefulset",
+        "container web: runAsUser is 0.",
+        {"queue:spec.template.spec.securityContext.runAsUser": 0},
+    ),
+    Case(
+        "k8s-drop-all-capabilities",
+        M,
+        "deployment",
+        "container web: capabilities.drop does not include ALL.",
+        {f"{SC}.capabilities.drop": ["NET_RAW"]},
+    ),
+    Case(
+        "k8s-seccomp-runtime-default",
+        M,
+        "deployment",
+        "container web: seccompProfile.type is Unconfined, not RuntimeDefault.",
+        {f"{POD}.securityContext.seccompProfile.type": "Unconfined"},
+    ),
+    Case(
+        "k8s-seccomp-runtime-default",
+        M,
+        "deployment",
+        "container web: seccompProfile.type is not set, not RuntimeDefault.",
+        {f"{POD}.securityContext.seccompProfile": DELETE},
+    ),
+    Case(
+        "k8s-pinned-image-tag",
+        M,
+        "deployment",
+        "container web: image ghcr.io/acme/web:latest uses the mutable tag latest.",
+        {f"{C0}.image": "ghcr.io/acme/web:latest"},
+    ),
+    Case(
+        "k8s-pinned-image-tag",
+        M,
+        "deployment",
+        "container web: image localhost:5000/web has no tag.",
+        {f"{C0}.image": "localhost:5000/web"},
+    ),
+    Case(
+        "k8s-resource-requests",
+        M,
+        "deployment",
+        "container web: resources.requests.cpu is not set.",
+        {f"{C0}.resources.requests.cpu": DELETE},
+    ),
+    Case(
+        "k8s-resource-requests",
+        M,
+        "deployment",
+        "container web: resources.requests.memory is not set.",
+        {f"{C0}.resources.requests.memory": DELETE},
+    ),
+    Case(
+        "k8s-memory-limit",
+        M,
+        "deployment",
+        "container web: resources.limits.memory is not set.",
+        {f"{C0}.resources.limits": DELETE},
+    ),
+    Case(
+        "k8s-read-only-root-filesystem",
+        A,
+        "deployment",
+        "container web: readOnlyRootFilesystem is not true.",
+        {f"{SC}.readOnlyRootFilesystem": False},
+    ),
+    Case("k8s-probes", A, "deployment", "container web: no livenessProbe.", {f"{C0}.livenessProbe": DELETE}),
+    Case(
+        "k8s-probes",
+        A,
+        "statefulset",
+        "container web: no readinessProbe.",
+        {"queue:spec.template.spec.containers.0.readinessProbe": DELETE},
+    ),
+    Case(
+        "k8s-no-service-account-token",
+        A,
+        "deployment",
+        "automountServiceAccountToken is not false.",
+        {f"{POD}.automountServiceAccountToken": DELETE},
+    ),
+    # --- Kubernetes coverage -------------------------------------------------------------
+    Case(
+        "k8s-network-policy-coverage",
+        A,
+        "deployment",
+        "pods of Deployment web are not selected by any NetworkPolicy.",
+        {"web-netpol:spec.podSelector.matchLabels.app": "api"},
+    ),
+    Case(
+        "k8s-network-policy-coverage",
+        A,
+        "cronjob",
+        "pods of CronJob report are not selected by any NetworkPolicy.",
+        {"report-netpol:metadata.namespace": "other"},
+    ),
+    Case(
+        "k8s-pod-disruption-budget",
+        A,
+        "deployment",
+        "Deployment web has no PodDisruptionBudget.",
+        drop=("web-pdb",),
+    ),
+    Case(
+        "k8s-pod-disruption-budget",
+        A,
+        "deployment",
+        "PodDisruptionBudget web-pdb allows no voluntary disruption of Deployment web.",
+        {"web-pdb:spec.maxUnavailable": 0},
+    ),
+    Case(
+        "k8s-pod-disruption-budget",
+        A,
+        "statefulset",
+        "PodDisruptionBudget queue-pdb allows no voluntary disruption of StatefulSet queue.",
+        {"queue-pdb:spec": {"minAvailable": 3, "selector": {"matchLabels": {"app": "queue"}}}},
+    ),
+    # --- whole stack ---------------------------------------------------------------------
+    Case(
+        "prod-public-routes-tls",
+        M,
+        "public_alb",
+        "public load balancer alb has no HTTPS listener.",
+        {"https:protocol": "HTTP"},
+    ),
+    Case(
+        "prod-public-routes-tls",
+        M,
+        "ingress",
+        "Ingress web-ingress serves host api.example.com without TLS.",
+        {"spec.rules.0.host": "api.example.com"},
+    ),
+    Case(
+        "prod-public-routes-tls",
+        M,
+        "ingress",
+        "Ingress web-ingress has no tls section.",
+        {"spec.tls": DELETE},
+    ),
+    Case(
+        "prod-stateful-resources-protected",
+        M,
+        "rds",
+        "Instance db is neither protected nor retained on delete.",
+        {"options/protect": False},
+    ),
+    Case(
+        "prod-stateful-resources-protected",
+        M,
+        "statefulset",
+        "StatefulSet queue is neither protected nor retained on delete.",
+        {"queue:options/protect": False},
+    ),
+    Case(
+        "prod-stateful-resources-protected",
+        M,
+        "bucket",
+        "Bucket assets is neither protected nor retained on delete.",
+        {"assets:options/protect": False},
+    ),
+    Case(
+        "stack-outputs-no-plaintext-secrets",
+        M,
+        "outputs",
+        "output dbPassword is named like a secret but is not marked secret.",
+        outputs={"dbPassword": "hunter22"},
+    ),
+    Case(
+        "stack-outputs-no-plaintext-secrets",
+        M,
+        "outputs",
+        "output config.apiToken is named like a secret but is not marked secret.",
+        outputs={"config": {"apiToken": "tok-123", "region": "eu-west-1"}},
+    ),
+    Case(
+        "stack-outputs-no-plaintext-secrets",
+        M,
+        "outputs",
+        "output dbEndpoint holds what looks like a URL with an embedded password in plaintext.",
+        outputs={"dbEndpoint": "postgres://app:s3cr3t@db.internal:5432/app"},
+    ),
+]
+
+# Scenarios that must be compliant for a rule in addition to those of its cases.
+EXTRA_COMPLIANT = {
+    "stack-outputs-no-plaintext-secrets": ["outputs"],
+    "k8s-network-policy-coverage": ["job", "pod"],
+}
+
+__all__ = ["CASES", "EXTRA_COMPLIANT", "UNKNOWN", "Case"]

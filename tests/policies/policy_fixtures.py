@@ -1,0 +1,630 @@
+"""Minimal compliant scenarios per resource type, in the appstack.plan/v1 resource shape.
+
+Failing cases (policy_cases.py) derive from these by changing one field (or, for
+coverage rules, dropping one companion resource), Checkov/Polaris style.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any
+
+UNKNOWN = "[unknown]"
+SECRET = "[secret]"
+
+
+class _Delete:
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE: Any = _Delete()
+
+
+@dataclass
+class Json:
+    """A property the engine sees as a JSON string (containerDefinitions, IAM policies)."""
+
+    value: Any
+
+
+def urn(type_: str, name: str) -> str:
+    return f"urn:pulumi:test::appstack::{type_}::{name}"
+
+
+def res(
+    type_: str, name: str, inputs: dict[str, Any], *, deps: tuple[str, ...] = (), protect: bool = False
+) -> dict[str, Any]:
+    return {
+        "urn": urn(type_, name),
+        "type": type_,
+        "name": name,
+        "custom": True,
+        "parent": None,
+        "inputs": inputs,
+        "dependencies": [urn(*d.split("::")) for d in deps],
+        "options": {"protect": protect, "retain_on_delete": False, "ignore_changes": [], "provider": None},
+    }
+
+
+RDS = "aws:rds/instance:Instance"
+BUCKET = "aws:s3/bucket:Bucket"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+SECRET_TYPE = "aws:secretsmanager/secret:Secret"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+
+POLICY_ALLOW_READ = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::app-assets/*"}],
+}
+
+
+def _container(name: str = "web", probes: bool = True) -> dict[str, Any]:
+    container = {
+        "name": name,
+        "image": "ghcr.io/acme/web:1.4.2",
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+    }
+    if probes:
+        container["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": 8080}}
+        container["readinessProbe"] = {"httpGet": {"path": "/ready", "port": 8080}}
+    return container
+
+
+def _pod_template(app: str, probes: bool = True) -> dict[str, Any]:
+    return {
+        "metadata": {"labels": {"app": app}},
+        "spec": {
+            "automountServiceAccountToken": False,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": 10001,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [_container(probes=probes)],
+            "volumes": [{"name": "tmp", "emptyDir": {}}],
+        },
+    }
+
+
+def _meta(name: str) -> dict[str, Any]:
+    return {"name": name, "namespace": "apps"}
+
+
+def _k8s_guards(app: str) -> list[dict[str, Any]]:
+    """The NetworkPolicy and PodDisruptionBudget that make a workload's pods covered."""
+    return [
+        res(
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            f"{app}-netpol",
+            {
+                "metadata": _meta(f"{app}-netpol"),
+                "spec": {"podSelector": {"matchLabels": {"app": app}}, "policyTypes": ["Ingress", "Egress"]},
+            },
+        ),
+        res(
+            "kubernetes:policy/v1:PodDisruptionBudget",
+            f"{app}-pdb",
+            {
+                "metadata": _meta(f"{app}-pdb"),
+                "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": app}}},
+            },
+        ),
+    ]
+
+
+def _bucket_set() -> list[dict[str, Any]]:
+    on_bucket = (f"{BUCKET}::assets",)
+    tls_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::app-assets", "arn:aws:s3:::app-assets/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    return [
+        res(BUCKET, "assets", {"bucket": "app-assets"}, protect=True),
+        res(
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "assets-pab",
+            {
+                "bucket": UNKNOWN,
+                "blockPublicAcls": True,
+                "blockPublicPolicy": True,
+                "ignorePublicAcls": True,
+                "restrictPublicBuckets": True,
+            },
+            deps=on_bucket,
+        ),
+        res(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "assets-sse",
+            {
+                "bucket": UNKNOWN,
+                "rules": [
+                    {
+                        "applyServerSideEncryptionByDefault": {
+                            "sseAlgorithm": "aws:kms",
+                            "kmsMasterKeyId": UNKNOWN,
+                        }
+                    },
+                ],
+            },
+            deps=on_bucket,
+        ),
+        res(
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "assets-policy",
+            {"bucket": UNKNOWN, "policy": Json(tls_policy)},
+            deps=on_bucket,
+        ),
+        res(
+            "aws:s3/bucketVersioning:BucketVersioning",
+            "assets-versioning",
+            {"bucket": UNKNOWN, "versioningConfiguration": {"status": "Enabled"}},
+            deps=on_bucket,
+        ),
+        res(
+            "aws:s3/bucketLogging:BucketLogging",
+            "assets-logging",
+            {"bucket": UNKNOWN, "targetBucket": "app-logs", "targetPrefix": "assets/"},
+            deps=on_bucket,
+        ),
+    ]
+
+
+def _workload(
+    type_: str,
+    name: str,
+    spec_extra: dict[str, Any],
+    probes: bool = True,
+    template_path: tuple[str, ...] = ("spec", "template"),
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"metadata": _meta(name)}
+    node = body
+    for key in template_path[:-1]:
+        node = node.setdefault(key, {})
+    node[template_path[-1]] = _pod_template(name, probes)
+    body["spec"].update(spec_extra)
+    return res(type_, name, body)
+
+
+SCENARIOS: dict[str, Any] = {
+    "rds": lambda: [
+        res(
+            RDS,
+            "db",
+            {
+                "engine": "postgres",
+                "engineVersion": "16.4",
+                "instanceClass": "db.t4g.small",
+                "allocatedStorage": 20,
+                "storageEncrypted": True,
+                "kmsKeyId": UNKNOWN,
+                "publiclyAccessible": False,
+                "backupRetentionPeriod": 14,
+                "deletionProtection": True,
+                "multiAz": True,
+                "iamDatabaseAuthenticationEnabled": True,
+                "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
+                "autoMinorVersionUpgrade": True,
+                "parameterGroupName": "db-params",
+                "password": SECRET,
+            },
+            protect=True,
+        )
+    ],
+    "rds_params": lambda: [
+        res(
+            "aws:rds/parameterGroup:ParameterGroup",
+            "db-params",
+            {
+                "family": "postgres16",
+                "parameters": [
+                    {"name": "log_connections", "value": "1"},
+                    {"name": "rds.force_ssl", "value": "1"},
+                ],
+            },
+        )
+    ],
+    "redis": lambda: [
+        res(
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            "cache",
+            {
+                "description": "cache",
+                "engine": "redis",
+                "nodeType": "cache.t4g.small",
+                "numCacheClusters": 2,
+                "atRestEncryptionEnabled": True,
+                "transitEncryptionEnabled": True,
+                "authToken": SECRET,
+                "automaticFailoverEnabled": True,
+                "multiAzEnabled": True,
+            },
+            protect=True,
+        )
+    ],
+    "security_group": lambda: [
+        res(
+            "aws:ec2/securityGroup:SecurityGroup",
+            "alb-sg",
+            {
+                "vpcId": UNKNOWN,
+                "ingress": [
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 443,
+                        "toPort": 443,
+                        "cidrBlocks": ["0.0.0.0/0"],
+                        "ipv6CidrBlocks": ["::/0"],
+                    },
+                    {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["10.0.0.0/16"]},
+                ],
+                "egress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}],
+            },
+        )
+    ],
+    "ingress_rule": lambda: [
+        res(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "https-in",
+            {
+                "securityGroupId": UNKNOWN,
+                "ipProtocol": "tcp",
+                "fromPort": 443,
+                "toPort": 443,
+                "cidrIpv4": "0.0.0.0/0",
+            },
+        )
+    ],
+    "egress_rule": lambda: [
+        res(
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+            "https-out",
+            {
+                "securityGroupId": UNKNOWN,
+                "ipProtocol": "tcp",
+                "fromPort": 443,
+                "toPort": 443,
+                "cidrIpv4": "0.0.0.0/0",
+            },
+        )
+    ],
+    "sg_rule": lambda: [
+        res(
+            "aws:ec2/securityGroupRule:SecurityGroupRule",
+            "https-rule",
+            {
+                "securityGroupId": UNKNOWN,
+                "type": "ingress",
+                "protocol": "tcp",
+                "fromPort": 443,
+                "toPort": 443,
+                "cidrBlocks": ["0.0.0.0/0"],
+            },
+        )
+    ],
+    "private_ingress_rule": lambda: [
+        res(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "redis-in",
+            {
+                "securityGroupId": UNKNOWN,
+                "ipProtocol": "tcp",
+                "fromPort": 6379,
+                "toPort": 6379,
+                "cidrIpv4": "10.0.0.0/16",
+            },
+        )
+    ],
+    "private_sg_rule": lambda: [
+        res(
+            "aws:ec2/securityGroupRule:SecurityGroupRule",
+            "postgres-rule",
+            {
+                "securityGroupId": UNKNOWN,
+                "type": "ingress",
+                "protocol": "tcp",
+                "fromPort": 5432,
+                "toPort": 5432,
+                "cidrBlocks": ["10.0.0.0/16"],
+            },
+        )
+    ],
+    "sg_egress_rule": lambda: [
+        res(
+            "aws:ec2/securityGroupRule:SecurityGroupRule",
+            "egress-rule",
+            {
+                "securityGroupId": UNKNOWN,
+                "type": "egress",
+                "protocol": "tcp",
+                "fromPort": 443,
+                "toPort": 443,
+                "cidrBlocks": ["0.0.0.0/0"],
+            },
+        )
+    ],
+    "load_balancer": lambda: [
+        res(
+            LB,
+            "alb",
+            {
+                "loadBalancerType": "application",
+                "internal": False,
+                "dropInvalidHeaderFields": True,
+                "desyncMitigationMode": "strictest",
+                "enableDeletionProtection": True,
+                "accessLogs": {"bucket": "app-logs", "prefix": "alb", "enabled": True},
+            },
+        )
+    ],
+    "https_listener": lambda: [
+        res(
+            LISTENER,
+            "https",
+            {
+                "loadBalancerArn": UNKNOWN,
+                "port": 443,
+                "protocol": "HTTPS",
+                "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "certificateArn": UNKNOWN,
+                "defaultActions": [{"type": "forward", "targetGroupArn": UNKNOWN}],
+            },
+        )
+    ],
+    "http_listener": lambda: [
+        res(
+            LISTENER,
+            "http",
+            {
+                "loadBalancerArn": UNKNOWN,
+                "port": 80,
+                "protocol": "HTTP",
+                "defaultActions": [
+                    {
+                        "type": "redirect",
+                        "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
+                    }
+                ],
+            },
+        )
+    ],
+    "public_alb": lambda: [
+        res(LB, "alb", {"loadBalancerType": "application", "internal": False}),
+        res(LISTENER, "https", {"protocol": "HTTPS", "port": 443}, deps=(f"{LB}::alb",)),
+        res(LISTENER, "http", {"protocol": "HTTP", "port": 80}, deps=(f"{LB}::alb",)),
+    ],
+    "bucket": _bucket_set,
+    "bucket_acl": lambda: [res("aws:s3/bucketAcl:BucketAcl", "assets-acl", {"bucket": UNKNOWN, "acl": "private"})],
+    "task_definition": lambda: [
+        res(
+            "aws:ecs/taskDefinition:TaskDefinition",
+            "web-task",
+            {
+                "family": "web",
+                "networkMode": "awsvpc",
+                "requiresCompatibilities": ["FARGATE"],
+                "cpu": "256",
+                "memory": "512",
+                "containerDefinitions": Json(
+                    [
+                        {
+                            "name": "web",
+                            "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2",
+                            "essential": True,
+                            "privileged": False,
+                            "readonlyRootFilesystem": True,
+                            "user": "1000:1000",
+                            "environment": [
+                                {"name": "LOG_LEVEL", "value": "info"},
+                                {
+                                    "name": "DB_PASSWORD_SECRET_ARN",
+                                    "value": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db",
+                                },
+                            ],
+                            "secrets": [
+                                {
+                                    "name": "DB_PASSWORD",
+                                    "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db",
+                                }
+                            ],
+                        }
+                    ]
+                ),
+            },
+        )
+    ],
+    "ecs_service": lambda: [
+        res(
+            "aws:ecs/service:Service",
+            "web-svc",
+            {
+                "cluster": UNKNOWN,
+                "taskDefinition": UNKNOWN,
+                "desiredCount": 2,
+                "launchType": "FARGATE",
+                "networkConfiguration": {
+                    "assignPublicIp": False,
+                    "subnets": [UNKNOWN],
+                    "securityGroups": [UNKNOWN],
+                },
+            },
+        )
+    ],
+    "ecr": lambda: [
+        res(
+            "aws:ecr/repository:Repository",
+            "web-repo",
+            {
+                "imageScanningConfiguration": {"scanOnPush": True},
+                "imageTagMutability": "IMMUTABLE",
+            },
+        )
+    ],
+    "iam_policy": lambda: [res("aws:iam/policy:Policy", "read-assets", {"policy": Json(POLICY_ALLOW_READ)})],
+    "role_policy": lambda: [
+        res(
+            "aws:iam/rolePolicy:RolePolicy",
+            "task-inline",
+            {
+                "role": UNKNOWN,
+                "policy": Json(POLICY_ALLOW_READ),
+            },
+        )
+    ],
+    "role": lambda: [
+        res(
+            "aws:iam/role:Role",
+            "task-role",
+            {
+                "assumeRolePolicy": Json(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "sts:AssumeRole",
+                                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                            }
+                        ],
+                    }
+                ),
+                "inlinePolicies": [{"name": "read-assets", "policy": Json(POLICY_ALLOW_READ)}],
+            },
+        )
+    ],
+    "kms": lambda: [
+        res(
+            "aws:kms/key:Key",
+            "data-key",
+            {"enableKeyRotation": True, "deletionWindowInDays": 30},
+            protect=True,
+        )
+    ],
+    "secret": lambda: [
+        res(SECRET_TYPE, "db-credentials", {"kmsKeyId": UNKNOWN, "recoveryWindowInDays": 7}),
+        res(
+            "aws:secretsmanager/secretRotation:SecretRotation",
+            "db-credentials-rotation",
+            {
+                "secretId": UNKNOWN,
+                "rotationLambdaArn": UNKNOWN,
+                "rotationRules": {"automaticallyAfterDays": 30},
+            },
+            deps=(f"{SECRET_TYPE}::db-credentials",),
+        ),
+    ],
+    "log_group": lambda: [
+        res("aws:cloudwatch/logGroup:LogGroup", "web-logs", {"retentionInDays": 90, "kmsKeyId": UNKNOWN})
+    ],
+    "deployment": lambda: [_workload(DEPLOYMENT, "web", {"replicas": 2}), *_k8s_guards("web")],
+    "statefulset": lambda: [
+        res(STATEFUL_SET, "queue", _workload(STATEFUL_SET, "queue", {"replicas": 3})["inputs"], protect=True),
+        *_k8s_guards("queue"),
+    ],
+    "job": lambda: [
+        _workload("kubernetes:batch/v1:Job", "migrate", {"backoffLimit": 2}, probes=False),
+        _k8s_guards("migrate")[0],
+    ],
+    "cronjob": lambda: [
+        _workload(
+            "kubernetes:batch/v1:CronJob",
+            "report",
+            {"schedule": "0 3 * * *"},
+            probes=False,
+            template_path=("spec", "jobTemplate", "spec", "template"),
+        ),
+        _k8s_guards("report")[0],
+    ],
+    "pod": lambda: [
+        res(
+            "kubernetes:core/v1:Pod",
+            "debug",
+            {
+                "metadata": {**_meta("debug"), "labels": {"app": "debug"}},
+                "spec": _pod_template("debug")["spec"],
+            },
+        ),
+        _k8s_guards("debug")[0],
+    ],
+    "ingress": lambda: [
+        res(
+            "kubernetes:networking.k8s.io/v1:Ingress",
+            "web-ingress",
+            {
+                "metadata": _meta("web-ingress"),
+                "spec": {
+                    "tls": [{"hosts": ["app.example.com"], "secretName": "web-tls"}],
+                    "rules": [{"host": "app.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix"}]}}],
+                },
+            },
+        )
+    ],
+}
+
+SCENARIOS["outputs"] = lambda: []  # no resources: only stack outputs
+
+# Stack outputs used by the scenario "outputs" (plus any scenario's resources).
+OUTPUTS = {
+    "url": "https://app.example.com",
+    "dbEndpoint": "db.internal:5432",
+    "dbPassword": SECRET,
+    "config": {"apiToken": SECRET, "region": "eu-west-1"},
+}
+
+
+def _materialize(value: Any) -> Any:
+    if isinstance(value, Json):
+        return json.dumps(_materialize(value.value))
+    if isinstance(value, dict):
+        return {k: _materialize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_materialize(v) for v in value]
+    return value
+
+
+def _set_path(node: Any, parts: list[str], value: Any) -> None:
+    for part in parts[:-1]:
+        node = node.value if isinstance(node, Json) else node
+        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+    node = node.value if isinstance(node, Json) else node
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    elif value is DELETE:
+        node.pop(last, None)
+    else:
+        node[last] = value
+
+
+def build(scenario: str, change: dict[str, Any] | None = None, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Resources of ``scenario`` with ``change`` applied ("name:dotted.path" -> value or DELETE)."""
+    resources = [copy.deepcopy(r) for r in SCENARIOS[scenario]() if r["name"] not in drop]
+    for target, value in (change or {}).items():
+        name, _, path = target.partition(":")
+        if name not in {r["name"] for r in resources}:
+            name, path = "", target
+        resource = next(r for r in resources if not name or r["name"] == name)
+        section, _, rest = path.partition("/")
+        if rest:  # "options/protect" edits the resource options instead of its inputs
+            _set_path(resource[section], rest.split("."), value)
+        else:
+            _set_path(resource["inputs"], path.split("."), value)
+    return _materialize(resources)
