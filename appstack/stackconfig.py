@@ -380,7 +380,9 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
     return Stack(stack_name, settings, apps)
 
 
-def _load_app(name: str, overrides: Any, domain: str | None, blueprints_dir: Path) -> tuple[AppSpec | None, list[Problem]]:
+def _load_app(
+    name: str, overrides: Any, domain: str | None, blueprints_dir: Path
+) -> tuple[AppSpec | None, list[Problem]]:
     """One app: its blueprint merged with the stack's overrides, validated and cross-checked."""
     if overrides is not None and not isinstance(overrides, dict):
         return None, [Problem(f"apps.{name}", "overrides must be a mapping (or {} for none)")]
