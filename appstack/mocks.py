@@ -88,6 +88,6 @@ class AppstackMocks(pulumi.runtime.Mocks):
         resource_id = f"{args.name}-id" if args.custom else None
         return resource_id, outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         handler = INVOKE_RESULTS.get(args.token)
-        return (handler(dict(args.args)) if handler else {}), None
+        return (handler(dict(args.args)) if handler else {}), []

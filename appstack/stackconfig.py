@@ -177,6 +177,8 @@ class ExistingVpc(Strict):
     """A VPC and subnets created elsewhere, adopted by ID instead of creating a new network."""
 
     vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$")
+    cidr: str = Field(description="the VPC's IPv4 CIDR, e.g. 10.20.0.0/16")
+    availability_zones: list[str] = Field(min_length=2, description="the zones of the subnets, in list order")
     public_subnet_ids: list[str] = Field(min_length=2, description="load balancers; one per AZ")
     private_subnet_ids: list[str] = Field(min_length=2, description="tasks, egress through NAT; one per AZ")
     isolated_subnet_ids: list[str] = Field(min_length=2, description="data stores, no internet route; one per AZ")
@@ -187,6 +189,11 @@ class ExistingVpc(Strict):
         bad = [i for i in ids if not re.match(r"^subnet-[0-9a-f]{8,17}$", i)]
         if bad:
             raise ValueError(f"not subnet IDs: {', '.join(bad)}")
+        if not _is_cidr(self.cidr):
+            raise ValueError(f"cidr '{self.cidr}' is not an IPv4 network")
+        for kind in ("public", "private", "isolated"):
+            if len(getattr(self, f"{kind}_subnet_ids")) != len(self.availability_zones):
+                raise ValueError(f"give one {kind} subnet per availability zone ({len(self.availability_zones)})")
         return self
 
 
@@ -196,7 +203,8 @@ class AwsSettings(Strict):
     vpc_cidr: str = Field("10.0.0.0/16", description="CIDR of a created VPC, /16 to /24")
     availability_zones: int | None = Field(None, ge=2, le=4, description="AZ count; default 2 in dev, 3 in prod")
     zone_names: list[str] | None = Field(
-        None, min_length=2, max_length=4, description="pin the AZs by name (e.g. us-east-1a); default: the first N"
+        None, min_length=2, max_length=4,
+        description="pin the AZs by name (e.g. us-east-1a); default: <region>a, b, c... up to the count",
     )
     nat_gateways: Literal["none", "single", "per_az"] | None = Field(
         None, description="NAT for private subnets; default single in dev, per_az in prod"

@@ -1,4 +1,4 @@
-"""AwsPlatform: the stack-wide foundation in one AWS account and region."""
+"""AwsPlatform: the stack-wide foundation in one AWS account and region (the network)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,24 @@ import pulumi
 
 from components.platform import AppDeployment, AppDeploymentArgs, FoundationArgs, PlatformFoundation
 
-
-class AwsApp(AppDeployment):
-    def __init__(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("appstack:aws:App", name, None, opts)
-        self.url = None
-        self.register_outputs({})
+from .app import AwsApp
+from .network import Network, NetworkArgs
 
 
 class AwsPlatform(PlatformFoundation):
     def __init__(self, name: str, args: FoundationArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:aws:Platform", name, None, opts)
         self.args = args
-        self.register_outputs({})
+        self.network = Network(
+            name, NetworkArgs(settings=args.settings, stack=args.stack), pulumi.ResourceOptions(parent=self)
+        )
+        self.register_outputs({"vpc_id": self.network.refs.vpc_id})
 
     def deploy_app(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions) -> AppDeployment:
-        return AwsApp(name, args, opts)
+        return AwsApp(
+            name,
+            args,
+            network=self.network.refs,
+            endpoint_security_group_id=self.network.endpoint_security_group_id,
+            opts=opts,
+        )

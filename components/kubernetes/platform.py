@@ -1,24 +1,44 @@
-"""KubernetesPlatform: the stack-wide foundation on a cluster."""
+"""KubernetesPlatform: the stack-wide foundation on a cluster.
+
+One explicit Kubernetes provider (kubeconfig and/or context from stack config, server-side apply
+on) that every app's resources use, and optionally the kube-prometheus-stack chart.
+"""
 
 from __future__ import annotations
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from components.platform import AppDeployment, AppDeploymentArgs, FoundationArgs, PlatformFoundation
 
-
-class KubernetesApp(AppDeployment):
-    def __init__(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("appstack:kubernetes:App", name, None, opts)
-        self.url = None
-        self.register_outputs({})
+from .app import KubernetesApp, KubernetesAppArgs
+from .common import TYPE_PREFIX
+from .observability import monitoring_stack
 
 
 class KubernetesPlatform(PlatformFoundation):
+    """Outputs: `provider` (the explicit provider) and `monitoring` (the chart release, when installed)."""
+
     def __init__(self, name: str, args: FoundationArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("appstack:kubernetes:Platform", name, None, opts)
+        super().__init__(f"{TYPE_PREFIX}:Platform", name, None, opts)
         self.args = args
-        self.register_outputs({})
+        settings = args.settings.kubernetes
+        self.provider = k8s.Provider(
+            f"{name}-provider",
+            kubeconfig=settings.kubeconfig,
+            context=settings.context,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.monitoring: pulumi.Resource | None = None
+        if settings.observability.enabled and settings.observability.install_stack:
+            self.monitoring = monitoring_stack(
+                settings, pulumi.ResourceOptions(parent=self, provider=self.provider))
+        self.register_outputs({"context": settings.context, "namespace_prefix": settings.namespace_prefix})
 
     def deploy_app(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions) -> AppDeployment:
-        return KubernetesApp(name, args, opts)
+        return KubernetesApp(
+            name,
+            KubernetesAppArgs(deployment=args, monitoring=self.monitoring),
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers={"kubernetes": self.provider})),
+        )

@@ -1,0 +1,176 @@
+"""S3 buckets of one app, locked down: all four public-access blocks, ACLs off (bucket owner enforced),
+SSE-KMS with a bucket key, a TLS-only policy, aborted incomplete uploads; prod adds versioning with
+noncurrent-version expiry and server access logs. A `cdn` bucket is read by CloudFront through an
+origin access control (the bucket stays private).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from appstack.spec import BucketSpec
+from components.bindings import render
+
+from .common import child, deny_insecure_transport, physical_name, policy_json
+
+# AWS managed CloudFront policies (stable, documented IDs).
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CORS_S3_ORIGIN = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
+SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+ABORT_UPLOADS_AFTER_DAYS = 7
+
+
+def _lock_down(owner: pulumi.Resource, name: str, bucket: aws.s3.Bucket) -> list[pulumi.Resource]:
+    return [
+        aws.s3.BucketPublicAccessBlock(name, bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+                                       ignore_public_acls=True, restrict_public_buckets=True, opts=child(owner)),
+        aws.s3.BucketOwnershipControls(name, bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"},
+                                       opts=child(owner)),
+    ]
+
+
+@dataclass(frozen=True)
+class AccessLogBucketArgs:
+    app: str
+    stack: str
+    retention_days: int
+    protect: bool
+    account_id: pulumi.Input[str]
+    tags: dict[str, str]
+
+
+class AccessLogBucket(pulumi.ComponentResource):
+    """Receives the app buckets' server access logs. S3 log delivery only supports SSE-S3 targets."""
+
+    def __init__(self, name: str, args: AccessLogBucketArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("appstack:aws:AccessLogBucket", name, None, opts)
+        self.bucket = aws.s3.Bucket(name, force_destroy=False, tags=args.tags, opts=child(self, protect=args.protect))
+        locks = _lock_down(self, name, self.bucket)
+        aws.s3.BucketServerSideEncryptionConfiguration(name, bucket=self.bucket.id, rules=[{
+            "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
+        }], opts=child(self))
+        versioning = aws.s3.BucketVersioning(name, bucket=self.bucket.id,
+                                             versioning_configuration={"status": "Enabled"}, opts=child(self))
+        aws.s3.BucketLifecycleConfiguration(name, bucket=self.bucket.id, rules=[
+            {"id": "expire-logs", "status": "Enabled", "filter": {}, "expiration": {"days": args.retention_days},
+             "noncurrent_version_expiration": {"noncurrent_days": ABORT_UPLOADS_AFTER_DAYS}},
+            {"id": "abort-incomplete-uploads", "status": "Enabled", "filter": {},
+             "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_UPLOADS_AFTER_DAYS}},
+        ], opts=child(self, depends_on=[versioning]))
+        objects = pulumi.Output.concat(self.bucket.arn, "/*")
+        self.policy = aws.s3.BucketPolicy(name, bucket=self.bucket.id, policy=policy_json([
+            deny_insecure_transport([self.bucket.arn, objects]),
+            {
+                "Sid": "S3ServerAccessLogDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": objects,
+                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+            },
+        ]), opts=child(self, depends_on=locks))
+        self.register_outputs({"bucket": self.bucket.bucket})
+
+
+@dataclass(frozen=True)
+class AppBucketArgs:
+    app: str
+    stack: str
+    bucket_name: str  # the name in the spec
+    spec: BucketSpec
+    app_values: dict[str, str]  # app.url / app.domain for CORS origins
+    kms_key_arn: pulumi.Input[str]
+    versioning: bool  # prod: versioning, noncurrent expiry and access logs
+    protect: bool
+    log_bucket: pulumi.Input[str] | None
+    tags: dict[str, str]
+
+
+class AppBucket(pulumi.ComponentResource):
+    bucket_id: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    regional_domain_name: pulumi.Output[str]
+    distribution_arn: pulumi.Output[str] | None
+    public_url: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: AppBucketArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("appstack:aws:Bucket", name, None, opts)
+        spec = args.spec
+        bucket = aws.s3.Bucket(name, force_destroy=not args.protect, tags=args.tags,
+                               opts=child(self, protect=args.protect))
+        self.bucket_id, self.arn = bucket.bucket, bucket.arn
+        self.regional_domain_name = bucket.bucket_regional_domain_name
+        locks = _lock_down(self, name, bucket)
+        aws.s3.BucketServerSideEncryptionConfiguration(name, bucket=bucket.id, rules=[{
+            "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
+                                                        "kms_master_key_id": args.kms_key_arn},
+            "bucket_key_enabled": True,
+        }], opts=child(self))
+        rules: list[dict] = [{"id": "abort-incomplete-uploads", "status": "Enabled", "filter": {},
+                              "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_UPLOADS_AFTER_DAYS}}]
+        if args.versioning:
+            versioning = aws.s3.BucketVersioning(name, bucket=bucket.id,
+                                                 versioning_configuration={"status": "Enabled"}, opts=child(self))
+            rules.append({"id": "expire-noncurrent-versions", "status": "Enabled", "filter": {},
+                          "noncurrent_version_expiration": {"noncurrent_days": spec.noncurrent_version_expiry_days},
+                          "expiration": {"expired_object_delete_marker": True}})
+        aws.s3.BucketLifecycleConfiguration(name, bucket=bucket.id, rules=rules,
+                                            opts=child(self, depends_on=[versioning] if args.versioning else []))
+        if spec.cors:
+            aws.s3.BucketCorsConfiguration(name, bucket=bucket.id, cors_rules=[
+                {"allowed_origins": [render(origin, args.app_values) for origin in rule.allowed_origins],
+                 "allowed_methods": list(rule.allowed_methods), "allowed_headers": list(rule.allowed_headers),
+                 "expose_headers": list(rule.expose_headers), "max_age_seconds": rule.max_age_seconds}
+                for rule in spec.cors
+            ], opts=child(self))
+        if args.log_bucket is not None:
+            aws.s3.BucketLogging(name, bucket=bucket.id, target_bucket=args.log_bucket,
+                                 target_prefix=f"{args.bucket_name}/", opts=child(self))
+
+        objects = pulumi.Output.concat(bucket.arn, "/*")
+        statements: list[dict] = [deny_insecure_transport([bucket.arn, objects])]
+        self.distribution_arn = self.public_url = None
+        if spec.access == "cdn":
+            distribution = self._cdn(name, args, bucket)
+            self.distribution_arn = distribution.arn
+            self.public_url = pulumi.Output.concat("https://", distribution.domain_name)
+            statements.append({
+                "Sid": "CloudFrontReadsObjects",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": objects,
+                "Condition": {"StringEquals": {"AWS:SourceArn": distribution.arn}},
+            })
+        aws.s3.BucketPolicy(name, bucket=bucket.id, policy=policy_json(statements), opts=child(self, depends_on=locks))
+        self.register_outputs({"bucket": self.bucket_id, "arn": self.arn, "public_url": self.public_url})
+
+    def _cdn(self, name: str, args: AppBucketArgs, bucket: aws.s3.Bucket) -> aws.cloudfront.Distribution:
+        oac = aws.cloudfront.OriginAccessControl(
+            name, name=physical_name(args.stack, args.app, args.bucket_name, max_length=64),
+            description=f"{args.app}: {args.bucket_name} bucket", origin_access_control_origin_type="s3",
+            signing_behavior="always", signing_protocol="sigv4", opts=child(self),
+        )
+        return aws.cloudfront.Distribution(
+            name,
+            comment=f"{args.app}: {args.bucket_name} ({args.spec.purpose})"[:128],
+            enabled=True,
+            is_ipv6_enabled=True,
+            http_version="http2and3",
+            price_class="PriceClass_100",
+            origins=[{"domain_name": bucket.bucket_regional_domain_name, "origin_id": "bucket",
+                      "origin_access_control_id": oac.id}],
+            default_cache_behavior={
+                "target_origin_id": "bucket", "viewer_protocol_policy": "redirect-to-https",
+                "allowed_methods": ["GET", "HEAD", "OPTIONS"], "cached_methods": ["GET", "HEAD"], "compress": True,
+                "cache_policy_id": CACHING_OPTIMIZED, "origin_request_policy_id": CORS_S3_ORIGIN,
+                "response_headers_policy_id": SECURITY_HEADERS,
+            },
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            viewer_certificate={"cloudfront_default_certificate": True},
+            tags=args.tags,
+            opts=child(self),
+        )

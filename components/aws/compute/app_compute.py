@@ -1,0 +1,206 @@
+"""AppCompute: everything that runs one app on ECS Fargate, on top of the network and data layer.
+
+images -> cluster -> (alarm topic, Prometheus) -> load balancer -> one EcsWorkload per service and
+worker -> one MigrationJob per job -> dashboard and alarms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from appstack.errors import ConfigError, Problem
+from appstack.spec import AppSpec
+from appstack.stackconfig import StackSettings
+
+from ..contracts import AppDataRefs, NetworkRefs
+from .cluster import EcsCluster, EcsClusterArgs
+from .ecs_service import EcsWorkload, EcsWorkloadArgs, LoadBalancerAttachment
+from .images import AppImages, AppImagesArgs
+from .jobs import MigrationJob, MigrationJobArgs
+from .load_balancer import AppLoadBalancer, AppLoadBalancerArgs
+from .observability import AlarmTopic, AlarmTopicArgs, AppObservability, AppObservabilityArgs
+from .prometheus import AppPrometheus, AppPrometheusArgs
+from .service_discovery import service_values
+
+
+@dataclass(frozen=True)
+class AppComputeArgs:
+    spec: AppSpec
+    settings: StackSettings
+    stack: str
+    network: NetworkRefs
+    data: AppDataRefs
+    # Optional, for the dashboard and alarms: the RDS instance identifier and the ElastiCache
+    # replication group id with its node count (nodes are <group>-001, <group>-002, ...).
+    database_instance_id: pulumi.Input[str] | None = None
+    cache_replication_group_id: pulumi.Input[str] | None = None
+    cache_node_count: int = 1
+
+
+def check_settings(args: AppComputeArgs) -> None:
+    """Refuse what only a dev stack may do, before any resource is registered."""
+    spec, settings = args.spec, args.settings
+    problems = []
+    plain_http = bool(spec.public_services) and not (spec.tls and spec.domain)
+    if plain_http and not (settings.aws.allow_plain_http and settings.tier == "dev"):
+        problems.append(
+            Problem(
+                f"apps.{spec.name}.tls",
+                "public routes without TLS need a dev stack with aws.allow_plain_http: true; "
+                "give the app a domain to serve it over HTTPS",
+            )
+        )
+    if settings.aws.spot_workers and settings.tier != "dev":
+        problems.append(Problem("aws.spot_workers", "FARGATE_SPOT workers are for dev stacks only"))
+    if problems:
+        raise ConfigError(problems, title=f"Invalid AWS compute settings for app '{spec.name}'")
+
+
+def cache_node_ids(args: AppComputeArgs) -> list[pulumi.Output[str]]:
+    if args.cache_replication_group_id is None:
+        return []
+    group = pulumi.Output.from_input(args.cache_replication_group_id)
+    return [group.apply(lambda g, n=n: f"{g}-{n:03d}") for n in range(1, args.cache_node_count + 1)]
+
+
+class AppCompute(pulumi.ComponentResource):
+    """`url` (https://<domain> when the app has public routes, else None), `cluster_name`,
+    `workloads` (name -> EcsWorkload), `jobs` (name -> MigrationJob) and `migration_commands`."""
+
+    url: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: AppComputeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("appstack:aws:AppCompute", name, None, opts)
+        check_settings(args)
+        spec, settings = args.spec, args.settings
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.cluster = EcsCluster(
+            name, EcsClusterArgs(app=spec.name, stack=args.stack, vpc_id=args.network.vpc_id), child
+        )
+        self.cluster_name = self.cluster.name
+        images = AppImages(
+            name,
+            AppImagesArgs(
+                spec=spec,
+                kms_key_arn=args.data.kms_key_arn,
+                keep_images=settings.aws.ecr_keep_images,
+                protect=settings.defaults.protect_stateful,
+            ),
+            child,
+        )
+        topic = AlarmTopic(
+            f"{name}-alarms",
+            AlarmTopicArgs(
+                kms_key_arn=args.data.kms_key_arn,
+                emails=settings.aws.alarm_emails,
+                https_endpoints=settings.aws.alarm_https_endpoints,
+            ),
+            child,
+        )
+        prometheus = None
+        if settings.aws.managed_prometheus:
+            prometheus = AppPrometheus(
+                name,
+                AppPrometheusArgs(
+                    spec=spec,
+                    stack=args.stack,
+                    region=settings.aws.region,
+                    alarm_topic_arn=topic.arn,
+                    collector_image=settings.aws.prometheus_collector_image,
+                ),
+                child,
+            )
+        self.load_balancer = None
+        if spec.public_services:
+            self.load_balancer = AppLoadBalancer(
+                name,
+                AppLoadBalancerArgs(
+                    spec=spec,
+                    settings=settings,
+                    network=args.network,
+                    kms_key_arn=args.data.kms_key_arn,
+                    tls=bool(spec.tls and spec.domain),
+                ),
+                child,
+            )
+        addresses = service_values(spec, self.cluster.namespace)
+
+        self.workloads: dict[str, EcsWorkload] = {}
+        for workload, container in sorted(spec.workloads().items()):
+            attachment = None
+            if self.load_balancer is not None and workload in self.load_balancer.target_groups:
+                target_group = self.load_balancer.target_groups[workload]
+                attachment = LoadBalancerAttachment(
+                    security_group_id=self.load_balancer.security_group_id,
+                    target_group_arn=target_group.arn,
+                    request_count_label=pulumi.Output.concat(
+                        self.load_balancer.arn_suffix, "/", target_group.arn_suffix
+                    ),
+                )
+            self.workloads[workload] = EcsWorkload(
+                f"{name}-{workload}",
+                EcsWorkloadArgs(
+                    spec=spec,
+                    workload=workload,
+                    container=container,
+                    settings=settings,
+                    stack=args.stack,
+                    network=args.network,
+                    data=args.data,
+                    cluster_name=self.cluster.name,
+                    cluster_arn=self.cluster.arn,
+                    namespace_id=self.cluster.namespace_id,
+                    image=images.images[container.image],
+                    service_values=addresses,
+                    load_balancer=attachment,
+                    collector=prometheus.collector if prometheus else None,
+                ),
+                child,
+            )
+        self.jobs = {
+            job: MigrationJob(
+                f"{name}-job-{job}",
+                MigrationJobArgs(
+                    spec=spec,
+                    job=job,
+                    container=container,
+                    settings=settings,
+                    stack=args.stack,
+                    network=args.network,
+                    data=args.data,
+                    cluster_name=self.cluster.name,
+                    image=images.images[container.image],
+                    service_values=addresses,
+                ),
+                child,
+            )
+            for job, container in sorted(spec.jobs.items())
+        }
+        self.migration_commands = {job: migration.command for job, migration in self.jobs.items()}
+        self.observability = AppObservability(
+            name,
+            AppObservabilityArgs(
+                spec=spec,
+                settings=settings,
+                cluster_name=self.cluster.name,
+                ecs_services=sorted(self.workloads),
+                topic_arn=topic.arn,
+                alb_arn_suffix=self.load_balancer.arn_suffix if self.load_balancer else None,
+                database_instance_id=args.database_instance_id,
+                cache_node_ids=cache_node_ids(args),
+            ),
+            child,
+        )
+        self.alarm_topic_arn = topic.arn
+        self.url = self.load_balancer.url if self.load_balancer else None
+        self.register_outputs(
+            {
+                "url": self.url,
+                "cluster_name": self.cluster_name,
+                "alarm_topic_arn": self.alarm_topic_arn,
+                "migration_commands": self.migration_commands,
+            }
+        )

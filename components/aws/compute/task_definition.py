@@ -1,0 +1,214 @@
+"""Container definitions and Fargate task definitions built from one workload of the spec.
+
+Secrets reach a container only through `secrets` (Secrets Manager ARNs that ECS resolves at start);
+`environment` holds plain values only. The root filesystem is read-only, the declared writable
+paths are task-local volumes, and the container runs as the declared non-root user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from appstack.spec import AppSpec, ProbeSpec, cpu_millicores, memory_mib
+from appstack.spec.workloads import ContainerSpec, LongRunningSpec, ServiceSpec
+from components.bindings import app_values, env_entries, render
+
+from ..contracts import AppDataRefs, FileSystemRefs
+from .fargate_sizes import TaskSize, cpu_units, fargate_size
+from .naming import volume_name
+
+ECS_HEALTH_LIMITS = {"interval": (5, 300), "timeout": (2, 60), "retries": (1, 10), "startPeriod": (0, 300)}
+
+
+def present_secrets(data: AppDataRefs) -> set[str]:
+    return {key.removeprefix("secrets.") for key in data.binding_values if key.startswith("secrets.")}
+
+
+def env_and_secrets(
+    spec: AppSpec, workload: str, container: ContainerSpec, data: AppDataRefs, extra_values: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(environment, secrets) of one container: secret entries by ARN, plain ones rendered."""
+    values: dict[str, pulumi.Input[str]] = {**app_values(spec), **data.binding_values, **extra_values}
+    environment: list[dict[str, Any]] = []
+    secrets: list[dict[str, Any]] = []
+    for entry in env_entries(spec, container.env, present_secrets(data)):
+        if entry.secret:
+            arn = data.env_secret_arns.get((workload, entry.name))
+            if arn is None:
+                raise KeyError(f"the data layer holds no secret for {workload}.env.{entry.name}")
+            secrets.append({"name": entry.name, "valueFrom": arn})
+        else:
+            environment.append({"name": entry.name, "value": render(entry.template, values)})
+    return environment, secrets
+
+
+def _clamp(value: int, key: str) -> int:
+    low, high = ECS_HEALTH_LIMITS[key]
+    return max(low, min(high, value))
+
+
+def health_check(container: ContainerSpec) -> dict[str, Any] | None:
+    """An ECS container health check from the first command probe (liveness, then readiness)."""
+    if not isinstance(container, LongRunningSpec):
+        return None
+    probe: ProbeSpec | None = next(
+        (p for p in (container.health.liveness, container.health.readiness) if p and p.kind == "command"), None
+    )
+    if probe is None or probe.command is None:
+        return None
+    startup = container.health.startup
+    start = probe.initial_delay_seconds + (startup.period_seconds * startup.failure_threshold if startup else 0)
+    return {
+        "command": ["CMD", *probe.command],
+        "interval": _clamp(probe.period_seconds, "interval"),
+        "timeout": _clamp(probe.timeout_seconds, "timeout"),
+        "retries": _clamp(probe.failure_threshold, "retries"),
+        "startPeriod": _clamp(start, "startPeriod"),
+    }
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    """An extra container (the metrics collector) and the task resources it adds."""
+
+    definition: Mapping[str, Any]
+    memory: int  # MiB added to the task size
+    cpu: int = 0  # CPU units added to the task size
+    volumes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class ContainerPlan:
+    """Everything the main container needs beyond the spec itself."""
+
+    name: str
+    image: pulumi.Input[str]
+    log_group: pulumi.Input[str]
+    region: str
+    environment: list[dict[str, Any]]
+    secrets: list[dict[str, Any]]
+    file_systems: Mapping[str, FileSystemRefs] = field(default_factory=dict)  # volume name -> access point
+    exec_enabled: bool = False
+
+
+def writable_volumes(container: ContainerSpec) -> dict[str, str]:
+    """Task-local volume name -> path for each writable path not already on a persistent volume."""
+    mounts = [v.mount_path for v in container.volumes.values()] if isinstance(container, ServiceSpec) else []
+    result = {}
+    for path in container.writable_paths:
+        if any(path == m or path.startswith(m.rstrip("/") + "/") for m in mounts):
+            continue
+        result[volume_name(path)] = path
+    return result
+
+
+def main_container(container: ContainerSpec, plan: ContainerPlan) -> dict[str, Any]:
+    resources = container.resources
+    definition: dict[str, Any] = {
+        "name": plan.name,
+        "image": plan.image,
+        "essential": True,
+        "user": f"{container.run_as_user}:{container.group}",
+        # ECS Exec's agent writes into the container, so it needs a writable root filesystem.
+        "readonlyRootFilesystem": not plan.exec_enabled,
+        "cpu": cpu_units(cpu_millicores(resources.requests.cpu)),
+        "memory": memory_mib(resources.limits.memory),
+        "memoryReservation": memory_mib(resources.requests.memory),
+        "environment": plan.environment,
+        "secrets": plan.secrets,
+        "mountPoints": [
+            {"sourceVolume": name, "containerPath": path, "readOnly": False}
+            for name, path in sorted(writable_volumes(container).items())
+        ],
+        "linuxParameters": {"initProcessEnabled": True},
+        "ulimits": [{"name": "nofile", "softLimit": 65536, "hardLimit": 65536}],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": plan.log_group,
+                "awslogs-region": plan.region,
+                "awslogs-stream-prefix": plan.name,
+                "mode": "non-blocking",
+                "max-buffer-size": "25m",
+            },
+        },
+    }
+    if not plan.exec_enabled:
+        definition["linuxParameters"]["capabilities"] = {"drop": ["ALL"]}
+    if container.command:
+        definition["entryPoint"] = list(container.command)
+    if container.args is not None:
+        definition["command"] = list(container.args)
+    if isinstance(container, ServiceSpec):
+        mapping: dict[str, Any] = {"name": plan.name, "containerPort": container.port, "protocol": "tcp"}
+        if container.protocol in ("http", "grpc"):
+            mapping["appProtocol"] = container.protocol
+        definition["portMappings"] = [mapping]
+        for volume, spec_volume in sorted(container.volumes.items()):
+            definition["mountPoints"].append(
+                {"sourceVolume": f"efs-{volume}", "containerPath": spec_volume.mount_path, "readOnly": False}
+            )
+    else:
+        definition["portMappings"] = []
+    if isinstance(container, LongRunningSpec):
+        definition["stopTimeout"] = container.stop_timeout_seconds
+    check = health_check(container)
+    if check:
+        definition["healthCheck"] = check
+    return definition
+
+
+def task_size(container: ContainerSpec, sidecars: Sequence[Sidecar], *, path: str) -> TaskSize:
+    """Sized on the limits (CPU limit, else request; memory limit) plus every sidecar."""
+    limits, requests = container.resources.limits, container.resources.requests
+    cpu = cpu_units(cpu_millicores(limits.cpu or requests.cpu)) + sum(s.cpu for s in sidecars)
+    memory = memory_mib(limits.memory) + sum(s.memory for s in sidecars)
+    return fargate_size(cpu, memory, path=path)
+
+
+@dataclass(frozen=True)
+class TaskDefinitionArgs:
+    family: str
+    container: ContainerSpec
+    plan: ContainerPlan
+    size: TaskSize
+    execution_role_arn: pulumi.Input[str]
+    task_role_arn: pulumi.Input[str]
+    cpu_architecture: str = "X86_64"
+    sidecars: Sequence[Sidecar] = ()
+
+
+def task_definition(name: str, args: TaskDefinitionArgs, parent: pulumi.Resource) -> aws.ecs.TaskDefinition:
+    containers = [main_container(args.container, args.plan), *[dict(s.definition) for s in args.sidecars]]
+    writable = set(writable_volumes(args.container)) | {v for s in args.sidecars for v in s.volumes}
+    volumes: list[dict[str, Any]] = [{"name": v} for v in sorted(writable)]
+    for volume, fs in sorted(args.plan.file_systems.items()):
+        volumes.append(
+            {
+                "name": f"efs-{volume}",
+                "efs_volume_configuration": {
+                    "file_system_id": fs.file_system_id,
+                    "transit_encryption": "ENABLED",
+                    "authorization_config": {"access_point_id": fs.access_point_id, "iam": "ENABLED"},
+                },
+            }
+        )
+    return aws.ecs.TaskDefinition(
+        name,
+        family=args.family,
+        cpu=str(args.size.cpu),
+        memory=str(args.size.memory),
+        network_mode="awsvpc",
+        requires_compatibilities=["FARGATE"],
+        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": args.cpu_architecture},
+        execution_role_arn=args.execution_role_arn,
+        task_role_arn=args.task_role_arn,
+        container_definitions=pulumi.Output.json_dumps(containers),
+        volumes=volumes,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -1,0 +1,133 @@
+"""Backup: a CronJob that dumps a data store on a schedule to a backup volume or an S3-compatible bucket.
+
+PostgreSQL uses pg_dump (custom format); SQLite uses `sqlite3 .backup`, which copies a consistent
+snapshot of a live database. With target `pvc`, dumps land on a dedicated volume and those older than
+the retention are deleted by the job itself; with target `s3`, a second container uploads the dump
+(the bucket's lifecycle rule enforces retention).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .common import TYPE_PREFIX, AppContext, child, volume_claim
+from .pod import PodArgs, container_security, pod_template
+
+DUMP_DIR = "/backups"
+JOB_DEADLINE_SECONDS = 3 * 3600
+
+
+@dataclass(frozen=True)
+class BackupArgs:
+    ctx: AppContext
+    name: str  # object name, e.g. postgres-backup
+    schedule: str  # cron, UTC
+    retention_days: int
+    image: str
+    uid: int
+    dump_command: str  # shell that writes "$BACKUP_FILE"
+    extension: str  # .dump, .db
+    env: list[dict[str, Any]] = field(default_factory=list)
+    volumes: list[dict[str, Any]] = field(default_factory=list)
+    mounts: list[dict[str, Any]] = field(default_factory=list)
+    affinity: dict[str, Any] | None = None
+    storage_env: list[dict[str, Any]] = field(default_factory=list)  # object storage credentials (s3)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+def bucket_for_backups(ctx: AppContext) -> str:
+    storage = ctx.k8s.object_storage
+    return ctx.k8s.backups.bucket or f"{storage.bucket_prefix}{ctx.namespace}-backups"
+
+
+class Backup(pulumi.ComponentResource):
+    """Outputs: `schedule`, `target` (pvc or s3) and `location` (volume name or s3:// URL)."""
+
+    def __init__(self, name: str, args: BackupArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(f"{TYPE_PREFIX}:Backup", name, None, opts)
+        ctx = args.ctx
+        target = ctx.k8s.backups.target
+        stamp = f'{DUMP_DIR}/{args.name}-$(date -u +%Y%m%dT%H%M%SZ){args.extension}'
+        script = f'set -eu; BACKUP_FILE="{stamp}"; {args.dump_command}; echo "wrote $BACKUP_FILE"'
+        volumes, mounts = list(args.volumes), list(args.mounts)
+        uploader: list[dict[str, Any]] = []
+        self.volume = None
+        if target == "pvc":
+            volume_name = f"{args.name}s"
+            self.volume = k8s.core.v1.PersistentVolumeClaim(
+                f"{name}-volume",
+                metadata=ctx.meta(volume_name),
+                spec=volume_claim(volume_name, ctx.k8s.backups.volume_size_gb, ctx)["spec"],
+                opts=child(self, protect=ctx.protect),
+            )
+            minutes = args.retention_days * 24 * 60
+            script += f'; find {DUMP_DIR} -name "{args.name}-*{args.extension}" -mmin +{minutes} -delete'
+            volumes.append({"name": "backups", "persistentVolumeClaim": {"claimName": volume_name}})
+            self.location = volume_name
+        else:
+            volumes.append({"name": "backups", "emptyDir": {"sizeLimit": f"{ctx.k8s.backups.volume_size_gb}Gi"}})
+            self.location = f"s3://{bucket_for_backups(ctx)}/{ctx.app}/{args.name}/"
+            uploader = [{
+                "name": "upload",
+                "image": ctx.k8s.backups.s3_image,
+                "imagePullPolicy": "IfNotPresent",
+                "command": ["sh", "-c", f'aws s3 cp --recursive {DUMP_DIR}/ "{self.location}" '
+                                        f'--endpoint-url "{ctx.k8s.object_storage.endpoint}"'],
+                "env": [{"name": "AWS_REGION", "value": ctx.k8s.object_storage.region},
+                        {"name": "HOME", "value": "/tmp"}, *args.storage_env],
+                "securityContext": container_security(args.uid, args.uid),
+                "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+                "volumeMounts": [{"name": "backups", "mountPath": DUMP_DIR, "readOnly": True},
+                                 {"name": "upload-tmp", "mountPath": "/tmp"}],
+            }]
+            volumes.append({"name": "upload-tmp", "emptyDir": {"sizeLimit": "256Mi"}})
+        mounts.append({"name": "backups", "mountPath": DUMP_DIR})
+        pod = pod_template(ctx, PodArgs(
+            name=args.name,
+            component="backup",
+            image=args.image,
+            uid=args.uid,
+            gid=args.uid,
+            env=args.env,
+            service_account=args.name,
+            command=["sh", "-c", script],
+            resources={"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}},
+            volumes=volumes,
+            mounts=mounts,
+            egress=target == "s3",
+            restart_policy="Never",
+            affinity=args.affinity,
+        ))
+        if uploader:  # dump first (init container), then upload
+            dump = pod["spec"]["containers"][0]
+            pod["spec"]["initContainers"] = [dump]
+            pod["spec"]["containers"] = uploader
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa", metadata=ctx.meta(args.name), automount_service_account_token=False, opts=child(self))
+        self.cron_job = k8s.batch.v1.CronJob(
+            name,
+            metadata=ctx.meta(args.name),
+            spec={
+                "schedule": args.schedule,
+                "timeZone": "Etc/UTC",
+                "concurrencyPolicy": "Forbid",
+                "startingDeadlineSeconds": 3600,
+                "successfulJobsHistoryLimit": 3,
+                "failedJobsHistoryLimit": 3,
+                "jobTemplate": {"spec": {
+                    "backoffLimit": 2,
+                    "activeDeadlineSeconds": JOB_DEADLINE_SECONDS,
+                    "ttlSecondsAfterFinished": 86400,
+                    "template": pod,
+                }},
+            },
+            opts=child(self, depends_on=[self.service_account, *([self.volume] if self.volume else []),
+                                         *args.depends_on]),
+        )
+        self.schedule = args.schedule
+        self.target = target
+        self.register_outputs({"schedule": self.schedule, "target": self.target, "location": self.location})

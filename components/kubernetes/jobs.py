@@ -1,0 +1,86 @@
+"""ReleaseJob: a one-off command (a migration) run once per release.
+
+The Job's object name carries a hash of the release (image references, command, args), so a new
+image tag runs a new Job while an unchanged release leaves the finished one alone. Retries are
+bounded (backoffLimit), the run is capped (activeDeadlineSeconds) and the finished Job is removed
+after its TTL. The Pulumi Kubernetes provider waits for the Job to complete, so `before_rollout`
+jobs gate the workloads that depend on them and `after_rollout` jobs wait for those workloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from appstack.spec import JobSpec
+
+from .common import TYPE_PREFIX, AppContext, child, image_reference, short_hash
+from .pod import PodArgs, pod_template, resources
+from .secrets import container_env, secret_object
+
+
+@dataclass(frozen=True)
+class ReleaseJobArgs:
+    ctx: AppContext
+    name: str  # the spec's job name
+    spec: JobSpec
+    values: Mapping[str, pulumi.Input[str]]
+    present_secrets: Collection[str]
+    extra_secret_env: list[dict[str, Any]] = field(default_factory=list)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+def release_id(ctx: AppContext, spec: JobSpec) -> str:
+    """Stable for an unchanged release; changes with any image reference, the command or the args."""
+    images = {name: image_reference(ctx, name) for name in sorted(ctx.spec.images)}
+    return short_hash(images, spec.image, spec.command, spec.args)
+
+
+class ReleaseJob(pulumi.ComponentResource):
+    """Outputs: `job_name` (the object name of this release's Job) and `phase`."""
+
+    def __init__(self, name: str, args: ReleaseJobArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(f"{TYPE_PREFIX}:ReleaseJob", name, None, opts)
+        ctx, spec = args.ctx, args.spec
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa", metadata=ctx.meta(f"job-{args.name}"), automount_service_account_token=False,
+            opts=child(self))
+        env = container_env(ctx, spec.env, args.values, args.present_secrets, f"job-{args.name}-env",
+                            args.extra_secret_env)
+        self.env_secret = (
+            secret_object(f"{name}-env", ctx, f"job-{args.name}-env", env.secret_data, child(self))
+            if env.secret_data else None
+        )
+        self.job_name = f"{args.name}-{release_id(ctx, spec)}"
+        template = pod_template(ctx, PodArgs(
+            name=args.name,
+            component="job",
+            image=image_reference(ctx, spec.image),
+            uid=spec.run_as_user,
+            gid=spec.group,
+            env=env.env,
+            service_account=f"job-{args.name}",
+            command=spec.command,
+            args=spec.args,
+            resources=resources(spec),
+            writable_paths=spec.writable_paths,
+            restart_policy="Never",
+        ))
+        self.job = k8s.batch.v1.Job(
+            name,
+            metadata=ctx.meta(self.job_name, {"appstack.dev/job": args.name, "appstack.dev/phase": spec.phase}),
+            spec={
+                "backoffLimit": spec.backoff_limit,
+                "activeDeadlineSeconds": spec.timeout_seconds,
+                "ttlSecondsAfterFinished": spec.ttl_seconds_after_finished,
+                "template": template,
+            },
+            opts=child(self, depends_on=[self.service_account, *([self.env_secret] if self.env_secret else []),
+                                         *args.depends_on]),
+        )
+        self.phase = spec.phase
+        self.register_outputs({"job_name": self.job_name, "phase": self.phase})

@@ -1,0 +1,129 @@
+"""NetworkPolicies of an app namespace: deny everything, then allow exactly what the app needs.
+
+- default-deny: no ingress and no egress for any pod;
+- allow-dns: every pod may query the cluster DNS (pods labelled k8s-app=kube-dns, port 53);
+- allow-external-egress: app pods may reach egress_cidrs minus egress_except_cidrs (private ranges);
+- allow-<service>: a service accepts its port from the app's own pods, from the ingress controller
+  namespace when public, and its metrics port from the monitoring namespace when observability is on;
+- allow-app-egress: app pods may reach the app's services;
+- allow-postgres / allow-redis: only pods labelled as data clients reach the data stores.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from appstack.spec import ServiceSpec
+
+from .common import COMPONENT, DATA_CLIENT, EXTERNAL_EGRESS, TYPE_PREFIX, AppContext, child
+
+APP_COMPONENTS = ["service", "worker", "job"]
+NS_NAME = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True)
+class DataStoreAccess:
+    name: str  # policy suffix: postgres, redis
+    selector: dict[str, str]  # labels of the data store's pods
+    port: int
+    peers_port: list[int] = field(default_factory=list)  # ports its own pods use among themselves (replication)
+    operator_namespace: str | None = None  # an operator that manages the pods (CloudNativePG: port 8000)
+    api_egress: bool = False  # the pods talk to the Kubernetes API (operator-managed instances)
+
+
+@dataclass(frozen=True)
+class NetworkPoliciesArgs:
+    ctx: AppContext
+    services: dict[str, ServiceSpec]
+    data_stores: list[DataStoreAccess] = field(default_factory=list)
+    monitoring_namespace: str | None = None  # set when observability is on
+
+
+def _app_pods() -> dict[str, Any]:
+    return {"matchExpressions": [{"key": COMPONENT, "operator": "In", "values": APP_COMPONENTS}]}
+
+
+def _namespace(name: str) -> dict[str, Any]:
+    return {"namespaceSelector": {"matchLabels": {NS_NAME: name}}}
+
+
+def _tcp(*ports: int) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+class NetworkPolicies(pulumi.ComponentResource):
+    """Outputs: `policy_names` (the NetworkPolicy objects in the namespace)."""
+
+    def __init__(self, name: str, args: NetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(f"{TYPE_PREFIX}:NetworkPolicies", name, None, opts)
+        ctx = args.ctx
+        self.policies: dict[str, k8s.networking.v1.NetworkPolicy] = {}
+
+        def policy(suffix: str, pods: dict[str, Any], ingress: list | None = None, egress: list | None = None):
+            types = [t for t, rules in (("Ingress", ingress), ("Egress", egress)) if rules is not None]
+            spec: dict[str, Any] = {"podSelector": pods, "policyTypes": types}
+            if ingress:
+                spec["ingress"] = ingress
+            if egress:
+                spec["egress"] = egress
+            self.policies[suffix] = k8s.networking.v1.NetworkPolicy(
+                f"{name}-{suffix}", metadata=ctx.meta(suffix), spec=spec, opts=child(self))
+
+        policy("default-deny", {}, ingress=[], egress=[])
+        policy("allow-dns", {}, egress=[{
+            "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+        }])
+        policy("allow-external-egress", {"matchLabels": {EXTERNAL_EGRESS: "true"}}, egress=[{
+            "to": [{"ipBlock": {"cidr": cidr, **({"except": _excepted(cidr, ctx)} if _excepted(cidr, ctx) else {})}}
+                   for cidr in ctx.k8s.egress_cidrs],
+        }])
+        service_ports = []
+        for service_name, service in sorted(args.services.items()):
+            sources: list[dict[str, Any]] = [{"podSelector": _app_pods()}]
+            if service.public:
+                sources.append(_namespace(ctx.k8s.ingress_namespace))
+            rules = [{"from": sources, "ports": _tcp(service.port)}]
+            service_ports.append(service.port)
+            if args.monitoring_namespace and service.metrics:
+                rules.append({"from": [_namespace(args.monitoring_namespace)],
+                              "ports": _tcp(service.metrics.port or service.port)})
+            policy(f"allow-{service_name}", {"matchLabels": ctx.selector(service_name)}, ingress=rules)
+        if service_ports:
+            policy("allow-app-egress", _app_pods(), egress=[{
+                "to": [{"podSelector": {"matchLabels": {COMPONENT: "service"}}}],
+                "ports": _tcp(*sorted(set(service_ports))),
+            }])
+        for store in args.data_stores:
+            ingress = [{"from": [{"podSelector": {"matchLabels": {DATA_CLIENT: "true"}}}], "ports": _tcp(store.port)}]
+            egress = None
+            if store.peers_port:
+                ingress.append({"from": [{"podSelector": {"matchLabels": store.selector}}],
+                                "ports": _tcp(*store.peers_port)})
+                egress = [{"to": [{"podSelector": {"matchLabels": store.selector}}], "ports": _tcp(*store.peers_port)}]
+            if store.operator_namespace:
+                ingress.append({"from": [_namespace(store.operator_namespace)], "ports": _tcp(*store.peers_port)})
+            if store.api_egress:
+                egress = [*(egress or []), {"ports": _tcp(443, 6443)}]
+            policy(f"allow-{store.name}", {"matchLabels": store.selector}, ingress=ingress, egress=egress)
+        if args.data_stores:
+            policy("allow-data-client-egress", {"matchLabels": {DATA_CLIENT: "true"}}, egress=[
+                {"to": [{"podSelector": {"matchLabels": store.selector}}], "ports": _tcp(store.port)}
+                for store in args.data_stores
+            ])
+        self.policy_names = sorted(self.policies)
+        self.register_outputs({"policy_names": self.policy_names})
+
+
+def _excepted(cidr: str, ctx: AppContext) -> list[str]:
+    """Except-blocks must lie strictly inside the cidr (and be of its IP version)."""
+    outer = ipaddress.ip_network(cidr, strict=False)
+    return [e for e in ctx.k8s.egress_except_cidrs
+            if ipaddress.ip_network(e, strict=False).version == outer.version
+            and ipaddress.ip_network(e, strict=False).subnet_of(outer)  # type: ignore[arg-type]
+            and ipaddress.ip_network(e, strict=False) != outer]

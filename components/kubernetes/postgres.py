@@ -1,0 +1,261 @@
+"""Postgres: an app's PostgreSQL database, in-cluster (StatefulSet) or operator-managed (CloudNativePG).
+
+In-cluster: the official image (pinned per major version) on a PVC, run as its non-root postgres user
+(uid 999) under the restricted profile; the superuser and the app's own role get generated passwords
+kept in a Secret; the spec's parameters become `-c` flags and its extensions are created at init;
+a headless Service gives the pod a stable name. Operator: a CloudNativePG Cluster (3 instances in
+prod) bootstrapped with the same role and extensions, plus a ScheduledBackup. External databases are
+not handled here: their URL is the app's provided secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from appstack.spec import PostgresSpec
+
+from .common import (
+    CNPG_IMAGES,
+    DATA_STORE_UID,
+    POSTGRES_IMAGES,
+    TYPE_PREFIX,
+    AppContext,
+    child,
+    cnpg_schedule,
+    volume_claim,
+)
+from .network_policy import DataStoreAccess
+from .pod import PodArgs, pod_template, secret_env
+from .secrets import secret_object
+
+PASSWORD_BYTES = 24  # 48 hex characters: URL-safe, 192 bits
+PORT = 5432
+NAME = "postgres"
+CREDENTIALS = "postgres-credentials"
+CNPG_NAMESPACE = "cnpg-system"
+PGDATA = "/var/lib/postgresql/data/pgdata"
+INIT_SCRIPT = """set -eu
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \\
+  --set=app_user="$APP_DB_USER" --set=app_password="$APP_DB_PASSWORD" --set=db="$POSTGRES_DB" <<'SQL'
+CREATE ROLE :"app_user" LOGIN PASSWORD :'app_password';
+ALTER DATABASE :"db" OWNER TO :"app_user";
+ALTER SCHEMA public OWNER TO :"app_user";
+{extensions}
+SQL
+"""
+
+
+@dataclass(frozen=True)
+class PostgresArgs:
+    ctx: AppContext
+    spec: PostgresSpec
+    mode: str  # in-cluster | operator
+    storage_env: list[dict[str, Any]]  # object storage credential env (secretKeyRefs), for s3 backups
+    storage_secret: str | None  # name of the Secret holding object storage credentials
+
+
+def extension_sql(spec: PostgresSpec) -> list[str]:
+    return [f'CREATE EXTENSION IF NOT EXISTS "{ext}";' for ext in spec.extensions]
+
+
+def parameter_flags(spec: PostgresSpec) -> list[str]:
+    flags = []
+    for key, value in sorted(spec.parameters.items()):
+        text = ("on" if value else "off") if isinstance(value, bool) else str(value)
+        flags += ["-c", f"{key}={text}"]
+    return flags
+
+
+def image_for(ctx: AppContext, spec: PostgresSpec, table: dict[str, str]) -> str:
+    if ctx.k8s.postgres.image and table is POSTGRES_IMAGES:
+        return ctx.k8s.postgres.image
+    if spec.major_version not in table:
+        raise ValueError(f"no pinned PostgreSQL {spec.major_version} image; set kubernetes.postgres.image")
+    return table[spec.major_version]
+
+
+class Postgres(pulumi.ComponentResource):
+    """Outputs: `host`, `port`, `database`, `user` (plain) and `password`, `url` (secrets); `access`
+    names the pods the network policies let clients reach; `ready` lists what workloads wait on."""
+
+    def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(f"{TYPE_PREFIX}:Postgres", name, None, opts)
+        ctx, spec = args.ctx, args.spec
+        protect = ctx.protect
+        self.mode = args.mode
+        self.app_password = random.RandomBytes(
+            f"{name}-app-password", length=PASSWORD_BYTES, opts=child(self, protect=protect))
+        self.password = self.app_password.hex
+        self.user = spec.username
+        self.database = spec.database
+        self.port = str(PORT)
+        if args.mode == "operator":
+            self.host = f"{NAME}-rw.{ctx.namespace}.svc.cluster.local"
+            self._operator(name, args)
+        else:
+            self.host = f"{NAME}.{ctx.namespace}.svc.cluster.local"
+            self._in_cluster(name, args)
+        self.url = pulumi.Output.secret(pulumi.Output.concat(
+            "postgresql://", spec.username, ":", self.password, "@", self.host, ":", self.port, "/", spec.database))
+        self.register_outputs({"host": self.host, "port": self.port, "database": self.database,
+                               "user": self.user, "url": self.url, "mode": self.mode})
+
+    def _in_cluster(self, name: str, args: PostgresArgs) -> None:
+        ctx, spec = args.ctx, args.spec
+        superuser = random.RandomBytes(
+            f"{name}-superuser-password", length=PASSWORD_BYTES, opts=child(self, protect=ctx.protect))
+        self.credentials = secret_object(
+            f"{name}-credentials", ctx, CREDENTIALS,
+            {"username": spec.username, "password": self.password, "superuser-password": superuser.hex},
+            child(self, protect=ctx.protect),
+        )
+        self.init_scripts = k8s.core.v1.ConfigMap(
+            f"{name}-init",
+            metadata=ctx.meta("postgres-init"),
+            data={"10-app-role.sh": INIT_SCRIPT.format(extensions="\n".join(extension_sql(spec)))},
+            opts=child(self),
+        )
+        selector = ctx.selector(NAME)
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=ctx.meta(NAME),
+            spec={"clusterIP": "None", "selector": selector, "publishNotReadyAddresses": False,
+                  "ports": [{"name": "postgres", "port": PORT, "targetPort": "postgres", "protocol": "TCP"}]},
+            opts=child(self),
+        )
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa", metadata=ctx.meta(NAME), automount_service_account_token=False, opts=child(self))
+        ready = {"exec": {"command": ["pg_isready", "--host=127.0.0.1", f"--port={PORT}", "--username=postgres"]}}
+        requests = ({"cpu": spec.cpu, "memory": spec.memory} if ctx.prod else {"cpu": "100m", "memory": "256Mi"})
+        template = pod_template(ctx, PodArgs(
+            name=NAME,
+            component="database",
+            image=image_for(ctx, spec, POSTGRES_IMAGES),
+            uid=DATA_STORE_UID,
+            gid=DATA_STORE_UID,
+            env=[
+                {"name": "POSTGRES_USER", "value": "postgres"},
+                secret_env("POSTGRES_PASSWORD", CREDENTIALS, "superuser-password"),
+                {"name": "POSTGRES_DB", "value": spec.database},
+                {"name": "APP_DB_USER", "value": spec.username},
+                secret_env("APP_DB_PASSWORD", CREDENTIALS, "password"),
+                {"name": "PGDATA", "value": PGDATA},
+                {"name": "POSTGRES_INITDB_ARGS", "value": "--auth-host=scram-sha-256 --data-checksums"},
+            ],
+            service_account=NAME,
+            args=parameter_flags(spec),
+            ports=[{"name": "postgres", "containerPort": PORT, "protocol": "TCP"}],
+            probes={
+                "startupProbe": {**ready, "periodSeconds": 5, "failureThreshold": 120, "timeoutSeconds": 5},
+                "readinessProbe": {**ready, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
+                "livenessProbe": {**ready, "periodSeconds": 20, "timeoutSeconds": 5, "failureThreshold": 6},
+            },
+            resources={"requests": requests, "limits": {"memory": spec.memory}},
+            writable_paths=["/tmp", "/var/run/postgresql"],
+            volumes=[{"name": "init", "configMap": {"name": "postgres-init"}},
+                     {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "1Gi"}}],
+            mounts=[{"name": "data", "mountPath": "/var/lib/postgresql/data"},
+                    {"name": "init", "mountPath": "/docker-entrypoint-initdb.d", "readOnly": True},
+                    {"name": "shm", "mountPath": "/dev/shm"}],
+            data_client=False,
+            egress=False,
+            grace_seconds=60,
+        ))
+        self.stateful_set = k8s.apps.v1.StatefulSet(
+            name,
+            metadata=ctx.meta(NAME),
+            spec={
+                "replicas": 1,
+                "serviceName": NAME,
+                "selector": {"matchLabels": selector},
+                "template": template,
+                "updateStrategy": {"type": "RollingUpdate"},
+                "volumeClaimTemplates": [volume_claim("data", spec.storage_gb, ctx)],
+                "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
+            },
+            opts=child(self, protect=ctx.protect, ignore_changes=["spec.volumeClaimTemplates"],
+                       depends_on=[self.credentials, self.init_scripts, self.service, self.service_account]),
+        )
+        self.access = DataStoreAccess(NAME, selector, PORT)
+        self.ready: list[pulumi.Resource] = [self.stateful_set]
+
+    def _operator(self, name: str, args: PostgresArgs) -> None:
+        ctx, spec = args.ctx, args.spec
+        self.credentials = secret_object(
+            f"{name}-credentials", ctx, CREDENTIALS, {"username": spec.username, "password": self.password},
+            child(self, protect=ctx.protect), secret_type="kubernetes.io/basic-auth",
+            labels={"cnpg.io/reload": "true"},
+        )
+        preload = [lib.strip() for lib in str(spec.parameters.get("shared_preload_libraries", "")).split(",")
+                   if lib.strip()]
+        parameters = {k: (("on" if v else "off") if isinstance(v, bool) else str(v))
+                      for k, v in sorted(spec.parameters.items()) if k != "shared_preload_libraries"}
+        instances = ctx.k8s.postgres.instances or (3 if ctx.prod else 1)
+        s3 = ctx.k8s.backups.enabled and ctx.k8s.backups.target == "s3"
+        cluster_spec: dict[str, Any] = {
+            "instances": instances,
+            "imageName": image_for(ctx, spec, CNPG_IMAGES),
+            "primaryUpdateStrategy": "unsupervised",
+            "enableSuperuserAccess": False,
+            "storage": {"size": f"{spec.storage_gb}Gi", **({"storageClass": ctx.k8s.storage_class}
+                                                           if ctx.k8s.storage_class else {})},
+            "resources": {"requests": {"cpu": spec.cpu, "memory": spec.memory}, "limits": {"memory": spec.memory}},
+            "postgresql": {"parameters": parameters, **({"shared_preload_libraries": preload} if preload else {})},
+            "bootstrap": {"initdb": {
+                "database": spec.database,
+                "owner": spec.username,
+                "secret": {"name": CREDENTIALS},
+                **({"postInitApplicationSQL": extension_sql(spec)} if spec.extensions else {}),
+            }},
+            "affinity": {"enablePodAntiAffinity": True, "topologyKey": "kubernetes.io/hostname",
+                         "podAntiAffinityType": "required" if ctx.defaults.high_availability else "preferred"},
+            "inheritedMetadata": {"labels": {**ctx.labels, **({"appstack.dev/external-egress": "true"} if s3 else {})}},
+        }
+        retention = (spec.backup.retention_days if spec.backup else ctx.defaults.backup_retention_days)
+        if s3:
+            from .backups import bucket_for_backups
+
+            cluster_spec["backup"] = {
+                "retentionPolicy": f"{retention}d",
+                "barmanObjectStore": {
+                    "destinationPath": f"s3://{bucket_for_backups(ctx)}/{ctx.app}/cnpg/",
+                    "endpointURL": ctx.k8s.object_storage.endpoint,
+                    # Static keys when configured, else the pods' cloud identity (IRSA, workload identity).
+                    "s3Credentials": {
+                        "accessKeyId": {"name": args.storage_secret, "key": "AWS_ACCESS_KEY_ID"},
+                        "secretAccessKey": {"name": args.storage_secret, "key": "AWS_SECRET_ACCESS_KEY"},
+                    } if args.storage_secret else {"inheritFromIAMRole": True},
+                    "wal": {"compression": "gzip"},
+                    "data": {"compression": "gzip"},
+                },
+            }
+        else:
+            cluster_spec["backup"] = {"volumeSnapshot": {"online": True}}
+        self.cluster = k8s.apiextensions.CustomResource(
+            f"{name}-cluster",
+            api_version="postgresql.cnpg.io/v1",
+            kind="Cluster",
+            metadata=ctx.meta(NAME),
+            spec=cluster_spec,
+            opts=child(self, protect=ctx.protect, depends_on=[self.credentials],
+                       ignore_changes=["spec.storage.size"]),
+        )
+        self.ready = [self.cluster]
+        if ctx.k8s.backups.enabled:
+            schedule = ctx.k8s.backups.schedule or (spec.backup.schedule if spec.backup else "0 3 * * *")
+            self.scheduled_backup = k8s.apiextensions.CustomResource(
+                f"{name}-scheduled-backup",
+                api_version="postgresql.cnpg.io/v1",
+                kind="ScheduledBackup",
+                metadata=ctx.meta(f"{NAME}-scheduled"),
+                spec={"schedule": cnpg_schedule(schedule), "cluster": {"name": NAME}, "backupOwnerReference": "self",
+                      "method": "barmanObjectStore" if s3 else "volumeSnapshot", "immediate": True},
+                opts=child(self, depends_on=[self.cluster]),
+            )
+        self.access = DataStoreAccess(NAME, {"cnpg.io/cluster": NAME}, PORT, peers_port=[PORT, 8000],
+                                      operator_namespace=CNPG_NAMESPACE, api_egress=True)

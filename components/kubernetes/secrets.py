@@ -1,0 +1,73 @@
+"""Kubernetes Secret objects, and the env of a container split into plain values and secretKeyRefs.
+
+Every env entry built from a secret attribute (components.bindings marks it) goes into the workload's
+Secret and reaches the pod through a secretKeyRef; plain env holds only non-secret values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from appstack.spec import parse_template, references
+from components.bindings import env_entries, render
+
+from .common import AppContext
+from .pod import plain_env, secret_env
+
+
+@dataclass
+class ContainerEnv:
+    env: list[dict[str, Any]] = field(default_factory=list)
+    secret_data: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+
+
+def container_env(
+    ctx: AppContext,
+    own_env: Mapping[str, str],
+    values: Mapping[str, pulumi.Input[str]],
+    present_secrets: Collection[str],
+    secret_name: str,
+    extra_secret_env: list[dict[str, Any]] | None = None,
+) -> ContainerEnv:
+    """The env of one container: the app's env overlaid by its own, rendered from the binding values."""
+    result = ContainerEnv()
+    taken = set()
+    for entry in env_entries(ctx.spec, own_env, present_secrets):
+        taken.add(entry.name)
+        if entry.secret:
+            result.secret_data[entry.name] = render(entry.template, values)
+            result.env.append(secret_env(entry.name, secret_name))
+        elif references(entry.template):
+            result.env.append(plain_env(entry.name, render(entry.template, values)))
+        else:
+            result.env.append(plain_env(entry.name, "".join(str(p) for p in parse_template(entry.template))))
+    for extra in extra_secret_env or []:
+        if extra["name"] not in taken:  # the spec's own value wins
+            result.env.append(extra)
+    return result
+
+
+def secret_object(
+    resource_name: str,
+    ctx: AppContext,
+    name: str,
+    data: Mapping[str, pulumi.Input[str]],
+    opts: pulumi.ResourceOptions,
+    *,
+    secret_type: str = "Opaque",
+    labels: Mapping[str, str] | None = None,
+) -> k8s.core.v1.Secret:
+    """One Secret whose whole stringData is a Pulumi secret (never shown in plans, outputs or logs)."""
+    return k8s.core.v1.Secret(
+        resource_name,
+        metadata=ctx.meta(name, labels),
+        type=secret_type,
+        immutable=False,
+        string_data=pulumi.Output.secret(dict(sorted(data.items()))),
+        opts=opts,
+    )

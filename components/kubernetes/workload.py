@@ -1,0 +1,125 @@
+"""Workload: one service or worker as a ServiceAccount, an env Secret and a Deployment (or StatefulSet).
+
+A service with persistent volumes (SQLite, uploads) runs as a StatefulSet whose claims outlive it;
+every other service and every worker runs as a Deployment. When an autoscaler owns the replica
+count, the Deployment leaves spec.replicas unset so `pulumi up` never fights the HPA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from appstack.spec import ServiceSpec, WorkerSpec
+
+from .common import TYPE_PREFIX, AppContext, child, image_reference, volume_claim
+from .pod import PodArgs, pod_template, probes, resources, spread
+from .secrets import container_env, secret_object
+
+PORT_NAMES = {"http": "http", "grpc": "grpc", "tcp": "tcp"}
+
+
+@dataclass(frozen=True)
+class WorkloadArgs:
+    ctx: AppContext
+    name: str  # the spec's service or worker name: also the object names in the namespace
+    spec: ServiceSpec | WorkerSpec
+    values: Mapping[str, pulumi.Input[str]]  # binding values (${postgres.url}, ...)
+    present_secrets: Collection[str]
+    extra_secret_env: list[dict[str, Any]] = field(default_factory=list)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+def container_ports(spec: ServiceSpec | WorkerSpec) -> list[dict[str, Any]]:
+    if not isinstance(spec, ServiceSpec):
+        return []
+    ports = [{"name": PORT_NAMES[spec.protocol], "containerPort": spec.port, "protocol": "TCP"}]
+    if spec.metrics and spec.metrics.port and spec.metrics.port != spec.port:
+        ports.append({"name": "metrics", "containerPort": spec.metrics.port, "protocol": "TCP"})
+    return ports
+
+
+class Workload(pulumi.ComponentResource):
+    """Outputs: `kind` (Deployment or StatefulSet), `object_name`, `controller` (the workload resource)."""
+
+    def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(f"{TYPE_PREFIX}:Workload", name, None, opts)
+        ctx, spec = args.ctx, args.spec
+        is_service = isinstance(spec, ServiceSpec)
+        stateful = is_service and bool(spec.volumes)
+        selector = ctx.selector(args.name)
+
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata=ctx.meta(args.name),
+            automount_service_account_token=False,
+            opts=child(self),
+        )
+        env = container_env(ctx, spec.env, args.values, args.present_secrets, f"{args.name}-env",
+                            args.extra_secret_env)
+        self.env_secret = (
+            secret_object(f"{name}-env", ctx, f"{args.name}-env", env.secret_data, child(self))
+            if env.secret_data else None
+        )
+        volumes, mounts, claims = [], [], []
+        if stateful:
+            for volume_name, volume in sorted(spec.volumes.items()):
+                mounts.append({"name": volume_name, "mountPath": volume.mount_path})
+                claims.append(volume_claim(volume_name, volume.size_gb, ctx))
+        template = pod_template(ctx, PodArgs(
+            name=args.name,
+            component="service" if is_service else "worker",
+            image=image_reference(ctx, spec.image),
+            uid=spec.run_as_user,
+            gid=spec.group,
+            env=env.env,
+            service_account=args.name,
+            command=spec.command,
+            args=spec.args,
+            ports=container_ports(spec),
+            probes=probes(spec, spec.port if is_service else None),
+            resources=resources(spec),
+            writable_paths=spec.writable_paths,
+            volumes=volumes,
+            mounts=mounts,
+            spread=spread(ctx, selector, rolling_hash=not stateful) if spec.max_replicas > 1 else [],
+            grace_seconds=spec.stop_timeout_seconds,
+        ))
+        deps = [self.service_account, *([self.env_secret] if self.env_secret else []), *args.depends_on]
+        body: dict[str, Any] = {"selector": {"matchLabels": selector}, "template": template,
+                                "revisionHistoryLimit": 5}
+        if spec.autoscale is None:
+            body["replicas"] = spec.replicas  # otherwise the HPA owns the count
+        if stateful:
+            body.update(
+                serviceName=args.name,
+                podManagementPolicy="OrderedReady",
+                updateStrategy={"type": "RollingUpdate"},
+                volumeClaimTemplates=claims,
+                persistentVolumeClaimRetentionPolicy={"whenDeleted": "Retain", "whenScaled": "Retain"},
+            )
+            self.kind = "StatefulSet"
+            # Claim templates are immutable: a size change must not replace the set (resize the PVC instead).
+            self.controller: pulumi.CustomResource = k8s.apps.v1.StatefulSet(
+                name,
+                metadata=ctx.meta(args.name, {"app.kubernetes.io/name": args.name}),
+                spec=body,
+                opts=child(self, protect=ctx.protect, depends_on=deps,
+                           ignore_changes=["spec.volumeClaimTemplates"]),
+            )
+        else:
+            body["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+            body["progressDeadlineSeconds"] = 600
+            self.kind = "Deployment"
+            self.controller = k8s.apps.v1.Deployment(
+                name,
+                metadata=ctx.meta(args.name, {"app.kubernetes.io/name": args.name}),
+                spec=body,
+                opts=child(self, depends_on=deps),
+            )
+        self.object_name = args.name
+        self.register_outputs({"kind": self.kind, "object_name": self.object_name})

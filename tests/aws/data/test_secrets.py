@@ -1,0 +1,59 @@
+"""Secrets Manager: one secret per app secret and per secret env value, the app key, recovery windows."""
+
+from __future__ import annotations
+
+from appstack.stackconfig import load_stack
+from appstack.synth import stack_config
+from components.aws.app_secrets import env_secrets
+
+from .helpers import SECRET, SECRET_VERSION, key_arn, of, plain
+
+
+def test_zmage_secrets_are_its_declared_ones_plus_the_connection_urls(prod):
+    assert sorted(s.name for s in of(prod, SECRET, "zmage")) == [
+        "zmage-env-database-url", "zmage-env-redis-url", "zmage-gemini-api-key", "zmage-nextauth-secret",
+        "zmage-sentry-dsn",
+    ]
+
+
+def test_claude_relay_stores_each_secret_env_value_once(prod):
+    assert sorted(s.name for s in of(prod, SECRET, "claude-relay")) == [
+        "claude-relay-encryption-key", "claude-relay-env-data-source-name", "claude-relay-env-postgres-password",
+        "claude-relay-env-redis-password", "claude-relay-jwt-secret",
+    ]
+
+
+def test_env_secret_map_covers_every_workload_and_shares_identical_values(captured):
+    env = {k.split(":", 2)[2]: v for k, v in captured.values.items() if k.startswith("zmage:env:")}
+    assert sorted(env) == sorted(f"{w}:{n}" for w in ("web", "worker", "db-migrate") for n in (
+        "DATABASE_URL", "GEMINI_API_KEY", "NEXTAUTH_SECRET", "REDIS_URL", "SENTRY_DSN"))
+    assert len({env[f"{w}:DATABASE_URL"] for w in ("web", "worker", "db-migrate")}) == 1
+    assert ":secret:zmage-nextauth-secret-" in env["web:NEXTAUTH_SECRET"]  # the declared secret, not a copy
+    secret_arns = [v for k, v in captured.values.items() if k.startswith("zmage:secret_arn:")]
+    assert sorted(secret_arns) == sorted(set(env.values()))
+
+
+def test_env_secrets_follow_the_bindings_secrecy():
+    stack = load_stack("prod", stack_config("prod")[0].get)
+    names = {(s.name, tuple(s.workloads)) for s in env_secrets(stack.apps["sparkle"], ["SECRET_KEY", "LLM_API_KEY"])}
+    workloads = ("backend", "db-migrate", "gateway", "grpc-server")
+    assert names == {(n, workloads) for n in ("DATABASE_URL", "LLM_API_KEY", "REDIS_URL", "SECRET_KEY")}
+
+
+def test_secrets_use_the_app_key_a_recovery_window_and_protection_in_prod(prod, dev):
+    for synthesis, window, protect in ((prod, 30, True), (dev, 0, False)):
+        for secret in synthesis.by_type(SECRET):
+            app = secret.name.split("-env-")[0] if "-env-" in secret.name else None
+            assert secret.inputs["recoveryWindowInDays"] == window and secret.options["protect"] is protect
+            assert "name" not in secret.inputs  # auto-named: never clashes with a secret pending deletion
+            if app:
+                assert secret.inputs["kmsKeyId"] == key_arn(synthesis, app)
+        for version in synthesis.by_type(SECRET_VERSION):
+            assert repr(version.inputs["secretString"]) == "[secret]" and version.options["protect"] is False
+
+
+def test_stored_values_are_the_rendered_templates(prod):
+    versions = {v.name: plain(v.inputs["secretString"]) for v in of(prod, SECRET_VERSION, "claude-relay")}
+    assert versions["claude-relay-env-data-source-name"].startswith("postgresql://claude_app:")
+    assert versions["claude-relay-env-data-source-name"].endswith(":5432/claude_relay?sslmode=require")
+    assert len(versions["claude-relay-env-postgres-password"]) == 64
