@@ -1,8 +1,6 @@
-"""AwsApp: one app on AWS. Its data layer (AppData) always; its compute layer when that module exists."""
+"""AwsApp: one app on AWS, its data layer (AppData) handing its references to the compute layer (AppCompute)."""
 
 from __future__ import annotations
-
-import importlib.util
 
 import pulumi
 
@@ -24,7 +22,9 @@ class AwsApp(AppDeployment):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("appstack:aws:App", name, None, opts)
-        self.data = AppData(
+        from components.aws.compute import AppCompute, AppComputeArgs  # looked up at use: tests substitute it
+
+        data = AppData(
             name,
             AppDataArgs(
                 spec=args.spec,
@@ -35,28 +35,22 @@ class AwsApp(AppDeployment):
                 endpoint_security_group_id=endpoint_security_group_id,
             ),
             pulumi.ResourceOptions(parent=self),
-        ).refs
-        self.url = None
-        try:
-            from components.aws.compute import AppCompute, AppComputeArgs
-        except ImportError as error:
-            AppCompute = None  # noqa: N806 - the compute layer is optional until it lands
-            if _module_exists("components.aws.compute"):
-                pulumi.log.warn(f"components.aws.compute exists but does not import ({error}); no compute deployed")
-        if AppCompute is not None:
-            self.compute = AppCompute(
-                name,
-                AppComputeArgs(
-                    spec=args.spec, settings=args.settings, stack=args.stack, network=network, data=self.data
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            self.url = self.compute.url
+        )
+        self.data = data.refs
+        self.compute = AppCompute(
+            name,
+            AppComputeArgs(
+                spec=args.spec,
+                settings=args.settings,
+                stack=args.stack,
+                network=network,
+                data=self.data,
+                database_instance_id=data.database_instance_id,
+                cache_replication_group_id=data.cache_replication_group_id,
+                cache_node_count=max(data.cache_node_count, 1),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.url = self.compute.url
         self.register_outputs({"url": self.url})
 
-
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):  # ValueError: blocked in sys.modules (tests)
-        return False

@@ -6,10 +6,22 @@ independently against a fixed, typed interface.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
+
+
+def dns_label(text: str) -> str:
+    """Lowercase letters, digits and '-' only (stack names may hold '_' or '.')."""
+    label = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+    return label or "x"
+
+
+def namespace_name(app: str, stack: str) -> str:
+    """The app's private DNS namespace: services resolve as <service>.<app>.<stack>.internal."""
+    return f"{app}.{dns_label(stack)}.internal"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from components.bindings import app_values, secret_values
 from .app_secrets import AppSecretStore, AppSecretStoreArgs
 from .buckets import AccessLogBucket, AccessLogBucketArgs, AppBucket, AppBucketArgs
 from .common import child, tags
-from .contracts import AppDataRefs, FileSystemRefs, NetworkRefs
+from .contracts import AppDataRefs, FileSystemRefs, NetworkRefs, namespace_name
 from .file_systems import ServiceVolume, ServiceVolumeArgs
 from .kms import AppKey, AppKeyArgs
 from .postgres import PORT as POSTGRES_PORT
@@ -33,9 +33,9 @@ from .redis import RedisArgs, RedisCache
 from .security_groups import AppSecurityGroups, AppSecurityGroupsArgs
 
 
-def service_host(app: str, service: str) -> str:
-    """The internal host of a service: the compute layer registers this name (ECS Service Connect)."""
-    return f"{service}.{app}.internal"
+def service_host(app: str, stack: str, service: str) -> str:
+    """The internal host of a service, as the compute layer registers it in Cloud Map."""
+    return f"{service}.{namespace_name(app, stack)}"
 
 
 def backup_retention_days(spec: AppSpec, settings: StackSettings) -> int:
@@ -59,6 +59,10 @@ class AppDataArgs:
 
 class AppData(pulumi.ComponentResource):
     refs: AppDataRefs
+    # For the compute layer's dashboards and alarms (None when the app has no such store).
+    database_instance_id: pulumi.Output[str] | None
+    cache_replication_group_id: pulumi.Output[str] | None
+    cache_node_count: int
 
     def __init__(self, name: str, args: AppDataArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:aws:AppData", name, None, opts)
@@ -101,6 +105,7 @@ class AppData(pulumi.ComponentResource):
         key.attach_policy([b.distribution_arn for b in buckets.values() if b.distribution_arn is not None])
 
         values: dict[str, pulumi.Input[str]] = {**app_values(spec), **secret_values(dict(args.secrets))}
+        self.database_instance_id, self.cache_replication_group_id, self.cache_node_count = None, None, 0
         retention = backup_retention_days(spec, settings)
         db = spec.database
         if isinstance(db, PostgresSpec):
@@ -110,6 +115,7 @@ class AppData(pulumi.ComponentResource):
                 protect=protect, backup_retention_days=retention, log_retention_days=defaults.log_retention_days,
                 tags=tags(stack, spec.name, "postgres"),
             ), opts=child(self))
+            self.database_instance_id = postgres.instance.identifier
             values.update({
                 "postgres.url": postgres.url, "database.url": postgres.url, "postgres.host": postgres.host,
                 "postgres.port": str(POSTGRES_PORT), "postgres.database": db.database, "postgres.user": db.username,
@@ -126,6 +132,8 @@ class AppData(pulumi.ComponentResource):
                 protect=protect, snapshot_retention_days=retention if ha else 0,
                 log_retention_days=defaults.log_retention_days, tags=tags(stack, spec.name, "redis"),
             ), opts=child(self))
+            self.cache_replication_group_id = redis.group.id
+            self.cache_node_count = 2 if ha else 1
             values.update({"redis.url": redis.url, "redis.host": redis.host, "redis.port": str(REDIS_PORT),
                            "redis.password": redis.password, "redis.tls": "true"})
         elif isinstance(spec.cache, ExternalCacheSpec):
@@ -139,7 +147,7 @@ class AppData(pulumi.ComponentResource):
             if bucket.public_url is not None:
                 values[f"{base}.public_url"] = bucket.public_url
         for service_name, service in spec.services.items():
-            host = service_host(spec.name, service_name)
+            host = service_host(spec.name, args.stack, service_name)
             values.update({f"services.{service_name}.host": host, f"services.{service_name}.port": str(service.port),
                            f"services.{service_name}.address": f"{host}:{service.port}",
                            f"services.{service_name}.url": f"http://{host}:{service.port}"})

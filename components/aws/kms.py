@@ -54,6 +54,16 @@ def key_policy_statements(
                 }
             },
         },
+        {
+            # Alarm notifications go to the app's SNS topic, which this key encrypts; CloudWatch (alarms)
+            # and Managed Prometheus (alert manager) must encrypt what they publish, for this account only.
+            "Sid": "AlarmPublishersUseKey",
+            "Effect": "Allow",
+            "Principal": {"Service": ["cloudwatch.amazonaws.com", "aps.amazonaws.com"]},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
     ]
     if distribution_arns:
         statements.append(

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 
 import pulumi
 
+from ..contracts import dns_label, namespace_name
 
-def dns_label(text: str) -> str:
-    """Lowercase letters, digits and '-' only (stack names may hold '_' or '.')."""
-    label = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
-    return label or "x"
+__all__ = ["AccountRefs", "account_of", "cluster_name", "dns_label", "log_group_name", "namespace_name", "volume_name"]
 
 
 def cluster_name(app: str, stack: str) -> str:
@@ -20,11 +18,6 @@ def cluster_name(app: str, stack: str) -> str:
 
 def log_group_name(app: str, stack: str, workload: str) -> str:
     return f"/appstack/{dns_label(stack)}/{app}/{workload}"
-
-
-def namespace_name(app: str, stack: str) -> str:
-    """The app's private DNS namespace: services resolve as <service>.<app>.<stack>.internal."""
-    return f"{app}.{dns_label(stack)}.internal"
 
 
 def volume_name(path: str) -> str:

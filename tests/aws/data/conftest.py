@@ -1,8 +1,8 @@
 """Stacks for the AWS network and data layer tests, each synthesized once per session.
 
-The data layer is tested on its own: these stacks are synthesized with the compute layer blocked
-(as before it exists), so they do not change while components/aws/compute evolves. `fake_compute`
-checks the hand-over to AppCompute with a stand-in module.
+The data layer is tested on its own: these stacks are synthesized with a no-op stand-in for the
+compute layer, so they do not change while components/aws/compute evolves. `fake_compute`
+checks the hand-over to AppCompute with a recording stand-in.
 """
 
 from __future__ import annotations
@@ -33,13 +33,38 @@ ADOPTED = {
 }
 
 
+def _no_compute() -> types.ModuleType:
+    """A compute layer that deploys nothing."""
+
+    @dataclass(frozen=True)
+    class AppComputeArgs:
+        spec: Any
+        settings: Any
+        stack: str
+        network: Any
+        data: Any
+        database_instance_id: Any = None
+        cache_replication_group_id: Any = None
+        cache_node_count: int = 1
+
+    class AppCompute(pulumi.ComponentResource):
+        def __init__(self, name: str, args: AppComputeArgs, opts: pulumi.ResourceOptions | None = None):
+            super().__init__("test:compute:NoCompute", name, None, opts)
+            self.url = None
+            self.register_outputs({})
+
+    module = types.ModuleType(COMPUTE)
+    module.AppCompute, module.AppComputeArgs = AppCompute, AppComputeArgs  # type: ignore[attr-defined]
+    return module
+
+
 @contextmanager
 def compute_module(module: types.ModuleType | None) -> Iterator[None]:
-    """Replace components.aws.compute for one synthesis (None: the module is absent)."""
+    """Replace components.aws.compute for one synthesis (None: a layer that deploys nothing)."""
     saved = {k: v for k, v in sys.modules.items() if k == COMPUTE or k.startswith(COMPUTE + ".")}
     for key in saved:
         del sys.modules[key]
-    sys.modules[COMPUTE] = module  # type: ignore[assignment]
+    sys.modules[COMPUTE] = module or _no_compute()
     try:
         yield
     finally:
@@ -89,6 +114,9 @@ def fake_compute_stack() -> Captured:
         stack: str
         network: Any
         data: Any
+        database_instance_id: Any = None
+        cache_replication_group_id: Any = None
+        cache_node_count: int = 1
 
     class AppCompute(pulumi.ComponentResource):
         def __init__(self, name: str, compute_args: AppComputeArgs, opts: pulumi.ResourceOptions | None = None):

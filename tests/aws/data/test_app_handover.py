@@ -27,7 +27,8 @@ def test_binding_values_cover_every_attribute_the_spec_offers(captured):
         bound = {k.split(":", 2)[2] for k in captured.values if k.startswith(f"{name}:binding:")}
         assert bound == offered, name
     assert captured.values["zmage:binding:redis.tls"] == "true"
-    assert captured.values["zmage:binding:services.web.address"] == "web.zmage.internal:3000"
+    # the same name the compute layer registers in Cloud Map (components.aws.contracts.namespace_name)
+    assert captured.values["zmage:binding:services.web.address"] == "web.zmage.test.internal:3000"
 
 
 def test_secret_attributes_and_only_they_are_pulumi_secrets(captured):

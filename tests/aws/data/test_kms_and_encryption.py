@@ -38,7 +38,15 @@ def test_key_policy_lets_cloudwatch_logs_of_this_account_and_region_use_the_key(
     }
     admin = next(s for s in policy["Statement"] if s["Sid"] == "AccountAdministersKey")
     assert admin["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
-    assert [s["Sid"] for s in policy["Statement"]] == ["AccountAdministersKey", "CloudWatchLogsUseKey"]
+    assert [s["Sid"] for s in policy["Statement"]] == ["AccountAdministersKey", "CloudWatchLogsUseKey", "AlarmPublishersUseKey"]
+
+
+def test_alarm_publishers_of_this_account_may_encrypt_to_the_alarm_topic(prod):
+    policy = document(one(prod, KEY_POLICY, "claude-relay"))
+    alarms = next(s for s in policy["Statement"] if s["Sid"] == "AlarmPublishersUseKey")
+    assert alarms["Principal"] == {"Service": ["cloudwatch.amazonaws.com", "aps.amazonaws.com"]}
+    assert alarms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
 
 
 def test_zmage_key_lets_only_its_media_distribution_decrypt(prod):
