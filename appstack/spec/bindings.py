@@ -72,6 +72,7 @@ def available_attributes(spec: AppSpec) -> dict[str, Attribute]:
             Attribute("postgres.database", False, "database name"),
             Attribute("postgres.user", False, "database user"),
             Attribute("postgres.password", True, "database password"),
+            Attribute("postgres.tls", False, "'true' when connections must use TLS"),
         ]
     elif isinstance(db, ExternalDatabaseSpec):
         attrs.append(Attribute("postgres.url", True, "the external database URL"))

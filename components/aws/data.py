@@ -119,7 +119,7 @@ class AppData(pulumi.ComponentResource):
             values.update({
                 "postgres.url": postgres.url, "database.url": postgres.url, "postgres.host": postgres.host,
                 "postgres.port": str(POSTGRES_PORT), "postgres.database": db.database, "postgres.user": db.username,
-                "postgres.password": postgres.password,
+                "postgres.password": postgres.password, "postgres.tls": "true",
             })
         elif isinstance(db, ExternalDatabaseSpec):
             values["postgres.url"] = values["database.url"] = args.secrets[db.url_secret]

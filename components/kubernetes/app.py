@@ -72,7 +72,7 @@ class KubernetesApp(AppDeployment):
             pg = self.postgres
             values.update({"postgres.url": pg.url, "database.url": pg.url, "postgres.host": pg.host,
                            "postgres.port": pg.port, "postgres.database": pg.database, "postgres.user": pg.user,
-                           "postgres.password": pg.password})
+                           "postgres.password": pg.password, "postgres.tls": pg.tls})
             data_ready += pg.ready
             access.append(pg.access)
         elif isinstance(db, ExternalDatabaseSpec) and db.url_secret in secrets:

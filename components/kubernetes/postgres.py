@@ -100,8 +100,11 @@ class Postgres(pulumi.ComponentResource):
         else:
             self.host = f"{NAME}.{ctx.namespace}.svc.cluster.local"
             self._in_cluster(name, args)
+        # CloudNativePG serves TLS; the single in-cluster instance listens in plain text inside the namespace.
+        self.tls = "true" if args.mode == "operator" else "false"
         self.url = pulumi.Output.secret(pulumi.Output.concat(
-            "postgresql://", spec.username, ":", self.password, "@", self.host, ":", self.port, "/", spec.database))
+            "postgresql://", spec.username, ":", self.password, "@", self.host, ":", self.port, "/", spec.database,
+            "?sslmode=require" if args.mode == "operator" else ""))
         self.register_outputs({"host": self.host, "port": self.port, "database": self.database,
                                "user": self.user, "url": self.url, "mode": self.mode})
 

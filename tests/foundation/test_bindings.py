@@ -79,3 +79,36 @@ def test_rendered_value_from_a_secret_is_a_secret():
 def test_render_refuses_a_reference_the_platform_does_not_provide():
     with pytest.raises(KeyError, match=r"no value for \$\{redis.url\}"):
         render("${redis.url}", {})
+
+
+def _k8s_env(stack_name: str, deployment: str) -> dict[str, object]:
+    from tests.conftest import synth_stack
+
+    resource = synth_stack(stack_name).named(deployment, "kubernetes:apps/v1:Deployment")
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in resource.inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+def _ecs_environment(stack_name: str, task_family_prefix: str, container: str) -> dict[str, str]:
+    import json
+
+    from tests.conftest import synth_stack
+
+    for resource in synth_stack(stack_name).by_type("aws:ecs/taskDefinition:TaskDefinition"):
+        if resource.name.startswith(task_family_prefix):
+            definitions = resource.inputs["containerDefinitions"]
+            definitions = json.loads(getattr(definitions, "value", definitions))
+            for definition in definitions:
+                if definition["name"] == container:
+                    return {e["name"]: e["value"] for e in definition.get("environment", [])}
+    raise LookupError(task_family_prefix)
+
+
+def test_the_same_blueprint_binds_to_what_each_platform_provides():
+    # Claude Relay's POSTGRES_SSL follows ${postgres.tls}: in-cluster Postgres (dev) has no TLS,
+    # CloudNativePG (prod-k8s) and RDS (prod) require it.
+    assert _k8s_env("dev", "claude-relay-app")["POSTGRES_SSL"] == "false"
+    assert _k8s_env("prod-k8s", "claude-relay-app")["POSTGRES_SSL"] == "true"
+    assert _ecs_environment("prod", "claude-relay-app", "app")["POSTGRES_SSL"] == "true"
+    # Sparkle's gateway reaches the gRPC server by the platform's internal name.
+    assert _k8s_env("dev", "sparkle-gateway")["AGENT_ADDRESS"] == "grpc-server.dev-sparkle.svc.cluster.local:50051"
+    assert _ecs_environment("prod", "sparkle-gateway", "gateway")["AGENT_ADDRESS"] == "grpc-server.sparkle.prod.internal:50051"
