@@ -100,6 +100,8 @@ def deploy(stack: Stack, provided: Mapping[str, Mapping[str, str]]) -> dict[str,
         )
         if apps[name].url is not None:
             pulumi.export(f"{name}-url", apps[name].url)
+        if apps[name].release_commands:
+            pulumi.export(f"{name}-release-commands", apps[name].release_commands)
     return apps
 
 

@@ -7,6 +7,7 @@ type, name, parent, inputs (as the engine would receive them), dependencies and 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,13 +225,39 @@ def synthesize(
 
     mocks = AppstackMocks()
     monitor = RecordingMonitor(mocks)
+    engine_log = _EngineLog()
     settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi.runtime.set_all_config(config, secret_keys or [])
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=engine_log.logger
+    )
     settings.SETTINGS.rpc_manager.clear()
-    _sync_await(run_pulumi_func(program))
+    _sync_await(run_pulumi_func(lambda: _with_stack_outputs(program)))
     resources = sorted(monitor.records, key=lambda r: r.urn)
-    return Synthesis(stack, resources, monitor.stack_outputs, config, warnings)
+    # Engine messages arrive from apply callbacks in no fixed order; sort them for a deterministic plan.
+    return Synthesis(stack, resources, monitor.stack_outputs, config, warnings + sorted(engine_log.messages))
+
+
+def _with_stack_outputs(program: Callable[[], None]) -> None:
+    """Run the program, then register the root stack's exports as the engine's entry point would.
+
+    set_mocks registers the root stack (and its then-empty outputs) before the program runs.
+    """
+    program()
+    root = settings.get_root_resource()
+    root._outputs_registered = False  # type: ignore[union-attr]
+    root._finish()  # type: ignore[union-attr]
+
+
+class _EngineLog:
+    """Collects what the program logs through pulumi.log (warnings and errors) for the plan."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.logger = logging.Logger("appstack.synth.engine", level=logging.WARNING)
+        handler = logging.Handler(level=logging.WARNING)
+        handler.emit = lambda record: self.messages.append(record.getMessage())  # type: ignore[method-assign]
+        self.logger.addHandler(handler)
 
 
 def _secret_warnings(stack_name: str, config: Mapping[str, str]) -> list[str]:

@@ -45,4 +45,5 @@ class Application(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
         )
         self.url = self.deployment.url
-        self.register_outputs({"url": self.url})
+        self.release_commands = dict(self.deployment.release_commands)
+        self.register_outputs({"url": self.url, "release_commands": self.release_commands})

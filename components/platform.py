@@ -32,9 +32,14 @@ class AppDeploymentArgs:
 
 
 class AppDeployment(pulumi.ComponentResource):
-    """What a platform returns for one app; `url` is the app's public base URL (or None)."""
+    """What a platform returns for one app.
+
+    `url` is the app's public base URL (or None). `release_commands` maps each job the platform does not
+    run by itself to the exact shell command that runs it (empty where jobs run as part of `pulumi up`).
+    """
 
     url: pulumi.Output[str] | None
+    release_commands: dict[str, pulumi.Output[str]] = {}  # noqa: RUF012 - read-only default, set per instance
 
 
 class PlatformFoundation(pulumi.ComponentResource):

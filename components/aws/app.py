@@ -52,5 +52,6 @@ class AwsApp(AppDeployment):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.url = self.compute.url
+        self.release_commands = dict(self.compute.migration_commands)
         self.register_outputs({"url": self.url})
 

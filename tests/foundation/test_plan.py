@@ -145,3 +145,20 @@ def test_bad_config_stops_the_program_before_any_resource():
         synthesize("bad", config=bad)
     deploy.assert_not_called()
     assert "apps.zmage.tls: input should be a valid boolean" in str(caught.value)
+
+
+def test_stack_outputs_are_recorded_with_urls_and_release_commands():
+    prod, dev = synth_stack("prod").outputs, synth_stack("dev").outputs
+    assert {k for k in prod if k.endswith("-url")} == {f"{s}-url" for s in SYSTEMS}
+    assert prod["zmage-url"] == "https://zmage.example.com"
+    # On AWS the stack registers migration tasks and exports the command that runs each one.
+    assert set(prod["zmage-release-commands"]) == {"db-migrate"}
+    assert "run-task --cluster zmage-prod" in prod["zmage-release-commands"]["db-migrate"]
+    # On Kubernetes, release Jobs run inside `pulumi up`: nothing to run by hand.
+    assert not [k for k in dev if k.endswith("-release-commands")]
+
+
+def test_engine_warnings_reach_the_plan_in_a_stable_order():
+    warnings = synth_stack("prod").warnings
+    dns = [w for w in warnings if w.startswith("create this DNS record")]
+    assert len(dns) == 5 and dns == sorted(dns)

@@ -51,6 +51,7 @@ def _no_compute() -> types.ModuleType:
         def __init__(self, name: str, args: AppComputeArgs, opts: pulumi.ResourceOptions | None = None):
             super().__init__("test:compute:NoCompute", name, None, opts)
             self.url = None
+            self.migration_commands: dict[str, Any] = {}
             self.register_outputs({})
 
     module = types.ModuleType(COMPUTE)
@@ -138,6 +139,7 @@ def fake_compute_stack() -> Captured:
             pulumi.CustomResource("test:compute:Bindings", f"{name}-bindings", {"values": dict(data.binding_values)},
                                   opts=pulumi.ResourceOptions(parent=self))
             self.url = pulumi.Output.from_input(f"https://{name}.example.com")
+            self.migration_commands = {}
             self.register_outputs({})
 
     module = types.ModuleType(COMPUTE)
