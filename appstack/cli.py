@@ -63,10 +63,10 @@ def _plan(args: argparse.Namespace) -> int:
 
     try:
         config, secret_keys = stack_config(args.stack, PROJECT_ROOT)
-        stack = load_stack(args.stack, config.get, all_keys=sorted(config))
         if args.strict_secrets:
-            read_provided_secrets(stack, config.get)
+            read_provided_secrets(load_stack(args.stack, config.get, all_keys=sorted(config)), config.get)
         synthesis = synthesize(args.stack, config=config, secret_keys=secret_keys)
+        stack = synthesis.model
     except FileNotFoundError as error:
         print(f"appstack: {error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR

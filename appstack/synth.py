@@ -17,12 +17,14 @@ import pulumi
 import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource_runtime
 from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import AppstackMocks
-from .stackconfig import PROJECT_ROOT
+from .stackconfig import PROJECT_ROOT, Stack
 
 PROJECT = "appstack"
 SECRET = "[secret]"
@@ -78,6 +80,7 @@ class Synthesis:
     outputs: dict[str, Any]
     config: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+    model: Stack | None = None  # the validated stack (None for a custom program)
 
     def by_type(self, type_token: str) -> list[PlanResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -209,20 +212,26 @@ def synthesize(
 ) -> Synthesis:
     """Run `program` (default: the appstack program, with placeholders for unset secrets) under mocks.
 
-    `config` replaces the stack file's config when given. Raises the program's exception (a
-    pulumi.RunError carrying the readable config error when the stack is invalid).
+    `config` replaces the stack file's config when given. The default program validates the stack
+    once, before any resource, exactly as `appstack.program.main` does; an invalid stack raises a
+    pulumi.RunError carrying the readable config error, as under the Pulumi CLI.
     """
     if config is None:
         config, secret_keys = stack_config(stack, project_root)
     config = dict(config)
-    warnings = _secret_warnings(stack, config)
+    warnings: list[str] = []
+    model: Stack | None = None
 
     if program is None:
-        from .program import main
+        model, provided, warnings = _validated(stack, config)
 
         def program() -> None:
-            main(placeholders_for_missing=True)
+            from .program import deploy
 
+            deploy(model, provided)
+
+    # Offline there is no engine to show source positions to; skip reading every caller's stack.
+    pulumi_resource_runtime._get_stack_trace = _no_stack_trace
     mocks = AppstackMocks()
     monitor = RecordingMonitor(mocks)
     engine_log = _EngineLog()
@@ -235,7 +244,13 @@ def synthesize(
     _sync_await(run_pulumi_func(lambda: _with_stack_outputs(program)))
     resources = sorted(monitor.records, key=lambda r: r.urn)
     # Engine messages arrive from apply callbacks in no fixed order; sort them for a deterministic plan.
-    return Synthesis(stack, resources, monitor.stack_outputs, config, warnings + sorted(engine_log.messages))
+    return Synthesis(
+        stack, resources, monitor.stack_outputs, config, warnings + sorted(engine_log.messages), model
+    )
+
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()
 
 
 def _with_stack_outputs(program: Callable[[], None]) -> None:
@@ -260,17 +275,19 @@ class _EngineLog:
         self.logger.addHandler(handler)
 
 
-def _secret_warnings(stack_name: str, config: Mapping[str, str]) -> list[str]:
-    """Provided secrets that `pulumi up` would stop on, as the commands that set them."""
+def _validated(stack_name: str, config: Mapping[str, str]) -> tuple[Stack, dict[str, dict[str, str]], list[str]]:
+    """The stack as `appstack.program.main` loads it (placeholders for unset secrets), and what is unset."""
     from .errors import ConfigError
     from .program import read_provided_secrets, set_secret_command
     from .stackconfig import load_stack
 
     try:
-        stack = load_stack(stack_name, config.get, all_keys=sorted(config))
-    except ConfigError:
-        return []  # the program run reports it
-    found = read_provided_secrets(stack, config.get, placeholders_for_missing=True)
-    return [
-        f"secret not set in Pulumi.{stack_name}.yaml: {set_secret_command(stack_name, a, n)}" for a, n in found.missing
+        model = load_stack(stack_name, config.get, all_keys=sorted(config))
+        provided = read_provided_secrets(model, config.get, placeholders_for_missing=True)
+    except ConfigError as error:
+        raise pulumi.RunError(error.render()) from None
+    warnings = [
+        f"secret not set in Pulumi.{stack_name}.yaml: {set_secret_command(stack_name, app, name)}"
+        for app, name in provided.missing
     ]
+    return model, provided.values, warnings

@@ -162,3 +162,14 @@ def test_engine_warnings_reach_the_plan_in_a_stable_order():
     warnings = synth_stack("prod").warnings
     dns = [w for w in warnings if w.startswith("create this DNS record")]
     assert len(dns) == 5 and dns == sorted(dns)
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_plan_registers_exactly_what_the_pulumi_entry_point_registers(name):
+    """The plan validates once and deploys; __main__ runs appstack.program.main, which reads Pulumi config."""
+    from appstack.program import main
+
+    config, secret_keys = stack_config(name)
+    via_main = synthesize(name, config=config, secret_keys=secret_keys, program=lambda: main(placeholders_for_missing=True))
+    assert [r.masked() for r in via_main.resources] == [r.masked() for r in synth_stack(name).resources]
+    assert via_main.outputs == synth_stack(name).outputs
