@@ -244,9 +244,7 @@ def synthesize(
     _sync_await(run_pulumi_func(lambda: _with_stack_outputs(program)))
     resources = sorted(monitor.records, key=lambda r: r.urn)
     # Engine messages arrive from apply callbacks in no fixed order; sort them for a deterministic plan.
-    return Synthesis(
-        stack, resources, monitor.stack_outputs, config, warnings + sorted(engine_log.messages), model
-    )
+    return Synthesis(stack, resources, monitor.stack_outputs, config, warnings + sorted(engine_log.messages), model)
 
 
 def _no_stack_trace() -> source_pb2.StackTrace:

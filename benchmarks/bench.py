@@ -74,7 +74,10 @@ def main() -> int:
     def sdk_modules(stack: str) -> list[str]:
         return subprocess.run(
             [python, "-c", SDK_MODULES.format(packages=set(SDK_PACKAGES)), stack],
-            cwd=ROOT, check=True, capture_output=True, text=True,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.split()
 
     rows: list[tuple[str, float]] = []
@@ -83,7 +86,9 @@ def main() -> int:
         modules = sdk_modules(stack)
         floors[stack] = _time([python, "-c", FLOOR.format(), *modules], args.repeat)
         rows.append((f"floor for {stack} ({len(modules)} SDK modules, empty program)", floors[stack]))
-        rows.append((f"appstack plan {stack}", _time([python, "-m", "appstack.cli", "plan", stack, "--quiet"], args.repeat)))
+        rows.append(
+            (f"appstack plan {stack}", _time([python, "-m", "appstack.cli", "plan", stack, "--quiet"], args.repeat))
+        )
     generated = {}
     for count in (10, 100):
         for platform in ("kubernetes", "aws"):
