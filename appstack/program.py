@@ -80,6 +80,14 @@ def load_from_pulumi_config(*, placeholders_for_missing: bool = False) -> tuple[
     return stack, secrets
 
 
+def release_commands_by_phase(spec, commands: Mapping[str, object]) -> dict[str, dict[str, object]]:
+    """{"before_rollout": {job: command}, "after_rollout": {...}}: what a release runs by hand, in order."""
+    phases: dict[str, dict[str, object]] = {"before_rollout": {}, "after_rollout": {}}
+    for job, command in sorted(commands.items()):
+        phases[spec.jobs[job].phase][job] = command
+    return phases
+
+
 def deploy(stack: Stack, provided: Mapping[str, Mapping[str, str]]) -> dict[str, object]:
     """Register the platform foundation and one Application per app; returns them by app name."""
     from components.application import Application, ApplicationArgs
@@ -101,7 +109,7 @@ def deploy(stack: Stack, provided: Mapping[str, Mapping[str, str]]) -> dict[str,
         if apps[name].url is not None:
             pulumi.export(f"{name}-url", apps[name].url)
         if apps[name].release_commands:
-            pulumi.export(f"{name}-release-commands", apps[name].release_commands)
+            pulumi.export(f"{name}-release-commands", release_commands_by_phase(spec, apps[name].release_commands))
     return apps
 
 

@@ -152,8 +152,12 @@ def test_stack_outputs_are_recorded_with_urls_and_release_commands():
     assert {k for k in prod if k.endswith("-url")} == {f"{s}-url" for s in SYSTEMS}
     assert prod["zmage-url"] == "https://zmage.example.com"
     # On AWS the stack registers migration tasks and exports the command that runs each one.
-    assert set(prod["zmage-release-commands"]) == {"db-migrate"}
-    assert "run-task --cluster zmage-prod" in prod["zmage-release-commands"]["db-migrate"]
+    assert prod["zmage-release-commands"]["after_rollout"] == {}
+    assert set(prod["zmage-release-commands"]["before_rollout"]) == {"db-migrate"}
+    assert "run-task --cluster zmage-prod" in prod["zmage-release-commands"]["before_rollout"]["db-migrate"]
+    # Claude Relay's data copy runs once the new release is healthy.
+    assert set(prod["claude-relay-release-commands"]["after_rollout"]) == {"data-migration"}
+    assert prod["claude-relay-release-commands"]["before_rollout"] == {}
     # On Kubernetes, release Jobs run inside `pulumi up`: nothing to run by hand.
     assert not [k for k in dev if k.endswith("-release-commands")]
 
