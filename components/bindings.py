@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -44,6 +46,19 @@ def render(template: str, values: Mapping[str, pulumi.Input[str]]) -> pulumi.Out
         else:
             parts.append(part)
     return pulumi.Output.concat("", *parts)
+
+
+def secret_digest(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+    """SHA-256 over a workload's secret env values, to roll its tasks or pods when one changes.
+
+    Containers read secrets only at start, so a rotated value would otherwise wait for an unrelated
+    restart. The values include generated secrets of 32+ characters, so the digest reveals nothing
+    about them and is not kept secret (plans and diffs stay reviewable).
+    """
+    names = sorted(values)
+    joined = pulumi.Output.all(*[pulumi.Output.from_input(values[name]) for name in names])
+    digest = joined.apply(lambda resolved: hashlib.sha256(json.dumps([names, resolved]).encode()).hexdigest())
+    return pulumi.Output.unsecret(digest)
 
 
 def secret_values(secrets: Mapping[str, pulumi.Output[str]]) -> dict[str, pulumi.Output[str]]:

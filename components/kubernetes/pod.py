@@ -134,6 +134,7 @@ class PodArgs:
     restart_policy: str | None = None
     affinity: dict[str, Any] | None = None
     init_containers: list[dict[str, Any]] = field(default_factory=list)
+    annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 def pod_template(ctx: AppContext, args: PodArgs) -> dict[str, Any]:
@@ -174,7 +175,10 @@ def pod_template(ctx: AppContext, args: PodArgs) -> dict[str, Any]:
     if args.affinity:
         spec["affinity"] = args.affinity
     labels = ctx.pod_labels(args.name, args.component, data_client=args.data_client, egress=args.egress)
-    return {"metadata": {"labels": labels}, "spec": spec}
+    metadata: dict[str, Any] = {"labels": labels}
+    if args.annotations:
+        metadata["annotations"] = dict(args.annotations)
+    return {"metadata": metadata, "spec": spec}
 
 
 def secret_env(name: str, secret: str, key: str | None = None) -> dict[str, Any]:

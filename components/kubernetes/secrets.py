@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from appstack.spec import parse_template, references
-from components.bindings import env_entries, render
+from components.bindings import env_entries, render, secret_digest
 
 from .common import AppContext
 from .pod import plain_env, secret_env
@@ -50,6 +50,14 @@ def container_env(
         if extra["name"] not in taken:  # the spec's own value wins
             result.env.append(extra)
     return result
+
+
+ENV_CHECKSUM_ANNOTATION = "appstack.io/env-secret-checksum"
+
+
+def env_checksum(data: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+    """The pod-template annotation value: a new secret value rolls the pods (see secret_digest)."""
+    return secret_digest(data)
 
 
 def secret_object(

@@ -18,7 +18,7 @@ from appstack.spec import ServiceSpec, WorkerSpec
 
 from .common import TYPE_PREFIX, AppContext, child, image_reference, volume_claim
 from .pod import PodArgs, pod_template, probes, resources, spread
-from .secrets import container_env, secret_object
+from .secrets import ENV_CHECKSUM_ANNOTATION, container_env, env_checksum, secret_object
 
 PORT_NAMES = {"http": "http", "grpc": "grpc", "tcp": "tcp"}
 
@@ -88,6 +88,7 @@ class Workload(pulumi.ComponentResource):
             mounts=mounts,
             spread=spread(ctx, selector, rolling_hash=not stateful) if spec.max_replicas > 1 else [],
             grace_seconds=spec.stop_timeout_seconds,
+            annotations={ENV_CHECKSUM_ANNOTATION: env_checksum(env.secret_data)} if env.secret_data else {},
         ))
         deps = [self.service_account, *([self.env_secret] if self.env_secret else []), *args.depends_on]
         body: dict[str, Any] = {"selector": {"matchLabels": selector}, "template": template,

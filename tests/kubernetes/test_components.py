@@ -250,3 +250,19 @@ def test_object_storage_credentials_reach_pods_as_secret_refs_when_configured():
     secret = resource_of(synthesis, "Secret", "elizabeth", "object-storage-credentials")
     assert repr(secret.inputs["stringData"]) == "[secret]"
     assert "AKIAEXAMPLE" not in str([r.masked() for r in synthesis.resources])
+
+
+def test_a_rotated_secret_rolls_the_pods_without_revealing_it():
+    from appstack.synth import Secret
+    from tests.conftest import synth_config
+
+    def web(gemini: str):
+        synthesis = synth_config(platform="kubernetes", apps={"zmage": {}},
+                                 secrets={"zmage:GEMINI_API_KEY": gemini, "zmage:SENTRY_DSN": "https://k@sentry.example/1"})
+        deployment = synthesis.named("zmage-web", "kubernetes:apps/v1:Deployment")
+        return deployment.inputs["spec"]["template"]["metadata"]["annotations"]["appstack.io/env-secret-checksum"]
+
+    before, same, after = web("gemini-key-one"), web("gemini-key-one"), web("gemini-key-two")
+    assert not isinstance(before, Secret) and len(before) == 64
+    assert before == same and before != after
+    assert "gemini-key" not in before

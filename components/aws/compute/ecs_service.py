@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from appstack.spec import AppSpec, ServiceSpec, SqliteSpec, WorkerSpec, references
 from appstack.stackconfig import StackSettings
+from components.bindings import env_entries, render, secret_digest
 
 from ..contracts import AppDataRefs, NetworkRefs
 from . import iam
@@ -19,7 +20,15 @@ from .images import ImageRef
 from .naming import log_group_name
 from .prometheus import CollectorSettings, collector_sidecar
 from .service_discovery import discovery_service
-from .task_definition import ContainerPlan, Sidecar, TaskDefinitionArgs, env_and_secrets, task_definition, task_size
+from .task_definition import (
+    ContainerPlan,
+    Sidecar,
+    TaskDefinitionArgs,
+    env_and_secrets,
+    present_secrets,
+    task_definition,
+    task_size,
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,13 @@ class EcsWorkload(pulumi.ComponentResource):
         logs = log_group(name, spec, args.stack, args.workload, args.settings, args.data, self)
 
         environment, secrets = env_and_secrets(spec, args.workload, container, args.data, args.service_values)
+        # Tasks read their secrets only at start: a changed value redeploys the service (see secret_digest).
+        values = {**args.data.binding_values, **args.service_values}
+        secret_env = {
+            entry.name: render(entry.template, values)
+            for entry in env_entries(spec, container.env, present_secrets(args.data))
+            if entry.secret
+        }
         file_systems = (
             {v: args.data.file_systems[(args.workload, v)] for v in sorted(container.volumes)} if is_service else {}
         )
@@ -196,6 +212,8 @@ class EcsWorkload(pulumi.ComponentResource):
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             wait_for_steady_state=aws_settings.wait_for_steady_state,
+            force_new_deployment=bool(secret_env),
+            triggers={"secret-env": secret_digest(secret_env)} if secret_env else None,
             # Autoscaling owns the running count once the service exists.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"] if container.autoscale else None),
         )

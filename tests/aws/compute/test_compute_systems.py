@@ -143,3 +143,20 @@ def test_task_sizes_follow_the_spec_limits():
     assert sizes["elizabeth-test-frontend"] == ("256", "512")
     assert sizes["sparkle-test-grpc-server"] == ("2048", "4096")
     assert sizes["zmage-test-worker"] == ("2048", "4096")
+
+
+def test_a_rotated_secret_redeploys_the_service_without_revealing_it():
+    from appstack.synth import Secret
+    from tests.conftest import synth_config
+
+    def web(gemini: str):
+        synthesis = synth_config(platform="aws", apps={"zmage": {}},
+                                 secrets={"zmage:GEMINI_API_KEY": gemini, "zmage:SENTRY_DSN": "https://k@sentry.example/1"})
+        (service,) = [r for r in synthesis.by_type("aws:ecs/service:Service") if r.name == "zmage-web"]
+        return service.inputs
+
+    before, after = web("gemini-key-one"), web("gemini-key-two")
+    assert before["forceNewDeployment"] is True
+    digest = before["triggers"]["secret-env"]
+    assert not isinstance(digest, Secret) and len(digest) == 64 and "gemini" not in digest
+    assert digest != after["triggers"]["secret-env"]
