@@ -7,7 +7,7 @@ from typing import Any
 from . import rules
 from .model import ACTIONS, PLAN_FORMAT, PlanDiff, PlanFormatError, PropertyChange, ResourceDiff
 from .paths import first_cover, first_overlap, format_path, parse_path
-from .values import diff_values, redact
+from .values import OUTPUTS, diff_values
 
 __all__ = ["ACTIONS", "PLAN_FORMAT", "PlanDiff", "PlanFormatError", "PropertyChange", "ResourceDiff",
            "diff_plans", "diff_values"]
@@ -113,14 +113,15 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
     order = {"replace": 0, "delete": 1, "create": 2, "update": 3, "unchanged": 4}
     diffs.sort(key=lambda d: (not d.hazard, order[d.action], d.type, d.urn))
     unchanged = sum(1 for d in diffs if d.action == "unchanged")
-    outputs = diff_values(redact_outputs(base.get("outputs")), redact_outputs(head.get("outputs")))
+    outputs = diff_values(_outputs(base), _outputs(head), OUTPUTS)
     for c in outputs:
         c.path = c.path or "(outputs)"
     return PlanDiff(_meta(base), _meta(head), diffs, unchanged, outputs, warnings)
 
 
-def redact_outputs(outputs: Any) -> Any:
-    return redact(outputs if isinstance(outputs, dict) else {}, "", ())
+def _outputs(plan: dict[str, Any]) -> Any:
+    outputs = plan.get("outputs")
+    return outputs if isinstance(outputs, dict) else {}
 
 
 def _opts(res: dict[str, Any] | None) -> dict[str, Any]:

@@ -44,6 +44,22 @@ def _title(diff: PlanDiff, base_label: str | None, head_label: str | None) -> st
     return title
 
 
+def _only_uncomparable(r: ResourceDiff) -> bool:
+    """Unchanged except for secrets masked on both sides: nothing a reviewer can act on, so such
+    resources are summarised in one table instead of one block each (dozens per stack)."""
+    return r.action == "unchanged" and bool(r.changes) and all(c.kind == "secret" for c in r.changes)
+
+
+def _uncomparable_groups(diff: PlanDiff) -> list[tuple[str, str, int]]:
+    """(type, property, number of resources) of the secrets that cannot be compared offline."""
+    counts: dict[tuple[str, str], int] = {}
+    for r in diff.resources:
+        if _only_uncomparable(r):
+            for c in r.changes:
+                counts[(r.type, c.path)] = counts.get((r.type, c.path), 0) + 1
+    return [(t, p, n) for (t, p), n in sorted(counts.items())]
+
+
 def _hazard_line(r: ResourceDiff) -> str:
     why = "; ".join(r.replace_reasons) if r.action == "replace" else "removed from the program"
     line = f"**{r.action.upper()}** `{r.type}` `{r.name}`: {why}"
@@ -101,10 +117,16 @@ def render_markdown(diff: PlanDiff, base_label: str | None = None, head_label: s
         out += ["No changes.", ""]
     if diff.uncomparable_secrets:
         out += [f"_{diff.uncomparable_secrets} secret input(s) are masked on both sides and cannot be "
-                "compared offline; they are listed as `(secret, may have changed)`._", ""]
-    shown = [r for r in diff.resources if r.action != "unchanged" or r.changes]
+                "compared offline (`secret, may have changed`)._", ""]
+    shown = [r for r in diff.resources if (r.action != "unchanged" or r.changes) and not _only_uncomparable(r)]
     for r in shown:
         out += _md_resource(r)
+    groups = _uncomparable_groups(diff)
+    if groups:
+        out += ["<details><summary>Unchanged resources with masked secrets</summary>", "",
+                "| Type | Property | Resources |", "|---|---|---:|"]
+        out += [f"| {_md_code(t)} | {_md_code(p or '(root)')} | {n} |" for t, p, n in groups]
+        out += ["", "</details>", ""]
     if diff.output_changes:
         out += ["", "<details><summary>Stack outputs</summary>", "",
                 "| Output | Before | After | |", "|---|---|---|---|"]
@@ -130,7 +152,7 @@ def render_text(diff: PlanDiff, base_label: str | None = None, head_label: str |
         out.append("No changes.")
     sigil = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "unchanged": " "}
     for r in diff.resources:
-        if r.action == "unchanged" and not r.changes:
+        if (r.action == "unchanged" and not r.changes) or _only_uncomparable(r):
             continue
         out += ["", f"{sigil[r.action]} {r.action} {r.type} {r.name}{'  [STATEFUL]' if r.hazard else ''}",
                 f"    urn: {r.urn}"]
@@ -141,6 +163,11 @@ def render_text(diff: PlanDiff, base_label: str | None = None, head_label: str |
         for c in r.changes:
             before, after, remark = _change_text(c)
             out.append(f"    {c.path or '(root)'}: {before} → {after}" + (f" ({remark})" if remark else ""))
+    groups = _uncomparable_groups(diff)
+    if groups:
+        out += ["", "unchanged resources, secrets masked on both sides (secret, may have changed): "
+                f"{sum(n for _, _, n in groups)} input(s) cannot be compared offline"]
+        out += [f"    {t} {p or '(root)'}: {n} resource(s)" for t, p, n in groups]
     if diff.output_changes:
         out += ["", "outputs:"]
         for c in diff.output_changes:

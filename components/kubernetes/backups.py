@@ -3,7 +3,8 @@
 PostgreSQL uses pg_dump (custom format); SQLite uses `sqlite3 .backup`, which copies a consistent
 snapshot of a live database. With target `pvc`, dumps land on a dedicated volume and those older than
 the retention are deleted by the job itself; with target `s3`, a second container uploads the dump
-(the bucket's lifecycle rule enforces retention).
+and then deletes this backup's objects whose timestamp is older than the retention (so retention
+holds without a bucket lifecycle rule; one may still be added as a backstop).
 """
 
 from __future__ import annotations
@@ -44,6 +45,25 @@ def bucket_for_backups(ctx: AppContext) -> str:
     return ctx.k8s.backups.bucket or f"{storage.bucket_prefix}{ctx.namespace}-backups"
 
 
+def upload_script(location: str, endpoint: str, name: str, extension: str, retention_days: int) -> str:
+    """Upload the fresh dump, then prune this backup's objects older than the retention.
+
+    Object keys are `<name>-<UTC stamp><extension>`; the stamps (YYYYMMDDTHHMMSSZ) sort as text, so a
+    key is expired when its stamp sorts before the cutoff. Needs only sh, GNU date and expr (AWS CLI image).
+    """
+    s3 = f'--endpoint-url "{endpoint}"'
+    return "; ".join([
+        "set -eu",
+        f'aws s3 cp --recursive {DUMP_DIR}/ "{location}" {s3}',
+        f'cutoff="$(date -u -d "@$(( $(date +%s) - {retention_days * 86400} ))" +%Y%m%dT%H%M%SZ)"',
+        f'aws s3 ls "{location}" {s3} | while read -r _ _ _ key; do '
+        f'case "$key" in {name}-????????T??????Z{extension}) '
+        f'stamp="${{key#{name}-}}"; stamp="${{stamp%{extension}}}"; '
+        f'if expr "$stamp" \\< "$cutoff" >/dev/null; then aws s3 rm "{location}$key" {s3}; fi;; '
+        "esac; done",
+    ])
+
+
 class Backup(pulumi.ComponentResource):
     """Outputs: `schedule`, `target` (pvc or s3) and `location` (volume name or s3:// URL)."""
 
@@ -75,8 +95,8 @@ class Backup(pulumi.ComponentResource):
                 "name": "upload",
                 "image": ctx.k8s.backups.s3_image,
                 "imagePullPolicy": "IfNotPresent",
-                "command": ["sh", "-c", f'aws s3 cp --recursive {DUMP_DIR}/ "{self.location}" '
-                                        f'--endpoint-url "{ctx.k8s.object_storage.endpoint}"'],
+                "command": ["sh", "-c", upload_script(self.location, ctx.k8s.object_storage.endpoint, args.name,
+                                                      args.extension, args.retention_days)],
                 "env": [{"name": "AWS_REGION", "value": ctx.k8s.object_storage.region},
                         {"name": "HOME", "value": "/tmp"}, *args.storage_env],
                 "securityContext": container_security(args.uid, args.uid),

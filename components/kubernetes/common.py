@@ -132,6 +132,15 @@ def volume_claim(name: str, size_gb: int, ctx: AppContext) -> dict[str, Any]:
     }
 
 
+TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"  # how long the provider waits for readiness
+WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"  # what readiness means for a custom resource
+
+
+def await_timeout(seconds: int) -> dict[str, str]:
+    """Annotations raising the Kubernetes provider's readiness wait (10 minutes by default)."""
+    return {TIMEOUT_ANNOTATION: str(seconds)}
+
+
 def cnpg_schedule(cron: str) -> str:
     """CloudNativePG schedules carry a leading seconds field."""
     return f"0 {cron}"

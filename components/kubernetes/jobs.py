@@ -5,6 +5,12 @@ image tag runs a new Job while an unchanged release leaves the finished one alon
 bounded (backoffLimit), the run is capped (activeDeadlineSeconds) and the finished Job is removed
 after its TTL. The Pulumi Kubernetes provider waits for the Job to complete, so `before_rollout`
 jobs gate the workloads that depend on them and `after_rollout` jobs wait for those workloads.
+
+The provider gives up waiting after 10 minutes by default, while a migration may legitimately run
+for up to the spec's `timeout_seconds` (activeDeadlineSeconds, 30 minutes by default): the wait is
+raised to that deadline plus a margin for scheduling and image pulls (custom timeouts, and the
+`pulumi.com/timeoutSeconds` annotation the provider also reads), so `pulumi up` never fails a Job
+that Kubernetes would still let finish.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ import pulumi_kubernetes as k8s
 
 from appstack.spec import JobSpec
 
-from .common import TYPE_PREFIX, AppContext, child, image_reference, short_hash
+from .common import TYPE_PREFIX, AppContext, await_timeout, child, image_reference, short_hash
 from .pod import PodArgs, pod_template, resources
 from .secrets import container_env, secret_object
+
+JOB_START_MARGIN_SECONDS = 300  # scheduling and image pulls before the deadline's clock matters
 
 
 @dataclass(frozen=True)
@@ -70,9 +78,11 @@ class ReleaseJob(pulumi.ComponentResource):
             writable_paths=spec.writable_paths,
             restart_policy="Never",
         ))
+        wait = spec.timeout_seconds + JOB_START_MARGIN_SECONDS
         self.job = k8s.batch.v1.Job(
             name,
-            metadata=ctx.meta(self.job_name, {"appstack.dev/job": args.name, "appstack.dev/phase": spec.phase}),
+            metadata=ctx.meta(self.job_name, {"appstack.dev/job": args.name, "appstack.dev/phase": spec.phase},
+                              annotations=await_timeout(wait)),
             spec={
                 "backoffLimit": spec.backoff_limit,
                 "activeDeadlineSeconds": spec.timeout_seconds,
@@ -80,7 +90,8 @@ class ReleaseJob(pulumi.ComponentResource):
                 "template": template,
             },
             opts=child(self, depends_on=[self.service_account, *([self.env_secret] if self.env_secret else []),
-                                         *args.depends_on]),
+                                         *args.depends_on],
+                       custom_timeouts=pulumi.CustomTimeouts(create=f"{wait}s", update=f"{wait}s")),
         )
         self.phase = spec.phase
         self.register_outputs({"job_name": self.job_name, "phase": self.phase})

@@ -1,19 +1,28 @@
 """NetworkPolicies of an app namespace: deny everything, then allow exactly what the app needs.
 
 - default-deny: no ingress and no egress for any pod;
-- allow-dns: every pod may query the cluster DNS (pods labelled k8s-app=kube-dns, port 53);
-- allow-external-egress: app pods may reach egress_cidrs minus egress_except_cidrs (private ranges);
+- allow-dns: every pod may query the cluster DNS (pods labelled k8s-app=kube-dns in kube-system, port 53);
+- allow-external-egress: app pods may reach egress_cidrs minus egress_except_cidrs (private ranges),
+  and an in-cluster object store (an endpoint `<service>.<namespace>.svc...`, e.g. the dev stack's
+  MinIO) by namespace: ipBlock rules are meant for cluster-external addresses and several CNIs
+  (Cilium among them) never match pod IPs with them;
 - allow-<service>: a service accepts its port from the app's own pods, from the ingress controller
   namespace when public, and its metrics port from the monitoring namespace when observability is on;
 - allow-app-egress: app pods may reach the app's services;
-- allow-postgres / allow-redis: only pods labelled as data clients reach the data stores.
+- allow-postgres / allow-redis: only pods labelled as data clients reach the data stores;
+- allow-acme-http01 (when the app's Ingress has TLS): the ingress controller reaches the temporary
+  cert-manager HTTP-01 solver pods that cert-manager starts in the app namespace to answer ACME
+  challenges (label acme.cert-manager.io/http01-solver, port 8089); without it default-deny blocks
+  the challenge and no certificate is ever issued.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -24,6 +33,9 @@ from .common import COMPONENT, DATA_CLIENT, EXTERNAL_EGRESS, TYPE_PREFIX, AppCon
 
 APP_COMPONENTS = ["service", "worker", "job"]
 NS_NAME = "kubernetes.io/metadata.name"
+DNS_NAMESPACE = "kube-system"
+ACME_SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
+ACME_SOLVER_PORT = 8089
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,7 @@ class NetworkPoliciesArgs:
     services: dict[str, ServiceSpec]
     data_stores: list[DataStoreAccess] = field(default_factory=list)
     monitoring_namespace: str | None = None  # set when observability is on
+    acme_http01: bool = False  # the app's Ingress gets certificates: let HTTP-01 challenges through
 
 
 def _app_pods() -> dict[str, Any]:
@@ -76,13 +89,17 @@ class NetworkPolicies(pulumi.ComponentResource):
 
         policy("default-deny", {}, ingress=[], egress=[])
         policy("allow-dns", {}, egress=[{
-            "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+            "to": [{**_namespace(DNS_NAMESPACE), "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
         }])
-        policy("allow-external-egress", {"matchLabels": {EXTERNAL_EGRESS: "true"}}, egress=[{
+        external = [{
             "to": [{"ipBlock": {"cidr": cidr, **({"except": _excepted(cidr, ctx)} if _excepted(cidr, ctx) else {})}}
                    for cidr in ctx.k8s.egress_cidrs],
-        }])
+        }]
+        store = in_cluster_endpoint(ctx.k8s.object_storage.endpoint)
+        if store:
+            external.append({"to": [_namespace(store[0])], "ports": _tcp(store[1])})
+        policy("allow-external-egress", {"matchLabels": {EXTERNAL_EGRESS: "true"}}, egress=external)
         service_ports = []
         for service_name, service in sorted(args.services.items()):
             sources: list[dict[str, Any]] = [{"podSelector": _app_pods()}]
@@ -111,6 +128,9 @@ class NetworkPolicies(pulumi.ComponentResource):
             if store.api_egress:
                 egress = [*(egress or []), {"ports": _tcp(443, 6443)}]
             policy(f"allow-{store.name}", {"matchLabels": store.selector}, ingress=ingress, egress=egress)
+        if args.acme_http01:
+            policy("allow-acme-http01", {"matchLabels": {ACME_SOLVER_LABEL: "true"}}, ingress=[{
+                "from": [_namespace(ctx.k8s.ingress_namespace)], "ports": _tcp(ACME_SOLVER_PORT)}])
         if args.data_stores:
             policy("allow-data-client-egress", {"matchLabels": {DATA_CLIENT: "true"}}, egress=[
                 {"to": [{"podSelector": {"matchLabels": store.selector}}], "ports": _tcp(store.port)}
@@ -118,6 +138,15 @@ class NetworkPolicies(pulumi.ComponentResource):
             ])
         self.policy_names = sorted(self.policies)
         self.register_outputs({"policy_names": self.policy_names})
+
+
+def in_cluster_endpoint(url: str) -> tuple[str, int] | None:
+    """(namespace, port) of a Service URL such as http://minio.minio.svc.cluster.local:9000, else None."""
+    parsed = urlparse(url)
+    match = re.fullmatch(r"[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.[a-z0-9.-]+)?", parsed.hostname or "")
+    if not match:
+        return None
+    return match.group(1), parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
 def _excepted(cidr: str, ctx: AppContext) -> list[str]:

@@ -92,7 +92,12 @@ def writable_volumes(paths: list[str], skip: set[str] | None = None) -> tuple[li
 
 
 def spread(ctx: AppContext, selector: dict[str, str], *, rolling_hash: bool) -> list[dict[str, Any]]:
-    """Spread replicas across zones (best effort) and nodes (required in highly available tiers)."""
+    """Spread replicas across zones (best effort) and nodes (required in highly available tiers).
+
+    `nodeTaintsPolicy: Honor` leaves nodes the pods cannot run on (a tainted control plane, a
+    dedicated pool) out of the skew: with the default (Ignore) such a node counts as an empty domain,
+    and a required node spread then refuses any replica beyond one per schedulable node.
+    """
     constraints = []
     for key, required in (("topology.kubernetes.io/zone", False),
                           ("kubernetes.io/hostname", ctx.defaults.high_availability)):
@@ -101,6 +106,7 @@ def spread(ctx: AppContext, selector: dict[str, str], *, rolling_hash: bool) -> 
             "topologyKey": key,
             "whenUnsatisfiable": "DoNotSchedule" if required else "ScheduleAnyway",
             "labelSelector": {"matchLabels": dict(selector)},
+            "nodeTaintsPolicy": "Honor",
         }
         if rolling_hash:
             constraint["matchLabelKeys"] = ["pod-template-hash"]

@@ -24,7 +24,9 @@ from .common import (
     DATA_STORE_UID,
     POSTGRES_IMAGES,
     TYPE_PREFIX,
+    WAIT_FOR_ANNOTATION,
     AppContext,
+    await_timeout,
     child,
     cnpg_schedule,
     volume_claim,
@@ -38,6 +40,9 @@ PORT = 5432
 NAME = "postgres"
 CREDENTIALS = "postgres-credentials"
 CNPG_NAMESPACE = "cnpg-system"
+# The provider does not wait for custom resources unless told what "ready" means: without this, the
+# migration Jobs and workloads that depend on the Cluster would start before its primary exists.
+CNPG_READY = {WAIT_FOR_ANNOTATION: "condition=Ready", **await_timeout(1800)}
 PGDATA = "/var/lib/postgresql/data/pgdata"
 INIT_SCRIPT = """set -eu
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \\
@@ -243,7 +248,7 @@ class Postgres(pulumi.ComponentResource):
             f"{name}-cluster",
             api_version="postgresql.cnpg.io/v1",
             kind="Cluster",
-            metadata=ctx.meta(NAME),
+            metadata=ctx.meta(NAME, annotations=CNPG_READY),
             spec=cluster_spec,
             opts=child(self, protect=ctx.protect, depends_on=[self.credentials],
                        ignore_changes=["spec.storage.size"]),

@@ -3,7 +3,10 @@
 The Ingress (networking.k8s.io/v1) uses the configured class; TLS comes from a cert-manager
 Certificate issued by the configured ClusterIssuer. WebSocket routes live on their own Ingress so
 only they get the long read/send timeouts. Response security headers are set through the
-ingress-nginx custom-headers annotation from a ConfigMap in the app namespace.
+ingress-nginx custom-headers annotation from a ConfigMap in the app namespace. ingress-nginx
+refuses (HTTP 503 on every path of the Ingress) any header its controller ConfigMap does not list in
+`global-allowed-response-headers`, which is empty by default: the controller must allow exactly
+RESPONSE_HEADERS (docs/kubernetes.md installs it so).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from .workload import PORT_NAMES
 
 NGINX = "nginx.ingress.kubernetes.io"
 APP_PROTOCOLS = {"http": "http", "grpc": "kubernetes.io/h2c"}
+# Every header security_headers() can emit: the controller's global-allowed-response-headers.
+RESPONSE_HEADERS = ("X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Strict-Transport-Security")
 
 
 @dataclass(frozen=True)

@@ -82,8 +82,8 @@ def prod_public_routes_tls(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     "prod-stateful-resources-protected",
     MANDATORY,
     "In prod every stateful resource is protected against deletion by Pulumi.",
-    "Pass opts=ResourceOptions(protect=True) (or retain_on_delete=True) to databases, caches, "
-    "buckets, keys and volumes in prod.",
+    "Pass opts=ResourceOptions(protect=True) to databases, caches, buckets, keys and volumes in prod "
+    "(retain_on_delete alone does not count: the engine does not pass it to policy packs).",
     settings=TIER_SETTING,
     types=STATEFUL_TYPES,
 )
@@ -91,10 +91,13 @@ def prod_stateful_resources_protected(stack: Stack, ctx: RuleContext) -> Iterato
     """Pulumi protection stops a refactor or an accidental destroy from deleting production data."""
     if not ctx.is_prod:
         return
+    # Only `protect`: the engine sends analyzers protect but not retainOnDelete
+    # (AnalyzerResourceOptions), so accepting retain_on_delete here would pass offline and
+    # fail under `pulumi preview --policy-pack`.
     for r in stack.of_type(*STATEFUL_TYPES):
-        if not (r.options.get("protect") or r.options.get("retain_on_delete")):
+        if not r.options.get("protect"):
             kind = r.type.rsplit(":", 1)[-1]
-            yield Finding(f"{kind} {r.name} is neither protected nor retained on delete.", r.urn)
+            yield Finding(f"{kind} {r.name} is not protected (protect=True).", r.urn)
 
 
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:

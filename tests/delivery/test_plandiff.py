@@ -259,3 +259,69 @@ def test_cli_files_formats_and_exit_codes(tmp_path, capsys):
     assert main_diff([str(base), str(base), "--fail-on-stateful-replacement", "--format", "json"]) == 0
     assert main_diff([str(base)]) == 2
     assert main_diff([str(base), str(tmp_path / "missing.json")]) == 1
+
+
+def _with_secret_versions(p: dict, count: int) -> dict:
+    """A plan with ``count`` more resources whose only input is a masked secret."""
+    p = copy.deepcopy(p)
+    p["resources"] += [resource(p["stack"], "aws:secretsmanager/secretVersion:SecretVersion", f"s{i}",
+                                {"secretId": f"arn:s{i}", "secretString": "[secret]"}) for i in range(count)]
+    return p
+
+
+def test_identical_plans_with_many_masked_secrets_stay_a_short_comment():
+    # A real prod plan has ~40 resources whose only "change" is a secret masked on both sides.
+    # One block each buried the actual changes of every PR comment under "No changes." noise.
+    base = head = _with_secret_versions(aws_plan(), 40)
+    diff = diff_plans(base, head)
+    assert not diff.has_changes and diff.uncomparable_secrets == 41
+    md, text = render_markdown(diff), render_text(diff)
+    assert "<details><summary>·" not in md  # no per-resource block for unchanged resources
+    assert "| <code>aws:secretsmanager/secretVersion:SecretVersion</code> | <code>secretString</code> | 40 |" in md
+    assert "aws:secretsmanager/secretVersion:SecretVersion secretString: 40 resource(s)" in text
+    assert "unchanged aws:" not in text
+    assert len(md) < 1500 and len(text) < 800
+    # the machine-readable report keeps every entry
+    assert len(json.loads(render_json(diff))["resources"]) == 41
+
+
+def test_real_change_is_still_listed_next_to_masked_secrets():
+    base = _with_secret_versions(aws_plan(), 5)
+    head = copy.deepcopy(base)
+    head["resources"][2]["inputs"]["storageEncrypted"] = False
+    md = render_markdown(diff_plans(base, head))
+    assert "storageEncrypted" in md and "<code>password</code>" in md  # the replaced RDS keeps its rows
+
+
+@pytest.mark.parametrize(("name", "old", "new"), [
+    ("STRIPE_SECRET_KEY", "not-shaped-1", "not-shaped-2"),  # by name
+    ("BILLING_CONFIG", "sk_live_0123456789abcdefOLD", "sk_live_0123456789abcdefNEW"),  # by value
+    ("DATABASE_URL", "postgres://app:hunter2old@db:5432/app", "postgres://app:hunter2new@db:5432/app"),
+])
+def test_plaintext_credentials_in_environment_are_masked(name, old, new):
+    # A secret that reached a plain `environment` entry (the policy pack blocks the deploy, but the
+    # PR comment is posted first) must not be printed in the comment.
+    base, head = aws_plan(), aws_plan()
+    for p, value in ((base, old), (head, new)):
+        task = p["resources"][1]
+        containers = json.loads(task["inputs"]["containerDefinitions"])
+        containers[0]["environment"] = [{"name": name, "value": value}]
+        task["inputs"]["containerDefinitions"] = json.dumps(containers)
+    diff = diff_plans(base, head)
+    rendered = _all_renderings(diff)
+    assert old not in rendered and new not in rendered
+    [change] = _by_name(diff, "zmage-web").effective_changes
+    assert (change.old, change.new, change.secret, change.note) == ("[secret]", "[secret]", True, "changed")
+
+
+def test_plaintext_credentials_in_an_added_json_document_and_in_outputs_are_masked():
+    base, head = aws_plan(), aws_plan()
+    task = head["resources"][1]
+    containers = json.loads(task["inputs"]["containerDefinitions"])
+    containers[0]["environment"] = [{"name": "API_TOKEN", "value": "tok-plaintext-1"}]
+    task["inputs"]["containerDefinitionsCopy"] = json.dumps(containers)  # a new JSON-string input
+    head["outputs"] = {"adminPassword": "out-plaintext-2", "url": "https://zmage2.example.com"}
+    diff = diff_plans(base, head)
+    rendered = _all_renderings(diff)
+    assert "tok-plaintext-1" not in rendered and "out-plaintext-2" not in rendered
+    assert "https://zmage2.example.com" in rendered  # ordinary outputs still show

@@ -266,3 +266,129 @@ def test_a_rotated_secret_rolls_the_pods_without_revealing_it():
     assert not isinstance(before, Secret) and len(before) == 64
     assert before == same and before != after
     assert "gemini-key" not in before
+
+
+def _prod():
+    return synth_stack("prod-k8s")
+
+
+def test_pulumi_waits_for_a_job_as_long_as_kubernetes_lets_it_run():
+    # The provider's default Job wait is 10 minutes; the spec's deadline is 30 (activeDeadlineSeconds).
+    jobs = [*objects(dev(), "Job"), *objects(_prod(), "Job")]
+    assert len(jobs) == 8
+    for job in jobs:
+        deadline = job["spec"]["activeDeadlineSeconds"]
+        wait = int(job["metadata"]["annotations"]["pulumi.com/timeoutSeconds"])
+        assert wait == deadline + 300 and wait > 600, job["metadata"]["name"]
+
+
+def test_operator_cluster_is_awaited_before_migrations_and_workloads():
+    prod = _prod()
+    for app in ("claude-relay", "small-squaretable", "sparkle", "zmage"):
+        ns = f"prod-{app}"
+        cluster = resource_of(prod, "Cluster", ns, "postgres")
+        annotations = manifest(cluster)["metadata"]["annotations"]
+        assert annotations["pulumi.com/waitFor"] == "condition=Ready"
+        assert int(annotations["pulumi.com/timeoutSeconds"]) >= 1200
+    migrate = objects(prod, "Job", "prod-small-squaretable")[0]["metadata"]["name"]
+    cluster_urn = resource_of(prod, "Cluster", "prod-small-squaretable", "postgres").urn
+    assert cluster_urn in resource_of(prod, "Job", "prod-small-squaretable", migrate).dependencies
+
+
+def test_cert_manager_http01_solvers_are_reachable_from_the_ingress_controller():
+    for synthesis, prefix in ((dev(), "dev-"), (_prod(), "prod-")):
+        for app in SYSTEMS:
+            ns = f"{prefix}{app}"
+            assert objects(synthesis, "Certificate", ns)
+            spec = one(synthesis, "NetworkPolicy", ns, "allow-acme-http01")["spec"]
+            assert spec == {
+                "podSelector": {"matchLabels": {"acme.cert-manager.io/http01-solver": "true"}},
+                "policyTypes": ["Ingress"],
+                "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
+                    "kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                    "ports": [{"protocol": "TCP", "port": 8089}]}],
+            }
+
+
+def test_dns_egress_goes_only_to_the_cluster_dns_in_kube_system():
+    for app in SYSTEMS:
+        egress = one(dev(), "NetworkPolicy", f"dev-{app}", "allow-dns")["spec"]["egress"]
+        assert egress == [{
+            "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+        }]
+
+
+def test_topology_spread_ignores_nodes_the_pods_cannot_use():
+    constraints = [c for synthesis in (dev(), _prod()) for kind in ("Deployment", "StatefulSet")
+                   for obj in objects(synthesis, kind) for c in pod_spec(obj).get("topologySpreadConstraints", [])]
+    assert constraints
+    assert all(c["nodeTaintsPolicy"] == "Honor" for c in constraints)
+    required = [c for c in constraints if c["whenUnsatisfiable"] == "DoNotSchedule"]
+    assert required and all(c["topologyKey"] == "kubernetes.io/hostname" for c in required)
+
+
+def test_security_headers_are_all_allowed_by_the_documented_controller_config():
+    from pathlib import Path
+
+    from components.kubernetes.service_exposure import RESPONSE_HEADERS
+
+    # ingress-nginx's custom-headers checks (internal/ingress/annotations/customheaders): a header not in
+    # global-allowed-response-headers, or a name/value outside these patterns, denies the location (503).
+    name_ok = re.compile(r"^[a-zA-Z\d\-_]+$")
+    value_ok = re.compile(r"""^[a-zA-Z\d_ :;.,\\/"'?!(){}\[\]@<>=\-+*#$&`|~^%]+$""")
+    seen = set()
+    for synthesis in (dev(), _prod()):
+        for cm in objects(synthesis, "ConfigMap"):
+            if cm["metadata"]["name"].endswith("-security-headers"):
+                for header, value in cm["data"].items():
+                    assert name_ok.match(header) and value_ok.match(value), (header, value)
+                    seen.add(header)
+    assert seen == set(RESPONSE_HEADERS)
+    docs = Path(__file__).resolve().parents[2].joinpath("docs", "kubernetes.md").read_text()
+    allowed = re.search(r"global-allowed-response-headers='([^']+)'", docs)
+    assert allowed, "the documented ingress-nginx install must allow the headers"
+    assert allowed.group(1).split("\\,") == list(RESPONSE_HEADERS)
+
+
+def test_s3_backups_prune_their_own_expired_dumps(tmp_path):
+    import os
+    import subprocess
+
+    cron = one(_prod(), "CronJob", "prod-elizabeth", "backend-sqlite-backup")
+    upload = pod_spec(cron)["containers"][0]
+    assert upload["name"] == "upload" and upload["command"][:2] == ["sh", "-c"]
+    script = upload["command"][2]
+    assert "aws s3 rm" in script
+    # Run the script against a fake AWS CLI listing one expired dump (10 days), one fresh, and strangers.
+    fake = tmp_path / "aws"
+    fake.write_text("""#!/bin/sh
+if [ "$2" = ls ]; then
+  old=$(date -u -d "@$(( $(date +%s) - 10*86400 ))" +%Y%m%dT%H%M%SZ)
+  new=$(date -u -d "@$(( $(date +%s) - 86400 ))" +%Y%m%dT%H%M%SZ)
+  echo "2024-01-01 02:00:00  1 backend-sqlite-backup-$old.db"
+  echo "2024-01-01 02:00:00  1 backend-sqlite-backup-$new.db"
+  echo "2024-01-01 02:00:00  1 backend-sqlite-backup-notes.txt"
+  echo "                           PRE nested/"
+  echo "$old" > "$(dirname "$0")/old"
+else echo "aws $*" >> "$(dirname "$0")/calls"; fi
+""")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    subprocess.run(["sh", "-c", script], env=env, check=True)
+    calls = (tmp_path / "calls").read_text().splitlines()
+    old = (tmp_path / "old").read_text().strip()
+    location = "s3://example-prod-elizabeth-backups/elizabeth/backend-sqlite-backup/"
+    assert calls[0].startswith(f"aws s3 cp --recursive /backups/ {location}")
+    assert calls[1:] == [f"aws s3 rm {location}backend-sqlite-backup-{old}.db "
+                         "--endpoint-url https://s3.eu-west-1.amazonaws.com"]
+
+
+def test_in_cluster_object_store_is_reachable_by_namespace_not_only_by_ip_block():
+    # dev: MinIO at http://minio.minio.svc.cluster.local:9000; an ipBlock may not match pod IPs (Cilium).
+    egress = one(dev(), "NetworkPolicy", "dev-zmage", "allow-external-egress")["spec"]["egress"]
+    assert {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "minio"}}}],
+            "ports": [{"protocol": "TCP", "port": 9000}]} in egress
+    prod = one(_prod(), "NetworkPolicy", "prod-zmage", "allow-external-egress")["spec"]["egress"]
+    assert all("ipBlock" in peer for rule in prod for peer in rule["to"])  # public S3: no namespace rule

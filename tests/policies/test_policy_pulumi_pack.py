@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from appstack_policies import ALL_RULES, RULES_BY_ID
+from appstack_policies import ALL_RULES, RULES_BY_ID, evaluate
 from appstack_policies.pulumi_adapter import PACK_NAME, install_secret_markers, pulumi_policies
 from google.protobuf import json_format, struct_pb2
 from policy_cases import CASES, Case
@@ -173,3 +173,17 @@ def test_config_overrides_level_and_dev_tier_switches_off_prod_rules():
         properties=struct({**resources[0]["inputs"], "multiAz": False}),
     )
     assert messages(service.Analyze(request, None).diagnostics) == [("multiAz is not true.", "mandatory")]
+
+
+def test_engine_cannot_see_retain_on_delete_so_offline_does_not_count_it():
+    # AnalyzerResourceOptions carries protect but no retainOnDelete: a resource kept only by
+    # retain_on_delete looks unprotected to `pulumi preview --policy-pack`. The offline runner
+    # must agree, or a plan that passes CI would be blocked at the real preview.
+    assert "retainOnDelete" not in proto.AnalyzerResourceOptions.DESCRIPTOR.fields_by_name
+    assert "protect" in proto.AnalyzerResourceOptions.DESCRIPTOR.fields_by_name
+    rule = "prod-stateful-resources-protected"
+    resources = build("rds", {"options/protect": False, "options/retain_on_delete": True})
+    expected = [("Instance db is not protected (protect=True).", "mandatory")]
+    assert messages(analyze(rule, resources, {})) == expected
+    report = evaluate(resources, tier="prod", rules=[RULES_BY_ID[rule]])
+    assert [(v.message, v.level) for v in report.violations] == expected

@@ -9,15 +9,33 @@ import pulumi_aws as aws
 
 from .naming import account_of
 
-# Regions older than August 2022 deliver ALB logs from a regional Elastic Load Balancing account;
-# newer regions use the log-delivery service principal.
+# Regions opened before August 2022 deliver ALB logs from a regional Elastic Load Balancing account and
+# do not accept the log-delivery service principal; newer regions use the service principal. The
+# list is AWS's (ELB user guide, "Enable access logs": regions available before August 2022), as the
+# provider's elb.getServiceAccount and terraform-aws-modules/s3-bucket carry it. Commercial partition.
 ELB_ACCOUNTS = {
     "us-east-1": "127311923021",
     "us-east-2": "033677994240",
     "us-west-1": "027434742980",
     "us-west-2": "797873946194",
-    "eu-west-1": "156460612806",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-south-1": "718504428378",
+    "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-southeast-3": "589379963580",
+    "ca-central-1": "985666609251",
     "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-west-3": "009996457667",
+    "eu-south-1": "635631232127",
+    "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
 }
 LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 

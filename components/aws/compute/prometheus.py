@@ -13,11 +13,12 @@ import yaml
 
 from appstack.spec import AppSpec, ServiceSpec
 
-from .task_definition import Sidecar
+from .task_definition import Sidecar, tmpfs_mount
 
 COLLECTOR = "prometheus-collector"
 COLLECTOR_MEMORY_MIB = 128
 COLLECTOR_UID = 10001  # the ADOT image's unprivileged user
+COLLECTOR_TMPFS_MIB = 32  # counts against the collector's 128 MiB
 
 
 def rules_document(spec: AppSpec) -> str:
@@ -118,8 +119,13 @@ def collector_sidecar(
         "environment": [{"name": "AOT_CONFIG_CONTENT", "value": config}],
         "secrets": [],
         "portMappings": [],
-        "mountPoints": [{"sourceVolume": "collector-tmp", "containerPath": "/tmp", "readOnly": False}],
-        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+        "mountPoints": [],
+        # A root-owned bind mount would not be writable by the collector's user: /tmp is a tmpfs it owns.
+        "linuxParameters": {
+            "initProcessEnabled": True,
+            "capabilities": {"drop": ["ALL"]},
+            "tmpfs": [tmpfs_mount("/tmp", COLLECTOR_UID, COLLECTOR_UID, COLLECTOR_TMPFS_MIB)],
+        },
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -131,7 +137,7 @@ def collector_sidecar(
             },
         },
     }
-    return Sidecar(definition=definition, memory=COLLECTOR_MEMORY_MIB, volumes=("collector-tmp",))
+    return Sidecar(definition=definition, memory=COLLECTOR_MEMORY_MIB)
 
 
 @dataclass(frozen=True)

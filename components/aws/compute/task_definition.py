@@ -2,7 +2,13 @@
 
 Secrets reach a container only through `secrets` (Secrets Manager ARNs that ECS resolves at start);
 `environment` holds plain values only. The root filesystem is read-only, the declared writable
-paths are task-local volumes, and the container runs as the declared non-root user.
+paths are tmpfs mounts owned by the container's user, and the container runs as the declared
+non-root user.
+
+Why tmpfs and not task-local (bind mount) volumes: on Fargate an empty bind mount is created
+root-owned with mode 0755 (ECS developer guide, "Use bind mounts"; aws/containers-roadmap#938), so
+a non-root user cannot write there unless the image declares the path as a Dockerfile VOLUME. tmpfs
+mounts are supported on Fargate since January 2026 and take uid/gid/mode mount options.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from .fargate_sizes import TaskSize, cpu_units, fargate_size
 from .naming import volume_name
 
 ECS_HEALTH_LIMITS = {"interval": (5, 300), "timeout": (2, 60), "retries": (1, 10), "startPeriod": (0, 300)}
+# Each writable path's tmpfs may grow to a quarter of the container's memory limit, within these bounds.
+# tmpfs pages count against the container's memory: what a path holds is memory the app cannot use.
+TMPFS_MIN_MIB, TMPFS_MAX_MIB = 64, 1024
 
 
 def present_secrets(data: AppDataRefs) -> set[str]:
@@ -97,7 +106,7 @@ class ContainerPlan:
 
 
 def writable_volumes(container: ContainerSpec) -> dict[str, str]:
-    """Task-local volume name -> path for each writable path not already on a persistent volume."""
+    """Name -> path for each writable path not already on a persistent volume."""
     mounts = [v.mount_path for v in container.volumes.values()] if isinstance(container, ServiceSpec) else []
     result = {}
     for path in container.writable_paths:
@@ -105,6 +114,29 @@ def writable_volumes(container: ContainerSpec) -> dict[str, str]:
             continue
         result[volume_name(path)] = path
     return result
+
+
+def tmpfs_mount(path: str, uid: int, gid: int, size_mib: int) -> dict[str, Any]:
+    """A tmpfs mount at `path` owned by uid:gid (sticky and world-writable for /tmp, private otherwise)."""
+    mode = "1777" if path == "/tmp" else "0750"
+    return {
+        "containerPath": path,
+        "size": size_mib,
+        "mountOptions": ["rw", "nosuid", "nodev", f"uid={uid}", f"gid={gid}", f"mode={mode}"],
+    }
+
+
+def tmpfs_size(memory_limit_mib: int) -> int:
+    return max(TMPFS_MIN_MIB, min(TMPFS_MAX_MIB, memory_limit_mib // 4))
+
+
+def writable_tmpfs(container: ContainerSpec) -> list[dict[str, Any]]:
+    """The container's writable paths as tmpfs mounts owned by its user and group."""
+    size = tmpfs_size(memory_mib(container.resources.limits.memory))
+    return [
+        tmpfs_mount(path, container.run_as_user, container.group, size)
+        for _, path in sorted(writable_volumes(container).items())
+    ]
 
 
 def main_container(container: ContainerSpec, plan: ContainerPlan) -> dict[str, Any]:
@@ -121,10 +153,7 @@ def main_container(container: ContainerSpec, plan: ContainerPlan) -> dict[str, A
         "memoryReservation": memory_mib(resources.requests.memory),
         "environment": plan.environment,
         "secrets": plan.secrets,
-        "mountPoints": [
-            {"sourceVolume": name, "containerPath": path, "readOnly": False}
-            for name, path in sorted(writable_volumes(container).items())
-        ],
+        "mountPoints": [],
         "linuxParameters": {"initProcessEnabled": True},
         "ulimits": [{"name": "nofile", "softLimit": 65536, "hardLimit": 65536}],
         "logConfiguration": {
@@ -140,6 +169,9 @@ def main_container(container: ContainerSpec, plan: ContainerPlan) -> dict[str, A
     }
     if not plan.exec_enabled:
         definition["linuxParameters"]["capabilities"] = {"drop": ["ALL"]}
+    tmpfs = writable_tmpfs(container)
+    if tmpfs:
+        definition["linuxParameters"]["tmpfs"] = tmpfs
     if container.command:
         definition["entryPoint"] = list(container.command)
     if container.args is not None:
@@ -185,8 +217,8 @@ class TaskDefinitionArgs:
 
 def task_definition(name: str, args: TaskDefinitionArgs, parent: pulumi.Resource) -> aws.ecs.TaskDefinition:
     containers = [main_container(args.container, args.plan), *[dict(s.definition) for s in args.sidecars]]
-    writable = set(writable_volumes(args.container)) | {v for s in args.sidecars for v in s.volumes}
-    volumes: list[dict[str, Any]] = [{"name": v} for v in sorted(writable)]
+    # Writable paths are tmpfs mounts of each container (linuxParameters.tmpfs), not task volumes.
+    volumes: list[dict[str, Any]] = [{"name": v} for v in sorted({v for s in args.sidecars for v in s.volumes})]
     for volume, fs in sorted(args.plan.file_systems.items()):
         volumes.append(
             {

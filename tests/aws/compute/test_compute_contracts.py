@@ -103,16 +103,37 @@ def test_containers_are_sandboxed_and_log_to_their_own_group():
     frontend = container_definitions(synthesis, "frontend")[0]
     assert frontend["user"] == "1001:1001"
     assert frontend["readonlyRootFilesystem"] is True
-    assert frontend["linuxParameters"] == {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}}
-    assert frontend["mountPoints"] == [
-        {"sourceVolume": "writable-app-next-cache", "containerPath": "/app/.next/cache", "readOnly": False},
-        {"sourceVolume": "writable-tmp", "containerPath": "/tmp", "readOnly": False},
-    ]
+    # Writable paths are tmpfs mounts owned by the container's user: a Fargate bind mount is root-owned
+    # 0755, so the non-root user could not write to it (ECS guide "Use bind mounts").
+    options = ["rw", "nosuid", "nodev", "uid=1001", "gid=1001"]
+    assert frontend["linuxParameters"] == {
+        "initProcessEnabled": True,
+        "capabilities": {"drop": ["ALL"]},
+        "tmpfs": [
+            {"containerPath": "/app/.next/cache", "size": 128, "mountOptions": [*options, "mode=0750"]},
+            {"containerPath": "/tmp", "size": 128, "mountOptions": [*options, "mode=1777"]},
+        ],
+    }
+    assert frontend["mountPoints"] == []
     assert frontend["stopTimeout"] == 30 and "healthCheck" not in frontend
     assert frontend["logConfiguration"]["options"]["awslogs-group"] == "/appstack/test/elizabeth/frontend"
     groups = resources(synthesis, "aws:cloudwatch/logGroup:LogGroup")
     assert groups["elizabeth-frontend"]["retentionInDays"] == 90
     assert groups["elizabeth-frontend"]["kmsKeyId"].startswith("arn:aws:kms:")
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(str(x) for x in v.values()))
+def test_no_container_writes_to_a_root_owned_bind_mount(variant):
+    """Every non-EFS volume of a task is a bind mount, root-owned 0755 on Fargate: no container may
+    rely on one for its writable paths; each writable path is a tmpfs owned by the container's user."""
+    for resource in synth(variant).by_type(TASK_DEFINITION):
+        inputs = unwrap(resource.inputs)
+        bind_mounts = {v["name"] for v in inputs.get("volumes") or [] if "efsVolumeConfiguration" not in v}
+        assert not bind_mounts, resource.name
+        for container in json.loads(inputs["containerDefinitions"]):
+            uid, gid = container["user"].split(":")
+            for mount in container["linuxParameters"].get("tmpfs", []):
+                assert {f"uid={uid}", f"gid={gid}"} <= set(mount["mountOptions"]), (resource.name, mount)
 
 
 def test_command_health_checks_and_efs_volumes():
@@ -357,3 +378,23 @@ def test_the_run_command_is_exact():
         ' && test "$(aws ecs --region us-east-1 describe-tasks --cluster app-prod --tasks "$TASK"'
         " --query 'tasks[0].containers[?name=='\"'\"'db-migrate'\"'\"'].exitCode | [0]' --output text)\" = 0"
     )
+
+
+@pytest.mark.parametrize(
+    ("region", "account"),
+    [("us-east-1", "127311923021"), ("eu-west-2", "652711504416"), ("ap-southeast-1", "114774131450"),
+     ("ap-southeast-2", "783225319266"), ("ap-northeast-1", "582318560864"), ("sa-east-1", "507241528517"),
+     ("ca-central-1", "985666609251"), ("eu-north-1", "897822967062")],
+)
+def test_alb_log_delivery_uses_the_regional_elb_account_in_regions_older_than_august_2022(region, account):
+    """Older regions reject the logdelivery service principal: the ALB then fails to enable access logs."""
+    from components.aws.compute.access_logs import delivery_principal
+
+    assert delivery_principal(region) == {"AWS": f"arn:aws:iam::{account}:root"}
+
+
+@pytest.mark.parametrize("region", ["ap-south-2", "eu-central-2", "me-central-1", "il-central-1", "ca-west-1"])
+def test_alb_log_delivery_uses_the_service_principal_in_newer_regions(region):
+    from components.aws.compute.access_logs import delivery_principal
+
+    assert delivery_principal(region) == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
