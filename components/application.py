@@ -41,7 +41,13 @@ class Application(pulumi.ComponentResource):
         )
         self.deployment = args.foundation.deploy_app(
             name,
-            AppDeploymentArgs(spec=args.spec, settings=args.settings, stack=args.stack, secrets=self.secrets.values),
+            AppDeploymentArgs(
+                spec=args.spec,
+                settings=args.settings,
+                stack=args.stack,
+                secrets=self.secrets.values,
+                rollout_key=self.secrets.rollout_key,
+            ),
             pulumi.ResourceOptions(parent=self),
         )
         self.url = self.deployment.url

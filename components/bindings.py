@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -48,16 +49,20 @@ def render(template: str, values: Mapping[str, pulumi.Input[str]]) -> pulumi.Out
     return pulumi.Output.concat("", *parts)
 
 
-def secret_digest(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
-    """SHA-256 over a workload's secret env values, to roll its tasks or pods when one changes.
+def secret_digest(values: Mapping[str, pulumi.Input[str]], key: pulumi.Input[str]) -> pulumi.Output[str]:
+    """HMAC-SHA256 of a workload's secret env values, to roll its tasks or pods when one changes.
 
     Containers read secrets only at start, so a rotated value would otherwise wait for an unrelated
-    restart. The values include generated secrets of 32+ characters, so the digest reveals nothing
-    about them and is not kept secret (plans and diffs stay reviewable).
+    restart. Keyed with the app's generated rollout key (never shown), the digest reveals nothing about
+    the values, even short provided ones, so it is not kept secret: plans and diffs stay reviewable.
     """
     names = sorted(values)
-    joined = pulumi.Output.all(*[pulumi.Output.from_input(values[name]) for name in names])
-    digest = joined.apply(lambda resolved: hashlib.sha256(json.dumps([names, resolved]).encode()).hexdigest())
+    joined = pulumi.Output.all(pulumi.Output.from_input(key), *[pulumi.Output.from_input(values[n]) for n in names])
+    digest = joined.apply(
+        lambda resolved: hmac.new(
+            resolved[0].encode(), json.dumps([names, resolved[1:]]).encode(), hashlib.sha256
+        ).hexdigest()
+    )
     return pulumi.Output.unsecret(digest)
 
 

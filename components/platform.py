@@ -29,6 +29,8 @@ class AppDeploymentArgs:
     # Every secret value the app has, keyed by secret name, as Pulumi secrets. Generated secrets are
     # always present; an optional provided secret the operator left unset is absent.
     secrets: Mapping[str, pulumi.Output[str]]
+    # Keys the digests that roll a workload when one of its secret values changes (secret, never shown).
+    rollout_key: pulumi.Output[str]
 
 
 class AppDeployment(pulumi.ComponentResource):

@@ -19,9 +19,11 @@ class AppSecretsArgs:
 
 
 class AppSecrets(pulumi.ComponentResource):
-    """`values` maps every available secret name to a Pulumi secret output."""
+    """`values` maps every available secret name to a Pulumi secret output; `rollout_key` keys the
+    digests that roll workloads when a secret value changes (components.bindings.secret_digest)."""
 
     values: dict[str, pulumi.Output[str]]
+    rollout_key: pulumi.Output[str]
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:app:Secrets", name, None, opts)
@@ -33,6 +35,7 @@ class AppSecrets(pulumi.ComponentResource):
                 self.values[secret_name] = _generate(resource_name, spec, child)
             elif secret_name in args.provided:
                 self.values[secret_name] = pulumi.Output.secret(args.provided[secret_name])
+        self.rollout_key = random.RandomBytes(f"{name}-rollout-key", length=32, opts=child).hex
         self.register_outputs({"names": sorted(self.values)})
 
 

@@ -48,6 +48,7 @@ class AwsApp(AppDeployment):
                 database_instance_id=data.database_instance_id,
                 cache_replication_group_id=data.cache_replication_group_id,
                 cache_node_count=max(data.cache_node_count, 1),
+                rollout_key=args.rollout_key,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -53,7 +53,7 @@ class KubernetesApp(AppDeployment):
             name, AppNamespaceArgs(ns_name, labels, settings.defaults.protect_stateful),
             pulumi.ResourceOptions(parent=self))
         ctx = AppContext(app=spec.name, namespace=ns_name, stack=deployment.stack, settings=settings, spec=spec,
-                         labels=labels, namespace_ref=self.namespace.name)
+                         labels=labels, namespace_ref=self.namespace.name, rollout_key=deployment.rollout_key)
         opts_child = pulumi.ResourceOptions(parent=self)
         secrets = dict(deployment.secrets)
 

@@ -49,6 +49,7 @@ class AppContext:
     stack: str
     settings: StackSettings
     spec: AppSpec
+    rollout_key: pulumi.Input[str]  # keys the secret-env digests on pod templates (secret)
     labels: dict[str, str] = field(default_factory=dict)
     namespace_ref: pulumi.Input[str] | None = None  # the Namespace's name output: objects wait for it
 

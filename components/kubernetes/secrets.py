@@ -55,9 +55,9 @@ def container_env(
 ENV_CHECKSUM_ANNOTATION = "appstack.io/env-secret-checksum"
 
 
-def env_checksum(data: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+def env_checksum(data: Mapping[str, pulumi.Input[str]], key: pulumi.Input[str]) -> pulumi.Output[str]:
     """The pod-template annotation value: a new secret value rolls the pods (see secret_digest)."""
-    return secret_digest(data)
+    return secret_digest(data, key)
 
 
 def secret_object(

@@ -88,7 +88,9 @@ class Workload(pulumi.ComponentResource):
             mounts=mounts,
             spread=spread(ctx, selector, rolling_hash=not stateful) if spec.max_replicas > 1 else [],
             grace_seconds=spec.stop_timeout_seconds,
-            annotations={ENV_CHECKSUM_ANNOTATION: env_checksum(env.secret_data)} if env.secret_data else {},
+            annotations=(
+                {ENV_CHECKSUM_ANNOTATION: env_checksum(env.secret_data, ctx.rollout_key)} if env.secret_data else {}
+            ),
         ))
         deps = [self.service_account, *([self.env_secret] if self.env_secret else []), *args.depends_on]
         body: dict[str, Any] = {"selector": {"matchLabels": selector}, "template": template,

@@ -112,3 +112,38 @@ def test_the_same_blueprint_binds_to_what_each_platform_provides():
     # Sparkle's gateway reaches the gRPC server by the platform's internal name.
     assert _k8s_env("dev", "sparkle-gateway")["AGENT_ADDRESS"] == "grpc-server.dev-sparkle.svc.cluster.local:50051"
     assert _ecs_environment("prod", "sparkle-gateway", "gateway")["AGENT_ADDRESS"] == "grpc-server.sparkle.prod.internal:50051"
+
+
+def test_secret_digest_is_keyed_so_short_values_cannot_be_guessed_from_it():
+    import hashlib
+    import hmac
+    import json
+
+    from components.bindings import secret_digest
+
+    seen = {}
+
+    def program():
+        import asyncio
+
+        async def capture():
+            for label, key in (("a", "key-one"), ("b", "key-two")):
+                digest = secret_digest({"PIN": pulumi.Output.secret("1234")}, pulumi.Output.secret(key))
+                seen[label] = (await digest.future(), await digest.is_secret())
+
+        asyncio.ensure_future(capture())
+
+    synthesize("digest", config={}, program=program)
+    expected = hmac.new(b"key-one", json.dumps([["PIN"], ["1234"]]).encode(), hashlib.sha256).hexdigest()
+    assert seen["a"] == (expected, False)
+    assert seen["b"][0] != expected  # another app's key gives another digest
+    assert hashlib.sha256(json.dumps([["PIN"], ["1234"]]).encode()).hexdigest() != expected
+
+
+def test_every_app_has_a_protected_rollout_key_in_prod():
+    from tests.conftest import synth_stack
+
+    keys = [r for r in synth_stack("prod").by_type("random:index/randomBytes:RandomBytes") if r.name.endswith("-rollout-key")]
+    assert sorted(k.name for k in keys) == sorted(f"{a}-rollout-key" for a in
+                                                  ("claude-relay", "elizabeth", "small-squaretable", "sparkle", "zmage"))
+    assert all(k.options["protect"] and k.inputs["length"] == 32 for k in keys)

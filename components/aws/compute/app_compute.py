@@ -32,6 +32,8 @@ class AppComputeArgs:
     stack: str
     network: NetworkRefs
     data: AppDataRefs
+    # Keys the digest that redeploys a service when one of its secret values changes (secret).
+    rollout_key: pulumi.Input[str]
     # Optional, for the dashboard and alarms: the RDS instance identifier and the ElastiCache
     # replication group id with its node count (nodes are <group>-001, <group>-002, ...).
     database_instance_id: pulumi.Input[str] | None = None
@@ -157,6 +159,7 @@ class AppCompute(pulumi.ComponentResource):
                     service_values=addresses,
                     load_balancer=attachment,
                     collector=prometheus.collector if prometheus else None,
+                    rollout_key=args.rollout_key,
                 ),
                 child,
             )

@@ -52,6 +52,7 @@ class EcsWorkloadArgs:
     namespace_id: pulumi.Input[str]
     image: ImageRef
     service_values: Mapping[str, str]
+    rollout_key: pulumi.Input[str]  # keys the secret-env digest (see components.bindings.secret_digest)
     load_balancer: LoadBalancerAttachment | None = None
     collector: CollectorSettings | None = None
 
@@ -213,7 +214,7 @@ class EcsWorkload(pulumi.ComponentResource):
             propagate_tags="SERVICE",
             wait_for_steady_state=aws_settings.wait_for_steady_state,
             force_new_deployment=bool(secret_env),
-            triggers={"secret-env": secret_digest(secret_env)} if secret_env else None,
+            triggers={"secret-env": secret_digest(secret_env, args.rollout_key)} if secret_env else None,
             # Autoscaling owns the running count once the service exists.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"] if container.autoscale else None),
         )

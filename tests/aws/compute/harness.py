@@ -130,6 +130,7 @@ def _synth(key: str) -> Synthesis:
                 stack=stack,
                 network=fake_network(),
                 data=fake_data(spec),
+                rollout_key=pulumi.Output.secret("test-rollout-key"),
                 database_instance_id="db-instance" if with_data_ids and spec.database else None,
                 cache_replication_group_id="redis-group" if with_data_ids and spec.cache else None,
                 cache_node_count=2,

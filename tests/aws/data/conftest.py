@@ -43,6 +43,7 @@ def _no_compute() -> types.ModuleType:
         stack: str
         network: Any
         data: Any
+        rollout_key: Any
         database_instance_id: Any = None
         cache_replication_group_id: Any = None
         cache_node_count: int = 1
@@ -115,6 +116,7 @@ def fake_compute_stack() -> Captured:
         stack: str
         network: Any
         data: Any
+        rollout_key: Any
         database_instance_id: Any = None
         cache_replication_group_id: Any = None
         cache_node_count: int = 1
