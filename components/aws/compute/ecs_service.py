@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -13,7 +14,7 @@ from appstack.spec import AppSpec, ServiceSpec, SqliteSpec, WorkerSpec, referenc
 from appstack.stackconfig import StackSettings
 from components.bindings import env_entries, render, secret_digest
 
-from ..contracts import AppDataRefs, NetworkRefs
+from ..contracts import AppDataRefs, FileSystemRefs, NetworkRefs
 from . import iam
 from .autoscaling import ScalingArgs, attach_autoscaling
 from .images import ImageRef
@@ -55,6 +56,45 @@ class EcsWorkloadArgs:
     rollout_key: pulumi.Input[str]  # keys the secret-env digest (see components.bindings.secret_digest)
     load_balancer: LoadBalancerAttachment | None = None
     collector: CollectorSettings | None = None
+
+
+def container_roles(
+    name: str,
+    parent: pulumi.Resource,
+    *,
+    spec: AppSpec,
+    env: Mapping[str, str],
+    image: ImageRef,
+    log_group_arn: pulumi.Input[str],
+    secrets: list[dict[str, Any]],
+    data: AppDataRefs,
+    description: str,
+    file_systems: list[FileSystemRefs] | None = None,
+    exec_enabled: bool = False,
+    prometheus_workspace_arn: pulumi.Input[str] | None = None,
+) -> iam.TaskRoles:
+    """The execution role (its image, log group and secrets) and the task role (its buckets, volumes)."""
+    return iam.task_roles(
+        name,
+        execution_document=iam.execution_policy(
+            repository_arns=[image.repository_arn] if image.repository_arn is not None else [],
+            log_group_arn=log_group_arn,
+            secret_arns=[s["valueFrom"] for s in secrets],
+            kms_key_arn=data.kms_key_arn,
+        ),
+        task_document=iam.task_policy(
+            iam.TaskGrants(
+                bucket_arns=[bucket_arn(data.bucket_arns[b]) for b in referenced_buckets(spec, env)],
+                file_systems=file_systems or [],
+                exec_enabled=exec_enabled,
+                prometheus_workspace_arn=prometheus_workspace_arn,
+            ),
+            data.kms_key_arn,
+        ),
+        kms_key_arn=data.kms_key_arn,
+        description=description,
+        parent=parent,
+    )
 
 
 def referenced_buckets(spec: AppSpec, env: Mapping[str, str]) -> list[str]:
@@ -120,26 +160,19 @@ class EcsWorkload(pulumi.ComponentResource):
         sidecars: list[Sidecar] = []
         if is_service and container.metrics is not None and args.collector is not None:
             sidecars.append(collector_sidecar(spec.name, args.workload, container, args.collector, logs.name))
-        self.roles = iam.task_roles(
+        self.roles = container_roles(
             name,
-            execution_document=iam.execution_policy(
-                repository_arns=[args.image.repository_arn] if args.image.repository_arn is not None else [],
-                log_group_arn=logs.arn,
-                secret_arns=[s["valueFrom"] for s in secrets],
-                kms_key_arn=args.data.kms_key_arn,
-            ),
-            task_document=iam.task_policy(
-                iam.TaskGrants(
-                    bucket_arns=[bucket_arn(args.data.bucket_arns[b]) for b in referenced_buckets(spec, container.env)],
-                    file_systems=list(file_systems.values()),
-                    exec_enabled=aws_settings.ecs_exec,
-                    prometheus_workspace_arn=args.collector.workspace_arn if sidecars and args.collector else None,
-                ),
-                args.data.kms_key_arn,
-            ),
-            kms_key_arn=args.data.kms_key_arn,
+            self,
+            spec=spec,
+            env=container.env,
+            image=args.image,
+            log_group_arn=logs.arn,
+            secrets=secrets,
+            data=args.data,
             description=f"{spec.name} {args.workload} ({args.stack})",
-            parent=self,
+            file_systems=list(file_systems.values()),
+            exec_enabled=aws_settings.ecs_exec,
+            prometheus_workspace_arn=args.collector.workspace_arn if sidecars and args.collector else None,
         )
         group = "services" if is_service else "workers"
         self.task_definition = task_definition(

@@ -19,8 +19,7 @@ from appstack.spec import AppSpec, JobSpec
 from appstack.stackconfig import StackSettings
 
 from ..contracts import AppDataRefs, NetworkRefs
-from . import iam
-from .ecs_service import bucket_arn, log_group, referenced_buckets
+from .ecs_service import container_roles, log_group
 from .images import ImageRef
 from .task_definition import ContainerPlan, TaskDefinitionArgs, env_and_secrets, task_definition, task_size
 
@@ -75,23 +74,16 @@ class MigrationJob(pulumi.ComponentResource):
         spec, job = args.spec, args.container
         logs = log_group(name, spec, args.stack, f"job-{args.job}", args.settings, args.data, self)
         environment, secrets = env_and_secrets(spec, args.job, job, args.data, args.service_values)
-        self.roles = iam.task_roles(
+        self.roles = container_roles(
             name,
-            execution_document=iam.execution_policy(
-                repository_arns=[args.image.repository_arn] if args.image.repository_arn is not None else [],
-                log_group_arn=logs.arn,
-                secret_arns=[s["valueFrom"] for s in secrets],
-                kms_key_arn=args.data.kms_key_arn,
-            ),
-            task_document=iam.task_policy(
-                iam.TaskGrants(
-                    bucket_arns=[bucket_arn(args.data.bucket_arns[b]) for b in referenced_buckets(spec, job.env)]
-                ),
-                args.data.kms_key_arn,
-            ),
-            kms_key_arn=args.data.kms_key_arn,
+            self,
+            spec=spec,
+            env=job.env,
+            image=args.image,
+            log_group_arn=logs.arn,
+            secrets=secrets,
+            data=args.data,
             description=f"{spec.name} job {args.job} ({args.stack})",
-            parent=self,
         )
         self.task_definition = task_definition(
             name,
