@@ -80,11 +80,25 @@ def load_from_pulumi_config(*, placeholders_for_missing: bool = False) -> tuple[
     return stack, secrets
 
 
+# Jobs a platform adds on its own (AWS: `db-extensions`, which creates the database's extensions) are
+# not in spec.jobs. They run before_rollout, ahead of the spec's jobs: the release script runs a phase
+# in key order and `pulumi stack output --json` sorts keys, so their key carries this prefix, which
+# sorts before every spec job name (a DNS label starting with a letter).
+PLATFORM_JOB_PREFIX = "0-"
+
+
 def release_commands_by_phase(spec, commands: Mapping[str, object]) -> dict[str, dict[str, object]]:
-    """{"before_rollout": {job: command}, "after_rollout": {...}}: what a release runs by hand, in order."""
+    """{"before_rollout": {job: command}, "after_rollout": {...}}: what a release runs by hand, in order.
+
+    Platform jobs (not in spec.jobs) come first in before_rollout, keyed `0-<job>`.
+    """
     phases: dict[str, dict[str, object]] = {"before_rollout": {}, "after_rollout": {}}
     for job, command in sorted(commands.items()):
-        phases[spec.jobs[job].phase][job] = command
+        if job not in spec.jobs:
+            phases["before_rollout"][f"{PLATFORM_JOB_PREFIX}{job}"] = command
+    for job, command in sorted(commands.items()):
+        if job in spec.jobs:
+            phases[spec.jobs[job].phase][job] = command
     return phases
 
 

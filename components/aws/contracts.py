@@ -65,3 +65,7 @@ class AppDataRefs:
     bucket_arns: Mapping[str, pulumi.Output[str]]
     # (service name, volume name) -> EFS access point
     file_systems: Mapping[tuple[str, str], FileSystemRefs]
+    # ARN of the Secrets Manager secret holding the RDS master connection URL (sslmode=require), for
+    # the platform's `db-extensions` release job. Set only when the app's database is RDS PostgreSQL
+    # with `extensions`; None otherwise (and in layers that predate it).
+    database_admin_url_secret_arn: pulumi.Output[str] | None = None

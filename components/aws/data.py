@@ -105,6 +105,7 @@ class AppData(pulumi.ComponentResource):
         key.attach_policy([b.distribution_arn for b in buckets.values() if b.distribution_arn is not None])
 
         values: dict[str, pulumi.Input[str]] = {**app_values(spec), **secret_values(dict(args.secrets))}
+        admin_url: pulumi.Output[str] | None = None
         self.database_instance_id, self.cache_replication_group_id, self.cache_node_count = None, None, 0
         retention = backup_retention_days(spec, settings)
         db = spec.database
@@ -121,6 +122,9 @@ class AppData(pulumi.ComponentResource):
                 "postgres.port": str(POSTGRES_PORT), "postgres.database": db.database, "postgres.user": db.username,
                 "postgres.password": postgres.password, "postgres.tls": "true",
             })
+            if db.extensions:
+                # The master user (rds_superuser) creates them in the db-extensions release job.
+                admin_url = postgres.url
         elif isinstance(db, ExternalDatabaseSpec):
             values["postgres.url"] = values["database.url"] = args.secrets[db.url_secret]
         elif isinstance(db, SqliteSpec):
@@ -171,6 +175,7 @@ class AppData(pulumi.ComponentResource):
         store = AppSecretStore(name, AppSecretStoreArgs(
             app=spec.name, spec=spec, secrets=args.secrets, binding_values=binding_values, kms_key_arn=key.arn,
             recovery_window_days=defaults.secret_recovery_window_days, protect=protect, tags=app_tags,
+            database_admin_url=admin_url,
         ), opts=child(self))
         self.refs = AppDataRefs(
             kms_key_arn=key.arn,
@@ -180,5 +185,6 @@ class AppData(pulumi.ComponentResource):
             secret_arns=store.arns,
             bucket_arns={n: b.arn for n, b in buckets.items()},
             file_systems=file_systems,
+            database_admin_url_secret_arn=store.database_admin_url_arn,
         )
         self.register_outputs({"kms_key_arn": key.arn, "workload_security_group_id": groups.workload_id})

@@ -1,8 +1,9 @@
 """RDS for PostgreSQL for one app: subnet group, parameter group, log groups and the instance.
 
 The master user is the app's user (spec.username); its password is a generated Pulumi secret that only
-reaches the app through Secrets Manager. Extensions are not created here (the RDS API cannot): the app's
-migrations run CREATE EXTENSION, which the master user (rds_superuser) may do.
+reaches the app through Secrets Manager. Extensions are not created here (the RDS API cannot): the
+compute layer's `db-extensions` release job runs CREATE EXTENSION as the master user (rds_superuser),
+with the master URL the data layer stores for it (AppDataRefs.database_admin_url_secret_arn).
 """
 
 from __future__ import annotations

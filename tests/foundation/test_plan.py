@@ -157,7 +157,8 @@ def test_stack_outputs_are_recorded_with_urls_and_release_commands():
     assert "run-task --cluster zmage-prod" in prod["zmage-release-commands"]["before_rollout"]["db-migrate"]
     # Claude Relay's data copy runs once the new release is healthy.
     assert set(prod["claude-relay-release-commands"]["after_rollout"]) == {"data-migration"}
-    assert prod["claude-relay-release-commands"]["before_rollout"] == {}
+    # ...after the platform's db-extensions job created its PostgreSQL extensions (the only app with any).
+    assert set(prod["claude-relay-release-commands"]["before_rollout"]) == {"0-db-extensions"}
     # On Kubernetes, release Jobs run inside `pulumi up`: nothing to run by hand.
     assert not [k for k in dev if k.endswith("-release-commands")]
 

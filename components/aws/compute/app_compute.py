@@ -1,7 +1,8 @@
 """AppCompute: everything that runs one app on ECS Fargate, on top of the network and data layer.
 
 images -> cluster -> (alarm topic, Prometheus) -> load balancer -> one EcsWorkload per service and
-worker -> one MigrationJob per job -> dashboard and alarms.
+worker -> the platform's `db-extensions` job (RDS PostgreSQL with extensions) and one MigrationJob per
+job -> dashboard and alarms.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from appstack.stackconfig import StackSettings
 
 from ..contracts import AppDataRefs, NetworkRefs
 from .cluster import EcsCluster, EcsClusterArgs
+from .db_extensions import JOB as EXTENSIONS_JOB
+from .db_extensions import DatabaseExtensionsJob, DatabaseExtensionsJobArgs, needs_extensions_job
 from .ecs_service import EcsWorkload, EcsWorkloadArgs, LoadBalancerAttachment
 from .images import AppImages, AppImagesArgs
-from .jobs import MigrationJob, MigrationJobArgs
+from .jobs import MigrationJob, MigrationJobArgs, ReleaseJob
 from .load_balancer import AppLoadBalancer, AppLoadBalancerArgs
 from .observability import AlarmTopic, AlarmTopicArgs, AppObservability, AppObservabilityArgs
 from .prometheus import AppPrometheus, AppPrometheusArgs
@@ -56,6 +59,13 @@ def check_settings(args: AppComputeArgs) -> None:
         )
     if settings.aws.spot_workers and settings.tier != "dev":
         problems.append(Problem("aws.spot_workers", "FARGATE_SPOT workers are for dev stacks only"))
+    if needs_extensions_job(spec) and EXTENSIONS_JOB in spec.jobs:
+        problems.append(
+            Problem(
+                f"apps.{spec.name}.jobs.{EXTENSIONS_JOB}",
+                "this job name is reserved: the platform's release job creates database.extensions",
+            )
+        )
     if problems:
         raise ConfigError(problems, title=f"Invalid AWS compute settings for app '{spec.name}'")
 
@@ -69,7 +79,9 @@ def cache_node_ids(args: AppComputeArgs) -> list[pulumi.Output[str]]:
 
 class AppCompute(pulumi.ComponentResource):
     """`url` (https://<domain> when the app has public routes, else None), `cluster_name`,
-    `workloads` (name -> EcsWorkload), `jobs` (name -> MigrationJob) and `migration_commands`."""
+    `workloads` (name -> EcsWorkload), `jobs` (name -> ReleaseJob: the platform's `db-extensions`
+    first when the database declares extensions, then one MigrationJob per spec job) and
+    `migration_commands` (job -> command, in the same order)."""
 
     url: pulumi.Output[str] | None
 
@@ -163,7 +175,22 @@ class AppCompute(pulumi.ComponentResource):
                 ),
                 child,
             )
-        self.jobs = {
+        # Platform jobs first; release_commands_by_phase keeps them ahead of the spec's jobs in the output.
+        self.jobs: dict[str, ReleaseJob] = {}
+        if needs_extensions_job(spec):
+            self.jobs[EXTENSIONS_JOB] = DatabaseExtensionsJob(
+                f"{name}-job-{EXTENSIONS_JOB}",
+                DatabaseExtensionsJobArgs(
+                    spec=spec,
+                    settings=settings,
+                    stack=args.stack,
+                    network=args.network,
+                    data=args.data,
+                    cluster_name=self.cluster.name,
+                ),
+                child,
+            )
+        self.jobs |= {
             job: MigrationJob(
                 f"{name}-job-{job}",
                 MigrationJobArgs(

@@ -5,6 +5,9 @@ pipeline runs `command` between registering the new task definitions and rolling
 before_rollout jobs, and after `pulumi up` for after_rollout ones). The command starts the task in
 the private subnets with the app's workload security group, waits for it within the job's timeout
 and exits non-zero unless the job container exited 0.
+
+`ReleaseJob` holds what every such job shares (log group, roles, task definition, command);
+`MigrationJob` is one job of the spec, `db_extensions.DatabaseExtensionsJob` the platform's own.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -66,57 +70,93 @@ def run_command(
     )
 
 
-class MigrationJob(pulumi.ComponentResource):
-    """`task_definition` and `command` (Output[str]: the shell command that runs the job once)."""
+@dataclass(frozen=True)
+class JobTask:
+    """What one release job's task runs: the container (sandbox, size, command, phase, timeout), its
+    image and its resolved environment and secrets (secrets by Secrets Manager ARN only)."""
 
-    def __init__(self, name: str, args: MigrationJobArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("appstack:aws:MigrationJob", name, None, opts)
-        spec, job = args.spec, args.container
-        logs = log_group(name, spec, args.stack, f"job-{args.job}", args.settings, args.data, self)
-        environment, secrets = env_and_secrets(spec, args.job, job, args.data, args.service_values)
+    job: str
+    container: JobSpec
+    image: ImageRef
+    environment: list[dict[str, Any]]
+    secrets: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class JobPlacement:
+    """Where a release job's task runs: the app's cluster, private subnets and workload security group."""
+
+    spec: AppSpec
+    settings: StackSettings
+    stack: str
+    network: NetworkRefs
+    data: AppDataRefs
+    cluster_name: str
+
+
+class ReleaseJob(pulumi.ComponentResource):
+    """A task definition run once per release: `task_definition`, `roles`, `phase` and `command`
+    (Output[str]: the shell command that runs the job once)."""
+
+    def _register_task(self, name: str, task: JobTask, where: JobPlacement) -> None:
+        spec, job = where.spec, task.container
+        logs = log_group(name, spec, where.stack, f"job-{task.job}", where.settings, where.data, self)
         self.roles = container_roles(
             name,
             self,
             spec=spec,
             env=job.env,
-            image=args.image,
+            image=task.image,
             log_group_arn=logs.arn,
-            secrets=secrets,
-            data=args.data,
-            description=f"{spec.name} job {args.job} ({args.stack})",
+            secrets=task.secrets,
+            data=where.data,
+            description=f"{spec.name} job {task.job} ({where.stack})",
         )
         self.task_definition = task_definition(
             name,
             TaskDefinitionArgs(
-                family=f"{args.cluster_name}-{args.job}",
+                family=f"{where.cluster_name}-{task.job}",
                 container=job,
                 plan=ContainerPlan(
-                    name=args.job,
-                    image=args.image.reference,
+                    name=task.job,
+                    image=task.image.reference,
                     log_group=logs.name,
-                    region=args.settings.aws.region,
-                    environment=environment,
-                    secrets=secrets,
+                    region=where.settings.aws.region,
+                    environment=task.environment,
+                    secrets=task.secrets,
                 ),
-                size=task_size(job, (), path=f"apps.{spec.name}.jobs.{args.job}.resources"),
+                size=task_size(job, (), path=f"apps.{spec.name}.jobs.{task.job}.resources"),
                 execution_role_arn=self.roles.execution.arn,
                 task_role_arn=self.roles.task.arn,
-                cpu_architecture=args.image.cpu_architecture,
+                cpu_architecture=task.image.cpu_architecture,
             ),
             self,
         )
         self.phase = job.phase
         self.command = pulumi.Output.all(
-            self.task_definition.arn, args.data.workload_security_group_id, *args.network.private_subnet_ids
+            self.task_definition.arn, where.data.workload_security_group_id, *where.network.private_subnet_ids
         ).apply(
             lambda v: run_command(
-                region=args.settings.aws.region,
-                cluster=args.cluster_name,
+                region=where.settings.aws.region,
+                cluster=where.cluster_name,
                 task_definition_arn=v[0],
-                job=args.job,
+                job=task.job,
                 subnets=v[2:],
                 security_group=v[1],
                 timeout_seconds=job.timeout_seconds,
             )
         )
         self.register_outputs({"command": self.command, "phase": self.phase})
+
+
+class MigrationJob(ReleaseJob):
+    """One job of the spec, with the env its spec declares."""
+
+    def __init__(self, name: str, args: MigrationJobArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("appstack:aws:MigrationJob", name, None, opts)
+        environment, secrets = env_and_secrets(args.spec, args.job, args.container, args.data, args.service_values)
+        self._register_task(
+            name,
+            JobTask(args.job, args.container, args.image, environment, secrets),
+            JobPlacement(args.spec, args.settings, args.stack, args.network, args.data, args.cluster_name),
+        )

@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 
 from appstack import mocks
-from appstack.spec import AppSpec, available_attributes
+from appstack.spec import AppSpec, PostgresSpec, available_attributes
 from appstack.stackconfig import load_stack
 from appstack.synth import Secret, Synthesis, synthesize
 from components.aws.compute import AppCompute, AppComputeArgs
@@ -85,14 +85,19 @@ def fake_data(spec: AppSpec, missing_secrets: frozenset[str] = frozenset()) -> A
                     f"arn:aws:elasticfilesystem:us-east-1:{ACCOUNT}:access-point/{ap_id}"
                 ),
             )
+    # The data layer stores the RDS master URL for the db-extensions job when the database declares extensions.
+    admin_url_arn = None
+    if isinstance(spec.database, PostgresSpec) and spec.database.extensions:
+        admin_url_arn = pulumi.Output.from_input(secret_arn(spec.name, "db-extensions", "DATABASE_ADMIN_URL"))
     return AppDataRefs(
         kms_key_arn=pulumi.Output.from_input(KMS_ARN),
         workload_security_group_id=pulumi.Output.from_input(WORKLOAD_SG),
         binding_values=values,
         env_secret_arns=env_arns,
-        secret_arns=list(env_arns.values()),
+        secret_arns=list(env_arns.values()) + ([admin_url_arn] if admin_url_arn is not None else []),
         bucket_arns={b: pulumi.Output.from_input(bucket_arn(spec.name, b)) for b in spec.storage},
         file_systems=file_systems,
+        database_admin_url_secret_arn=admin_url_arn,
     )
 
 

@@ -18,7 +18,7 @@ def test_zmage_secrets_are_its_declared_ones_plus_the_connection_urls(prod):
 
 def test_claude_relay_stores_each_secret_env_value_once(prod):
     assert sorted(s.name for s in of(prod, SECRET, "claude-relay")) == [
-        "claude-relay-encryption-key", "claude-relay-env-data-source-name", "claude-relay-env-postgres-password",
+        "claude-relay-database-admin-url", "claude-relay-encryption-key", "claude-relay-env-data-source-name", "claude-relay-env-postgres-password",
         "claude-relay-env-redis-password", "claude-relay-jwt-secret",
     ]
 
@@ -57,3 +57,15 @@ def test_stored_values_are_the_rendered_templates(prod):
     assert versions["claude-relay-env-data-source-name"].startswith("postgresql://claude_app:")
     assert versions["claude-relay-env-data-source-name"].endswith(":5432/claude_relay?sslmode=require")
     assert len(versions["claude-relay-env-postgres-password"]) == 64
+
+
+def test_the_master_url_is_stored_for_the_db_extensions_job_only_where_extensions_are_declared(prod, captured):
+    versions = {v.name: plain(v.inputs["secretString"]) for v in of(prod, SECRET_VERSION, "claude-relay")}
+    admin = versions["claude-relay-database-admin-url"]
+    # The RDS master user (rds_superuser) over TLS, to the app's database.
+    assert admin.startswith("postgresql://claude_app:") and admin.endswith(":5432/claude_relay?sslmode=require")
+    # Small Squaretable declares pg_stat_statements; Zmage, Sparkle and Elizabeth run RDS without extensions.
+    assert sorted(s.name for s in prod.by_type(SECRET) if s.name.endswith("-database-admin-url")) == [
+        "claude-relay-database-admin-url", "small-squaretable-database-admin-url",
+    ]
+    assert captured.args["zmage"].data.database_admin_url_secret_arn is None
