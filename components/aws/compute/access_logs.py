@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .naming import account_of
+from ..common import account_context
 
 # Regions opened before August 2022 deliver ALB logs from a regional Elastic Load Balancing account and
 # do not accept the log-delivery service principal; newer regions use the service principal. The
@@ -96,7 +96,7 @@ class AlbAccessLogBucket(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        account = account_of(args.account_arn).account_id
+        account = account_context(args.account_arn).account_id
         self.policy = aws.s3.BucketPolicy(
             name,
             bucket=bucket.id,

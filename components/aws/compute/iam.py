@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from ..common import account_context
 from ..contracts import FileSystemRefs
-from .naming import account_of
 
 VERSION = "2012-10-17"
 ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -39,7 +39,7 @@ EFS_ACTIONS = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
 
 def assume_role_policy(kms_key_arn: pulumi.Input[str]) -> pulumi.Output[str]:
     """ECS tasks of this account and region only (confused-deputy protection)."""
-    identity = account_of(kms_key_arn)
+    identity = account_context(kms_key_arn)
     return pulumi.Output.json_dumps(
         {
             "Version": VERSION,

@@ -11,9 +11,9 @@ import pulumi_aws as aws
 from appstack.spec import AppSpec
 from appstack.stackconfig import StackSettings
 
+from ..common import account_context
 from . import alarm_thresholds as thresholds
 from .dashboard import dashboard_body
-from .naming import account_of
 
 MEMORY_ALARM_PERCENT = 80.0
 RDS_CPU_ALARM_PERCENT = 80.0
@@ -34,7 +34,7 @@ class AlarmTopic(pulumi.ComponentResource):
         super().__init__("appstack:aws:AlarmTopic", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         topic = aws.sns.Topic(name, kms_master_key_id=args.kms_key_arn, opts=child)
-        account = account_of(args.kms_key_arn).account_id
+        account = account_context(args.kms_key_arn).account_id
         aws.sns.TopicPolicy(
             name,
             arn=topic.arn,
