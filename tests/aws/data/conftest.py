@@ -33,20 +33,23 @@ ADOPTED = {
 }
 
 
+@dataclass(frozen=True)
+class AppComputeArgs:
+    """Stands in for components.aws.compute.AppComputeArgs (the same fields)."""
+
+    spec: Any
+    settings: Any
+    stack: str
+    network: Any
+    data: Any
+    rollout_key: Any
+    database_instance_id: Any = None
+    cache_replication_group_id: Any = None
+    cache_node_count: int = 1
+
+
 def _no_compute() -> types.ModuleType:
     """A compute layer that deploys nothing."""
-
-    @dataclass(frozen=True)
-    class AppComputeArgs:
-        spec: Any
-        settings: Any
-        stack: str
-        network: Any
-        data: Any
-        rollout_key: Any
-        database_instance_id: Any = None
-        cache_replication_group_id: Any = None
-        cache_node_count: int = 1
 
     class AppCompute(pulumi.ComponentResource):
         def __init__(self, name: str, args: AppComputeArgs, opts: pulumi.ResourceOptions | None = None):
@@ -108,18 +111,6 @@ def fake_compute_stack() -> Captured:
     """Zmage and Elizabeth (dev) with a stand-in compute module that records its arguments."""
     args: dict[str, Any] = {}
     values: dict[str, Any] = {}
-
-    @dataclass(frozen=True)
-    class AppComputeArgs:
-        spec: Any
-        settings: Any
-        stack: str
-        network: Any
-        data: Any
-        rollout_key: Any
-        database_instance_id: Any = None
-        cache_replication_group_id: Any = None
-        cache_node_count: int = 1
 
     class AppCompute(pulumi.ComponentResource):
         def __init__(self, name: str, compute_args: AppComputeArgs, opts: pulumi.ResourceOptions | None = None):

@@ -43,3 +43,13 @@ def test_secret_attributes_and_only_they_are_pulumi_secrets(captured):
 def test_without_the_compute_module_the_app_has_no_url_and_only_its_data_layer(dev):
     assert dev.by_type("test:compute:AppCompute") == []
     assert len(dev.by_type(SECRET)) > 0
+
+
+def test_the_compute_stand_in_has_the_real_fields():
+    from dataclasses import fields
+
+    from components.aws.compute import AppComputeArgs as Real
+
+    from .conftest import AppComputeArgs as StandIn
+
+    assert [f.name for f in fields(StandIn)] == [f.name for f in fields(Real)]
