@@ -106,6 +106,17 @@ def mask(value: Any) -> Any:
     return value
 
 
+def reveal(value: Any) -> Any:
+    """The inverse of `mask` for tests and tooling that may read values the engine keeps encrypted."""
+    if isinstance(value, Secret):
+        return reveal(value.value)
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
 def _decode(value: Any) -> Any:
     """Turn the wire form of a property value into plain data with Secret markers."""
     if isinstance(value, dict):

@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 from referencing import Registry, Resource
 
-from appstack.synth import UNKNOWN, PlanResource, Secret
+from appstack.synth import UNKNOWN, PlanResource, reveal
 
 # The oldest release still widely supported by managed clusters, and the newest bundled one.
 K8S_VERSIONS = ("1.30.0", "1.37.0")
@@ -27,14 +27,9 @@ SCHEMA_ROOT = resources.files("kubernetes_validate") / "kubernetes-json-schema"
 
 def plain(value: Any) -> Any:
     """Synthesized inputs with Secret markers unwrapped (schemas check shapes, never values)."""
-    if isinstance(value, Secret):
-        return plain(value.value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    assert value != UNKNOWN, "offline plans must not contain unknown values"
-    return value
+    revealed = reveal(value)
+    assert UNKNOWN not in json.dumps(revealed), "offline plans must not contain unknown values"
+    return revealed
 
 
 def manifest(resource: PlanResource) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from appstack.stackconfig import StackSettings
 from ..contracts import AppDataRefs, NetworkRefs
 from .cluster import EcsCluster, EcsClusterArgs
 from .db_extensions import JOB as EXTENSIONS_JOB
-from .db_extensions import DatabaseExtensionsJob, DatabaseExtensionsJobArgs, needs_extensions_job
+from .db_extensions import DatabaseExtensionsJob, needs_extensions_job
 from .ecs_service import EcsWorkload, EcsWorkloadArgs, LoadBalancerAttachment
 from .images import AppImages, AppImagesArgs
-from .jobs import MigrationJob, MigrationJobArgs, ReleaseJob
+from .jobs import JobPlacement, MigrationJob, MigrationJobArgs, ReleaseJob
 from .load_balancer import AppLoadBalancer, AppLoadBalancerArgs
 from .observability import AlarmTopic, AlarmTopicArgs, AppObservability, AppObservabilityArgs
 from .prometheus import AppPrometheus, AppPrometheusArgs
@@ -180,7 +180,7 @@ class AppCompute(pulumi.ComponentResource):
         if needs_extensions_job(spec):
             self.jobs[EXTENSIONS_JOB] = DatabaseExtensionsJob(
                 f"{name}-job-{EXTENSIONS_JOB}",
-                DatabaseExtensionsJobArgs(
+                JobPlacement(
                     spec=spec,
                     settings=settings,
                     stack=args.stack,

@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pulumi
 
 from appstack.spec import AppSpec, JobSpec, PostgresSpec
-from appstack.stackconfig import StackSettings
 
-from ..contracts import AppDataRefs, NetworkRefs
 from .images import ImageRef
 from .jobs import JobPlacement, JobTask, ReleaseJob
 
@@ -88,20 +85,10 @@ def extensions_container(database: PostgresSpec) -> JobSpec:
     )
 
 
-@dataclass(frozen=True)
-class DatabaseExtensionsJobArgs:
-    spec: AppSpec
-    settings: StackSettings
-    stack: str
-    network: NetworkRefs
-    data: AppDataRefs
-    cluster_name: str
-
-
 class DatabaseExtensionsJob(ReleaseJob):
     """`task_definition`, `roles`, `phase` (before_rollout) and `command`, as a MigrationJob."""
 
-    def __init__(self, name: str, args: DatabaseExtensionsJobArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: JobPlacement, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:aws:DatabaseExtensionsJob", name, None, opts)
         database = args.spec.database
         if not isinstance(database, PostgresSpec) or args.data.database_admin_url_secret_arn is None:
@@ -119,5 +106,5 @@ class DatabaseExtensionsJob(ReleaseJob):
         self._register_task(
             name,
             JobTask(JOB, extensions_container(database), image, environment, secrets),
-            JobPlacement(args.spec, args.settings, args.stack, args.network, args.data, args.cluster_name),
+            args,
         )

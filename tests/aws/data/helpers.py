@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from appstack.synth import PlanResource, Secret, Synthesis
+from appstack.synth import PlanResource, Synthesis
+from appstack.synth import reveal as plain
 
 RDS = "aws:rds/instance:Instance"
 RDS_PARAMS = "aws:rds/parameterGroup:ParameterGroup"
@@ -56,15 +57,6 @@ def one(synthesis: Synthesis, type_token: str, app: str) -> PlanResource:
     return found[0]
 
 
-def plain(value: Any) -> Any:
-    """Unwrap Secret markers (tests may read what the engine would keep encrypted)."""
-    if isinstance(value, Secret):
-        return plain(value.value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def document(resource: PlanResource, field: str = "policy") -> dict[str, Any]:
