@@ -65,8 +65,8 @@ INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 def _platform_outputs() -> None:
     """Each platform package declares the computed outputs its components read."""
-    from components.aws.mock_outputs import COMPUTED_OUTPUTS as aws_outputs
-    from components.kubernetes.mock_outputs import COMPUTED_OUTPUTS as kubernetes_outputs
+    from appstack.components.aws.mock_outputs import COMPUTED_OUTPUTS as aws_outputs
+    from appstack.components.kubernetes.mock_outputs import COMPUTED_OUTPUTS as kubernetes_outputs
 
     for table in (aws_outputs, kubernetes_outputs):
         for type_token, compute in table.items():

@@ -104,8 +104,8 @@ def release_commands_by_phase(spec, commands: Mapping[str, object]) -> dict[str,
 
 def deploy(stack: Stack, provided: Mapping[str, Mapping[str, str]]) -> dict[str, object]:
     """Register the platform foundation and one Application per app; returns them by app name."""
-    from components.application import Application, ApplicationArgs
-    from components.platform import FoundationArgs, create_foundation
+    from appstack.components.application import Application, ApplicationArgs
+    from appstack.components.platform import FoundationArgs, create_foundation
 
     foundation = create_foundation(FoundationArgs(settings=stack.settings, stack=stack.name))
     apps = {}

@@ -51,9 +51,9 @@ class PlatformFoundation(pulumi.ComponentResource):
 
 def create_foundation(args: FoundationArgs) -> PlatformFoundation:
     if args.settings.platform == "aws":
-        from components.aws import AwsPlatform
+        from appstack.components.aws import AwsPlatform
 
         return AwsPlatform("aws", args)
-    from components.kubernetes import KubernetesPlatform
+    from appstack.components.kubernetes import KubernetesPlatform
 
     return KubernetesPlatform("kubernetes", args)

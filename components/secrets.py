@@ -20,7 +20,7 @@ class AppSecretsArgs:
 
 class AppSecrets(pulumi.ComponentResource):
     """`values` maps every available secret name to a Pulumi secret output; `rollout_key` keys the
-    digests that roll workloads when a secret value changes (components.bindings.secret_digest)."""
+    digests that roll workloads when a secret value changes (appstack.components.bindings.secret_digest)."""
 
     values: dict[str, pulumi.Output[str]]
     rollout_key: pulumi.Output[str]

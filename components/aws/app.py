@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pulumi
-
-from components.platform import AppDeployment, AppDeploymentArgs
+from appstack.components.platform import AppDeployment, AppDeploymentArgs
 
 from .contracts import AppDataRefs, NetworkRefs
 from .data import AppData, AppDataArgs
@@ -22,7 +21,7 @@ class AwsApp(AppDeployment):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("appstack:aws:App", name, None, opts)
-        from components.aws.compute import AppCompute, AppComputeArgs  # looked up at use: tests substitute it
+        from appstack.components.aws.compute import AppCompute, AppComputeArgs  # looked up at use: tests substitute it
 
         data = AppData(
             name,

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from appstack.components.bindings import env_entries, render
 
 from appstack.spec import AppSpec, Ref, parse_template
-from components.bindings import env_entries, render
 
 from .common import child
 

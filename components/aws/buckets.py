@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from appstack.components.bindings import render
 
 from appstack.spec import BucketSpec
-from components.bindings import render
 
 from .common import child, deny_insecure_transport, physical_name, policy_json
 

@@ -57,7 +57,7 @@ class AppDataRefs:
     # -> its value; secret attributes are Pulumi secrets.
     binding_values: Mapping[str, pulumi.Output[str]]
     # (workload name, env var name) -> ARN of the Secrets Manager secret holding that variable's
-    # whole rendered value, for every env entry whose value is secret (components.bindings.EnvEntry.secret).
+    # whole rendered value, for every env entry whose value is secret (appstack.components.bindings.EnvEntry.secret).
     env_secret_arns: Mapping[tuple[str, str], pulumi.Output[str]]
     # Every Secrets Manager secret ARN of the app (for the execution role's least-privilege policy).
     secret_arns: list[pulumi.Output[str]]

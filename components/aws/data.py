@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
+from appstack.components.bindings import app_values, secret_values
 
 from appstack.spec import (
     AppSpec,
@@ -18,7 +19,6 @@ from appstack.spec import (
     available_attributes,
 )
 from appstack.stackconfig import StackSettings
-from components.bindings import app_values, secret_values
 
 from .app_secrets import AppSecretStore, AppSecretStoreArgs
 from .buckets import AccessLogBucket, AccessLogBucketArgs, AppBucket, AppBucketArgs

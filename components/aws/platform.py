@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pulumi
-
-from components.platform import AppDeployment, AppDeploymentArgs, FoundationArgs, PlatformFoundation
+from appstack.components.platform import AppDeployment, AppDeploymentArgs, FoundationArgs, PlatformFoundation
 
 from .app import AwsApp
 from .network import Network, NetworkArgs

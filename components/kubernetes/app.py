@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import pulumi
+from appstack.components.bindings import app_values, secret_values
+from appstack.components.platform import AppDeployment, AppDeploymentArgs
 
 from appstack.spec import ExternalCacheSpec, ExternalDatabaseSpec, PostgresSpec, RedisSpec, SqliteSpec
-from components.bindings import app_values, secret_values
-from components.platform import AppDeployment, AppDeploymentArgs
 
 from .autoscaling import Autoscaling, AutoscalingArgs
 from .backups import Backup, BackupArgs

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
-
-from components.platform import AppDeployment, AppDeploymentArgs, FoundationArgs, PlatformFoundation
+from appstack.components.platform import AppDeployment, AppDeploymentArgs, FoundationArgs, PlatformFoundation
 
 from .app import KubernetesApp, KubernetesAppArgs
 from .common import TYPE_PREFIX

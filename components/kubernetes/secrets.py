@@ -1,6 +1,6 @@
 """Kubernetes Secret objects, and the env of a container split into plain values and secretKeyRefs.
 
-Every env entry built from a secret attribute (components.bindings marks it) goes into the workload's
+Every env entry built from a secret attribute (appstack.components.bindings marks it) goes into the workload's
 Secret and reaches the pod through a secretKeyRef; plain env holds only non-secret values.
 """
 
@@ -12,9 +12,9 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from appstack.components.bindings import env_entries, render, secret_digest
 
 from appstack.spec import parse_template, references
-from components.bindings import env_entries, render, secret_digest
 
 from .common import AppContext
 from .pod import plain_env, secret_env

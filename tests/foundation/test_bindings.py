@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+from appstack.components.bindings import env_entries, render
 
 from appstack.spec import Ref, available_attributes, is_secret_template, parse_template
 from appstack.stackconfig import validate_blueprint
 from appstack.synth import synthesize
-from components.bindings import env_entries, render
 
 
 def test_parse_template_splits_literals_and_references():
@@ -119,7 +119,7 @@ def test_secret_digest_is_keyed_so_short_values_cannot_be_guessed_from_it():
     import hmac
     import json
 
-    from components.bindings import secret_digest
+    from appstack.components.bindings import secret_digest
 
     seen = {}
 

@@ -332,7 +332,7 @@ def test_topology_spread_ignores_nodes_the_pods_cannot_use():
 def test_security_headers_are_all_allowed_by_the_documented_controller_config():
     from pathlib import Path
 
-    from components.kubernetes.service_exposure import RESPONSE_HEADERS
+    from appstack.components.kubernetes.service_exposure import RESPONSE_HEADERS
 
     # ingress-nginx's custom-headers checks (internal/ingress/annotations/customheaders): a header not in
     # global-allowed-response-headers, or a name/value outside these patterns, denies the location (503).

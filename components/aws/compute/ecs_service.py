@@ -9,10 +9,10 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from appstack.components.bindings import env_entries, render, secret_digest
 
 from appstack.spec import AppSpec, ServiceSpec, SqliteSpec, WorkerSpec, references
 from appstack.stackconfig import StackSettings
-from components.bindings import env_entries, render, secret_digest
 
 from ..contracts import AppDataRefs, FileSystemRefs, NetworkRefs
 from . import iam
@@ -53,7 +53,7 @@ class EcsWorkloadArgs:
     namespace_id: pulumi.Input[str]
     image: ImageRef
     service_values: Mapping[str, str]
-    rollout_key: pulumi.Input[str]  # keys the secret-env digest (see components.bindings.secret_digest)
+    rollout_key: pulumi.Input[str]  # keys the secret-env digest (see appstack.components.bindings.secret_digest)
     load_balancer: LoadBalancerAttachment | None = None
     collector: CollectorSettings | None = None
 

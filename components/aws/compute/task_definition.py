@@ -19,10 +19,10 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from appstack.components.bindings import app_values, env_entries, render
 
 from appstack.spec import AppSpec, ProbeSpec, cpu_millicores, memory_mib
 from appstack.spec.workloads import ContainerSpec, LongRunningSpec, ServiceSpec
-from components.bindings import app_values, env_entries, render
 
 from ..contracts import AppDataRefs, FileSystemRefs
 from .fargate_sizes import TaskSize, cpu_units, fargate_size

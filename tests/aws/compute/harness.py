@@ -7,15 +7,15 @@ from functools import cache
 from typing import Any
 
 import pulumi
+from appstack.components.aws.compute import AppCompute, AppComputeArgs
+from appstack.components.aws.compute.mock_outputs import COMPUTED_OUTPUTS
+from appstack.components.aws.contracts import AppDataRefs, FileSystemRefs, NetworkRefs
+from appstack.components.bindings import env_entries
 
 from appstack import mocks
 from appstack.spec import AppSpec, PostgresSpec, available_attributes
 from appstack.stackconfig import load_stack
 from appstack.synth import Secret, Synthesis, synthesize
-from components.aws.compute import AppCompute, AppComputeArgs
-from components.aws.compute.mock_outputs import COMPUTED_OUTPUTS
-from components.aws.contracts import AppDataRefs, FileSystemRefs, NetworkRefs
-from components.bindings import env_entries
 
 for _token, _compute in COMPUTED_OUTPUTS.items():
     mocks.COMPUTED_OUTPUTS.setdefault(_token, _compute)

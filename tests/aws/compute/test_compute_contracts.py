@@ -357,7 +357,7 @@ def test_migration_jobs_have_task_definitions_and_an_exact_run_command():
 
 
 def test_the_run_command_is_exact():
-    from components.aws.compute.jobs import run_command
+    from appstack.components.aws.compute.jobs import run_command
 
     command = run_command(
         region="us-east-1",
@@ -388,13 +388,13 @@ def test_the_run_command_is_exact():
 )
 def test_alb_log_delivery_uses_the_regional_elb_account_in_regions_older_than_august_2022(region, account):
     """Older regions reject the logdelivery service principal: the ALB then fails to enable access logs."""
-    from components.aws.compute.access_logs import delivery_principal
+    from appstack.components.aws.compute.access_logs import delivery_principal
 
     assert delivery_principal(region) == {"AWS": f"arn:aws:iam::{account}:root"}
 
 
 @pytest.mark.parametrize("region", ["ap-south-2", "eu-central-2", "me-central-1", "il-central-1", "ca-west-1"])
 def test_alb_log_delivery_uses_the_service_principal_in_newer_regions(region):
-    from components.aws.compute.access_logs import delivery_principal
+    from appstack.components.aws.compute.access_logs import delivery_principal
 
     assert delivery_principal(region) == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from appstack.components.aws.compute.fargate_sizes import VALID_PAIRS, TaskSize, cpu_units, fargate_size
 
 from appstack.errors import ConfigError
-from components.aws.compute.fargate_sizes import VALID_PAIRS, TaskSize, cpu_units, fargate_size
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import botocore.session
 import pytest
+from appstack.components.aws.compute.db_extensions import client_image, extensions_script, extensions_sql
 from botocore.validate import ParamValidator
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
 
@@ -17,7 +18,6 @@ from appstack.program import release_commands_by_phase
 from appstack.spec import PostgresSpec
 from appstack.stackconfig import load_stack
 from appstack.synth import stack_config
-from components.aws.compute.db_extensions import client_image, extensions_script, extensions_sql
 from tests.conftest import synth_config
 
 from .harness import ALL_APPS, SECRET_VALUE_PREFIX, container_definitions, resources, secret_arn, synth_app, unwrap

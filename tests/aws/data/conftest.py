@@ -22,7 +22,7 @@ import pytest
 from appstack.synth import Synthesis, synthesize
 from tests.conftest import synth_config
 
-COMPUTE = "components.aws.compute"
+COMPUTE = "appstack.components.aws.compute"
 ADOPTED = {
     "vpc_id": "vpc-0123456789abcdef0",
     "cidr": "10.20.0.0/16",
@@ -35,7 +35,7 @@ ADOPTED = {
 
 @dataclass(frozen=True)
 class AppComputeArgs:
-    """Stands in for components.aws.compute.AppComputeArgs (the same fields)."""
+    """Stands in for appstack.components.aws.compute.AppComputeArgs (the same fields)."""
 
     spec: Any
     settings: Any
@@ -65,7 +65,7 @@ def _no_compute() -> types.ModuleType:
 
 @contextmanager
 def compute_module(module: types.ModuleType | None) -> Iterator[None]:
-    """Replace components.aws.compute for one synthesis (None: a layer that deploys nothing)."""
+    """Replace appstack.components.aws.compute for one synthesis (None: a layer that deploys nothing)."""
     saved = {k: v for k, v in sys.modules.items() if k == COMPUTE or k.startswith(COMPUTE + ".")}
     for key in saved:
         del sys.modules[key]

@@ -65,7 +65,7 @@ def document(resource: PlanResource, field: str = "policy") -> dict[str, Any]:
 
 def key_arn(synthesis: Synthesis, app: str) -> str:
     """The ARN the mocks give the app's own key (appstack:aws:Key named after the app)."""
-    from components.aws.mock_outputs import _kms_key
+    from appstack.components.aws.mock_outputs import _kms_key
 
     key = next(k for k in of(synthesis, KEY, app) if k.name == app)
     return _kms_key(key.name, key.inputs)["arn"]

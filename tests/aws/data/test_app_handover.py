@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.aws.contracts import AppDataRefs, NetworkRefs
+from appstack.components.aws.contracts import AppDataRefs, NetworkRefs
 
 from .helpers import SECRET
 
@@ -27,7 +27,7 @@ def test_binding_values_cover_every_attribute_the_spec_offers(captured):
         bound = {k.split(":", 2)[2] for k in captured.values if k.startswith(f"{name}:binding:")}
         assert bound == offered, name
     assert captured.values["zmage:binding:redis.tls"] == "true"
-    # the same name the compute layer registers in Cloud Map (components.aws.contracts.namespace_name)
+    # the same name the compute layer registers in Cloud Map (appstack.components.aws.contracts.namespace_name)
     assert captured.values["zmage:binding:services.web.address"] == "web.zmage.test.internal:3000"
 
 
@@ -48,7 +48,7 @@ def test_without_the_compute_module_the_app_has_no_url_and_only_its_data_layer(d
 def test_the_compute_stand_in_has_the_real_fields():
     from dataclasses import fields
 
-    from components.aws.compute import AppComputeArgs as Real
+    from appstack.components.aws.compute import AppComputeArgs as Real
 
     from .conftest import AppComputeArgs as StandIn
 

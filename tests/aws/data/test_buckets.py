@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.aws.mock_outputs import _distribution
+from appstack.components.aws.mock_outputs import _distribution
 
 from .helpers import BUCKET, DISTRIBUTION, document, plain
 

@@ -53,7 +53,7 @@ def test_zmage_key_lets_only_its_media_distribution_decrypt(prod):
     statements = document(one(prod, KEY_POLICY, "zmage"))["Statement"]
     cloudfront = next(s for s in statements if s["Sid"] == "CloudFrontDecryptsBucketObjects")
     (distribution,) = of(prod, DISTRIBUTION, "zmage")
-    from components.aws.mock_outputs import _distribution
+    from appstack.components.aws.mock_outputs import _distribution
 
     assert cloudfront["Action"] == "kms:Decrypt"
     assert cloudfront["Condition"] == {"StringEquals": {"AWS:SourceArn": [_distribution(distribution.name, {})["arn"]]}}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from appstack.components.aws.network import subnet_cidrs
 
 from appstack.stackconfig import AwsSettings
-from components.aws.network import subnet_cidrs
 
 from .conftest import ADOPTED
 from .helpers import ENDPOINT, FLOW_LOG, LOG_GROUP, NAT, RDS_SUBNETS, ROUTE, SUBNET, document, of

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from appstack.components.aws.postgres import instance_class, windows
 
 from appstack.spec import PostgresSpec
-from components.aws.postgres import instance_class, windows
 
 from .helpers import APPS, LOG_GROUP, RDS, RDS_PARAMS, RDS_SUBNETS, SECRET_VERSION, SUBNET, of, one, plain
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from appstack.components.aws.redis import node_type
 
 from appstack.spec import RedisSpec
-from components.aws.redis import node_type
 
 from .helpers import REDIS, REDIS_PARAMS, SECRET_VERSION, of, one, plain
 

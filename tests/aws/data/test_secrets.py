@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from appstack.components.aws.app_secrets import env_secrets
+
 from appstack.stackconfig import load_stack
 from appstack.synth import stack_config
-from components.aws.app_secrets import env_secrets
 
 from .helpers import SECRET, SECRET_VERSION, key_arn, of, plain
 
