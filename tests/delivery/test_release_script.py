@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / ".github" / "scripts" / "run-release-commands.sh"
@@ -42,18 +41,52 @@ def test_a_failing_migration_stops_the_release(tmp_path):
     assert result.returncode != 0 and not (tmp_path / "second").exists()
 
 
-def test_prod_deploy_runs_the_four_release_steps_in_order():
-    job = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())["jobs"]["deploy-prod"]
-    names = [step.get("name", "") for step in job["steps"]]
-    order = [names.index(n) for n in (
-        "Release 1/4: everything but the ECS services (images, task definitions, data stores)",
-        "Release 2/4: before-rollout migrations",
-        "Release 3/4: pulumi up",
-        "Release 4/4: after-rollout jobs",
-    )]
-    assert order == sorted(order)
-    first = job["steps"][order[0]]["run"]
-    assert "--exclude 'urn:pulumi:prod::appstack::**aws:ecs/service:Service::*' --exclude-dependents" in first
-    assert "--policy-pack-config policies/config/prod.json" in first
-    assert job["steps"][order[1]]["run"].endswith("run-release-commands.sh before_rollout")
-    assert job["steps"][order[3]]["run"].endswith("run-release-commands.sh after_rollout")
+UP = ROOT / ".github" / "scripts" / "pulumi-up.sh"
+# A stand-in `pulumi` that logs its arguments and prints the stack outputs the release script reads.
+FAKE_PULUMI = """#!/usr/bin/env bash
+printf '%s\\n' "$*" >> "$PULUMI_LOG"
+if [ "$1 $2" = "stack output" ]; then cat "$OUTPUTS"; fi
+"""
+
+
+def _deploy(tmp_path: Path, stack: str, platform: str, policy_config: str = "") -> tuple[int, list[str], str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "pulumi").write_text(FAKE_PULUMI)
+    (bin_dir / "pulumi").chmod(0o755)
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"zmage-release-commands": {
+        "before_rollout": {"db-migrate": "echo before >> ran.txt"}, "after_rollout": {"seed": "echo after >> ran.txt"}}}))
+    log = tmp_path / "pulumi.log"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "PULUMI_LOG": str(log), "OUTPUTS": str(outputs), "GITHUB_SHA": "abc123"}
+    result = subprocess.run(["bash", str(UP), stack, platform, policy_config], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, check=False)
+    ran = (tmp_path / "ran.txt").read_text() if (tmp_path / "ran.txt").exists() else ""
+    return result.returncode, log.read_text().splitlines() if log.exists() else [], ran
+
+
+def test_an_aws_deploy_runs_the_four_release_steps_in_order(tmp_path):
+    rc, calls, ran = _deploy(tmp_path, "prod", "aws", "policies/config/prod.json")
+    assert rc == 0
+    up = "up --stack prod --yes --diff --color never --non-interactive --policy-pack policies " \
+         "--policy-pack-config policies/config/prod.json"
+    assert calls == [
+        f"{up} --exclude urn:pulumi:prod::appstack::**aws:ecs/service:Service::* --exclude-dependents "
+        "--message appstack deploy abc123 (before services)",
+        "stack output --stack prod --json",
+        f"{up} --message appstack deploy abc123",
+        "stack output --stack prod --json",
+    ]
+    assert ran == "before\nafter\n"
+
+
+def test_a_kubernetes_deploy_is_one_update_with_the_stack_policy_config(tmp_path):
+    rc, calls, ran = _deploy(tmp_path, "prod-k8s", "kubernetes", "policies/config/prod-k8s.json")
+    assert rc == 0 and ran == ""
+    assert calls == ["up --stack prod-k8s --yes --diff --color never --non-interactive --policy-pack policies "
+                     "--policy-pack-config policies/config/prod-k8s.json --message appstack deploy abc123"]
+
+
+def test_an_unknown_platform_deploys_nothing(tmp_path):
+    rc, calls, _ = _deploy(tmp_path, "prod", "gcp")
+    assert rc == 2 and calls == []

@@ -1,0 +1,372 @@
+"""The AWS side of delivery (delivery/aws/): one GitHub OIDC role per stack, its key and its state.
+
+What must hold, evaluated from the documents themselves (explicit Deny wins, a key policy without an
+account-root statement ignores IAM policies):
+- a role trusts only GitHub Actions jobs of this repository running in its stack's environment
+  (`sub` pinned with StringEquals, `aud` = sts.amazonaws.com; never `aud` alone, no wildcard);
+- a stack's secrets key is usable by its deploy role (and the MFA-gated admin role that sets secrets)
+  and by nobody else, whatever their IAM policies say;
+- a stack's state objects are readable and writable by its deploy role only (and the admin role);
+- the prod deploy role manages exactly the AWS services the prod plan uses, and never the delivery
+  roles, users, access keys, managed policies or identity providers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from fnmatch import fnmatchcase
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
+
+from tests.conftest import synth_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+AWS = ROOT / "delivery" / "aws"
+ACCOUNT, REPO, BUCKET, PROJECT = "111122223333", "example-org/appstack", "example-pulumi-state", "appstack"
+ADMIN = f"arn:aws:iam::{ACCOUNT}:role/appstack-admin"
+GITHUB_OIDC = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+_spec = importlib.util.spec_from_file_location("delivery_stacks", ROOT / ".github" / "scripts" / "stacks.py")
+_stacks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_stacks)
+STACKS = {entry["stack"]: entry for entry in _stacks.read_stacks(ROOT)}
+# Pulumi type module -> the IAM service prefixes managing it.
+SERVICES = {
+    "acm": {"acm"}, "appautoscaling": {"application-autoscaling"}, "cloudfront": {"cloudfront"},
+    "cloudwatch": {"cloudwatch", "logs"}, "ec2": {"ec2"}, "vpc": {"ec2"}, "ecr": {"ecr"}, "ecs": {"ecs"},
+    "efs": {"elasticfilesystem"}, "elasticache": {"elasticache"}, "iam": {"iam"}, "kms": {"kms"},
+    "lb": {"elasticloadbalancing"}, "rds": {"rds"}, "s3": {"s3"}, "secretsmanager": {"secretsmanager"},
+    "servicediscovery": {"servicediscovery"}, "sns": {"sns"},
+}
+
+
+def deploy_role(stack: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/appstack-deploy-{stack}"
+
+
+def _doc(*parts: str) -> dict:
+    return json.loads(AWS.joinpath(*parts).read_text())
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(doc: dict) -> list[dict]:
+    return _list(doc["Statement"])
+
+
+def _matches(patterns, value: str) -> bool:
+    return any(fnmatchcase(value, p) for p in _list(patterns))
+
+
+def _principals(statement: dict) -> list[str]:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return ["*"]
+    return [p for values in (principal or {}).values() for p in _list(values)]
+
+
+def _documents():
+    for path in sorted(AWS.rglob("*.json")):
+        validator = IAMTrustPolicyDocumentValidator if path.name == "trust-policy.json" else IAMPolicyDocumentValidator
+        yield path, validator
+
+
+@pytest.mark.parametrize(("path", "validator"), list(_documents()), ids=lambda v: getattr(v, "name", ""))
+def test_every_document_is_valid_iam(path, validator):
+    text = path.read_text()
+    validator(text).validate()
+    document = json.loads(text)
+    assert document["Version"] == "2012-10-17"
+    sids = [s.get("Sid") for s in _statements(document)]
+    assert all(sids) and len(set(sids)) == len(sids), path
+
+
+def test_one_role_per_stack_and_one_key_per_kms_stack():
+    assert {p.name for p in AWS.iterdir() if p.is_dir()} == set(STACKS)
+    for stack, entry in STACKS.items():
+        files = {p.name for p in (AWS / stack).iterdir()}
+        expected = {"trust-policy.json", "deploy-policy.json"}
+        if entry["secrets_provider"] == "awskms":
+            expected.add("kms-key-policy.json")
+        assert files == expected, stack
+
+
+# --- trust ---------------------------------------------------------------------------------------
+
+def trust_problems(document: dict, stack: str) -> list[str]:
+    """Why a trust policy would let more than GitHub jobs of this repository in the stack's environment in."""
+    problems = []
+    for statement in _statements(document):
+        if statement.get("Effect") != "Allow":
+            continue
+        where = statement.get("Sid", "?")
+        if _principals(statement) != [GITHUB_OIDC] or _list(statement["Action"]) != ["sts:AssumeRoleWithWebIdentity"]:
+            problems.append(f"{where}: trusts {_principals(statement)} for {statement['Action']}: only the GitHub "
+                            "OIDC provider, for sts:AssumeRoleWithWebIdentity")
+        condition = statement.get("Condition") or {}
+        if set(condition) != {"StringEquals"}:
+            problems.append(f"{where}: conditions {sorted(condition)}: only StringEquals (exact values, no wildcard)")
+        equals = condition.get("StringEquals") or {}
+        if equals.get("token.actions.githubusercontent.com:aud") != "sts.amazonaws.com":
+            problems.append(f"{where}: aud must be exactly sts.amazonaws.com")
+        sub = equals.get("token.actions.githubusercontent.com:sub")
+        if sub != f"repo:{REPO}:environment:{stack}":
+            problems.append(f"{where}: sub {sub!r} must be exactly repo:{REPO}:environment:{stack}")
+    return problems
+
+
+def test_each_role_trusts_its_stack_environment_only():
+    for stack in STACKS:
+        document = _doc(stack, "trust-policy.json")
+        assert trust_problems(document, stack) == []
+        assert len(_statements(document)) == 1
+
+
+def _condition(**equals):
+    return {"StringEquals": equals}
+
+
+AUD = "token.actions.githubusercontent.com:aud"
+SUB = "token.actions.githubusercontent.com:sub"
+
+
+@pytest.mark.parametrize(("condition", "phrase"), [
+    (_condition(**{AUD: "sts.amazonaws.com"}), "sub None must be exactly"),  # aud alone: any repository on GitHub
+    ({"StringEquals": {AUD: "sts.amazonaws.com"}, "StringLike": {SUB: f"repo:{REPO}:*"}}, "only StringEquals"),
+    (_condition(**{AUD: "sts.amazonaws.com", SUB: f"repo:{REPO}:pull_request"}), "must be exactly"),
+    (_condition(**{AUD: "sts.amazonaws.com", SUB: f"repo:{REPO}:ref:refs/heads/main"}), "must be exactly"),
+    (_condition(**{AUD: "sts.amazonaws.com", SUB: f"repo:{REPO}:environment:dev"}), "must be exactly"),
+    (_condition(**{AUD: "sts.amazonaws.com", SUB: [f"repo:{REPO}:environment:prod", f"repo:{REPO}:pull_request"]}),
+     "must be exactly"),
+    (_condition(**{SUB: f"repo:{REPO}:environment:prod"}), "aud must be exactly"),
+    ({"ForAnyValue:StringEquals": {AUD: "sts.amazonaws.com", SUB: f"repo:{REPO}:environment:prod"}},
+     "only StringEquals"),
+])
+def test_a_trust_that_lets_more_in_is_refused(condition, phrase):
+    document = _doc("prod", "trust-policy.json")
+    document["Statement"][0]["Condition"] = condition
+    IAMTrustPolicyDocumentValidator(json.dumps(document)).validate()  # valid IAM, still refused
+    assert any(phrase in p for p in trust_problems(document, "prod"))
+
+
+def test_a_second_trusted_principal_is_refused():
+    document = _doc("prod", "trust-policy.json")
+    document["Statement"].append({"Sid": "Ci", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                                  "Action": "sts:AssumeRole"})
+    assert any("only the GitHub OIDC provider" in p for p in trust_problems(document, "prod"))
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+
+def _condition_holds(condition: dict, context: dict) -> bool:
+    """The few operators these documents use, evaluated against a request context."""
+    for operator, checks in (condition or {}).items():
+        for key, expected in checks.items():
+            actual = context.get(key)
+            expected = _list(expected)
+            if operator == "ArnNotEquals":
+                holds = actual not in expected
+            elif operator == "StringEquals":
+                holds = actual in expected
+            elif operator == "Bool":
+                holds = str(actual).lower() in [str(e).lower() for e in expected]
+            elif operator == "ForAnyValue:StringEquals":
+                holds = any(a in expected for a in _list(actual or []))
+            elif operator == "ForAnyValue:StringLike":
+                holds = any(_matches(expected, a) for a in _list(actual or []))
+            elif operator == "ForAllValues:StringNotEquals":
+                holds = all(a not in expected for a in _list(actual or []))
+            else:
+                raise AssertionError(f"operator {operator} is not modelled by this test")
+            if not holds:
+                return False
+    return True
+
+
+def _applies(statement: dict, action: str, resource: str, context: dict, principal: str | None = None) -> bool:
+    if principal is not None and not _matches(_principals(statement), principal):
+        return False
+    return (_matches(statement["Action"], action) and _matches(statement.get("Resource", "*"), resource)
+            and _condition_holds(statement.get("Condition"), context))
+
+
+def _decide(document: dict, action: str, resource: str, context: dict, principal: str | None = None) -> str:
+    """'deny' (explicit), 'allow' or 'none' (implicit deny) for one policy."""
+    effects = {s["Effect"] for s in _statements(document) if _applies(s, action, resource, context, principal)}
+    return "deny" if "Deny" in effects else "allow" if "Allow" in effects else "none"
+
+
+def _context(role: str, **extra) -> dict:
+    return {"aws:PrincipalArn": role, "aws:MultiFactorAuthPresent": "false", **extra}
+
+
+# --- secrets keys --------------------------------------------------------------------------------
+
+KMS_STACKS = [s for s, e in STACKS.items() if e["secrets_provider"] == "awskms"]
+CRYPTO = ("kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey", "kms:CreateGrant")
+
+
+def _alias_and_region(stack: str) -> tuple[str, str]:
+    url = urlsplit(STACKS[stack]["secrets_provider_url"])
+    return f"{url.netloc}{url.path}", parse_qs(url.query)["region"][0]
+
+
+def can_use_key(key_stack: str, role: str, action: str, *, mfa: bool = False,
+                key_policy: dict | None = None) -> bool:
+    """Key policy AND the role's identity policy (the key policy names principals; no IAM delegation)."""
+    alias, region = _alias_and_region(key_stack)
+    key = f"arn:aws:kms:{region}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    context = _context(role, **{"aws:MultiFactorAuthPresent": str(mfa).lower(), "kms:ResourceAliases": [alias]})
+    policy = key_policy or _doc(key_stack, "kms-key-policy.json")
+    by_key = _decide(policy, action, "*", context, principal=role)
+    root_delegates = any(_matches(_principals(s), f"arn:aws:iam::{ACCOUNT}:root") or _principals(s) == ["*"]
+                         for s in _statements(policy) if s["Effect"] == "Allow")
+    stack = role.rsplit("appstack-deploy-", 1)[-1] if "appstack-deploy-" in role else None
+    by_identity = _decide(_doc(stack, "deploy-policy.json"), action, key, context) if stack in STACKS else "allow"
+    if "deny" in (by_key, by_identity):
+        return False
+    return by_key == "allow" and by_identity == "allow" or root_delegates and by_identity == "allow"
+
+
+@pytest.mark.parametrize("key_stack", KMS_STACKS)
+def test_only_the_stack_deploy_role_and_the_mfa_admin_use_the_stack_key(key_stack):
+    for action in CRYPTO[:2]:
+        assert can_use_key(key_stack, deploy_role(key_stack), action)
+        assert can_use_key(key_stack, ADMIN, action, mfa=True)
+        assert not can_use_key(key_stack, ADMIN, action)  # without MFA
+        for other in set(STACKS) - {key_stack}:
+            assert not can_use_key(key_stack, deploy_role(other), action), (other, action)
+        assert not can_use_key(key_stack, f"arn:aws:iam::{ACCOUNT}:role/some-admin", action)
+    for action in CRYPTO[2:]:  # never needed by the secrets provider
+        assert not can_use_key(key_stack, deploy_role(key_stack), action)
+    deny = [s for s in _statements(_doc(key_stack, "kms-key-policy.json")) if s["Effect"] == "Deny"]
+    assert [sorted(s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]) for s in deny] == [
+        sorted([deploy_role(key_stack), ADMIN])]
+
+
+@pytest.mark.parametrize("key_stack", KMS_STACKS)
+def test_the_key_and_role_name_the_stack_file_key(key_stack):
+    alias, region = _alias_and_region(key_stack)
+    [statement] = [s for s in _statements(_doc(key_stack, "deploy-policy.json")) if s["Sid"] == "ThisStacksSecretsKey"]
+    assert statement["Resource"] == f"arn:aws:kms:{region}:{ACCOUNT}:key/*"
+    assert statement["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}
+
+
+def test_a_key_policy_that_delegates_to_iam_or_adds_a_role_is_refused():
+    stack = KMS_STACKS[0]
+    delegating = _doc(stack, "kms-key-policy.json")
+    delegating["Statement"] = [s for s in delegating["Statement"] if s["Effect"] == "Allow"]
+    delegating["Statement"].append({"Sid": "EnableIamPolicies", "Effect": "Allow",
+                                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"})
+    other = next(s for s in STACKS if s != stack)
+    # without the explicit Deny, the root statement hands the key to every role whose IAM policy allows it
+    assert can_use_key(stack, f"arn:aws:iam::{ACCOUNT}:role/some-admin", "kms:Decrypt", key_policy=delegating)
+    widened = _doc(stack, "kms-key-policy.json")
+    widened["Statement"][1]["Principal"]["AWS"] = [deploy_role(stack), deploy_role(other)]
+    # the Deny still names the stack's own role only: the added role stays locked out, and a test
+    # comparing the Deny's exceptions to the allowed principals (above) fails on the widened list
+    assert not can_use_key(stack, deploy_role(other), "kms:Decrypt", key_policy=widened)
+
+
+def test_the_prod_role_cannot_touch_another_stack_key_even_with_kms_star():
+    prod_policy = _doc("prod", "deploy-policy.json")
+    for stack in KMS_STACKS:
+        alias, region = _alias_and_region(stack)
+        context = _context(deploy_role("prod"), **{"kms:ResourceAliases": [alias]})
+        decision = _decide(prod_policy, "kms:PutKeyPolicy", f"arn:aws:kms:{region}:{ACCOUNT}:key/k", context)
+        assert decision == ("allow" if stack == "prod" else "deny"), stack
+    app_key = _context(deploy_role("prod"), **{"kms:ResourceAliases": ["alias/zmage-prod-data"]})
+    assert _decide(prod_policy, "kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k", app_key) == "allow"
+
+
+# --- state ---------------------------------------------------------------------------------------
+
+def _state_keys(stack: str) -> list[str]:
+    return [f".pulumi/stacks/{PROJECT}/{stack}.json", f".pulumi/stacks/{PROJECT}/{stack}.json.bak",
+            f".pulumi/stacks/{PROJECT}/{stack}.json.gz", f".pulumi/history/{PROJECT}/{stack}/{stack}-1700000000.history.json",
+            f".pulumi/backups/{PROJECT}/{stack}/{stack}.1700000000.json",
+            f".pulumi/journal/{PROJECT}/{stack}/0001.json",
+            f".pulumi/locks/organization/{PROJECT}/{stack}/6c1c1f2e.json"]
+
+
+def can_access_state(role: str, action: str, key: str) -> bool:
+    resource = f"arn:aws:s3:::{BUCKET}/{key}"
+    context = _context(role)
+    stack = role.rsplit("appstack-deploy-", 1)[-1]
+    identity = _decide(_doc(stack, "deploy-policy.json"), action, resource, context)
+    bucket = _decide(_doc("state-bucket-policy.json"), action, resource, context, principal=role)
+    return identity == "allow" and bucket != "deny"
+
+
+@pytest.mark.parametrize("action", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+def test_each_deploy_role_reaches_its_own_state_only(action):
+    for role_stack in STACKS:
+        for state_stack in STACKS:
+            for key in _state_keys(state_stack):
+                assert can_access_state(deploy_role(role_stack), action, key) is (role_stack == state_stack), (
+                    role_stack, key)
+        assert can_access_state(deploy_role(role_stack), "s3:GetObject", ".pulumi/meta.yaml")
+
+
+def test_no_deploy_role_changes_the_state_bucket_settings():
+    policy = _doc("state-bucket-policy.json")
+    for stack in STACKS:
+        for action in ("s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning", "s3:DeleteBucket"):
+            assert _decide(policy, action, f"arn:aws:s3:::{BUCKET}", _context(deploy_role(stack)),
+                           principal=deploy_role(stack)) == "deny"
+        assert _decide(policy, "s3:GetObject", f"arn:aws:s3:::{BUCKET}/.pulumi/meta.yaml",
+                       _context(deploy_role(stack), **{"aws:SecureTransport": "false"}), principal="x") == "deny"
+    assert _decide(policy, "s3:PutBucketPolicy", f"arn:aws:s3:::{BUCKET}", _context(ADMIN), principal=ADMIN) == "none"
+
+
+# --- permissions ---------------------------------------------------------------------------------
+
+def _allowed_actions(stack: str) -> set[str]:
+    return {a for s in _statements(_doc(stack, "deploy-policy.json")) if s["Effect"] == "Allow" for a in _list(s["Action"])}
+
+
+def test_the_prod_deploy_role_manages_exactly_the_services_of_the_prod_plan():
+    modules = {r.type.split(":")[1].split("/")[0] for r in synth_stack("prod").resources if r.type.startswith("aws:")}
+    unmapped = modules - set(SERVICES)
+    assert not unmapped, f"map {unmapped} to IAM service prefixes and grant them in delivery/aws/prod/deploy-policy.json"
+    needed = set().union(*(SERVICES[m] for m in modules)) - {"iam"}  # IAM is granted action by action
+    wildcard_services = {a.removesuffix(":*") for a in _allowed_actions("prod") if a.endswith(":*")}
+    assert wildcard_services == needed
+    assert any(r.type == "docker:index/image:Image" for r in synth_stack("prod").resources) and "ecr" in needed
+
+
+def test_the_prod_deploy_role_never_edits_the_delivery_roles_or_creates_users_keys_or_managed_policies():
+    policy = _doc("prod", "deploy-policy.json")
+    context = _context(deploy_role("prod"))
+    for target in (deploy_role("prod"), deploy_role("dev"), ADMIN):
+        for action in ("iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRole"):
+            assert _decide(policy, action, target, context) == "deny", (target, action)
+    app_role = f"arn:aws:iam::{ACCOUNT}:role/zmage-web-task-1a2b3c4"
+    assert _decide(policy, "iam:PutRolePolicy", app_role, context) == "allow"
+    assert _decide(policy, "iam:AttachRolePolicy", app_role, context) == "deny"  # no AdministratorAccess
+    for action in ("iam:CreateUser", "iam:CreateAccessKey", "iam:CreatePolicy", "iam:CreateOpenIDConnectProvider"):
+        assert _decide(policy, action, "*", context) == "deny"
+    passed = _context(deploy_role("prod"), **{"iam:PassedToService": "ec2.amazonaws.com"})
+    assert _decide(policy, "iam:PassRole", app_role, passed) == "none"
+    passed["iam:PassedToService"] = "ecs-tasks.amazonaws.com"
+    assert _decide(policy, "iam:PassRole", app_role, passed) == "allow"
+
+
+@pytest.mark.parametrize("stack", [s for s, e in STACKS.items() if e["platform"] != "aws"])
+def test_a_kubernetes_stack_role_has_state_and_its_key_only(stack):
+    allowed = _allowed_actions(stack)
+    assert allowed <= {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation",
+                       "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"}
+    assert not any(r.type.startswith("aws:") for r in synth_stack(stack).resources)
+
+
+@pytest.mark.parametrize("stack", sorted(STACKS))
+def test_deploy_policies_fit_a_managed_policy_and_grant_no_star(stack):
+    document = _doc(stack, "deploy-policy.json")
+    assert len(json.dumps(document, separators=(",", ":"))) <= 6144  # managed policy size limit
+    assert not {"*", "iam:*", "sts:*", "organizations:*"} & _allowed_actions(stack)
