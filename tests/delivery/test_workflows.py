@@ -142,7 +142,7 @@ def test_the_stack_setup_action_takes_one_role_and_restores_no_cache():
     [aws] = [s for s in steps if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
     assert aws["with"]["role-to-assume"] == "${{ inputs.aws-role-arn }}"
     [uv] = [s for s in steps if s.get("uses", "").startswith("astral-sh/setup-uv@")]
-    assert uv["with"]["enable-cache"] is False
+    assert uv["with"]["enable-cache"] is False and uv["with"]["version"] == "0.13.9"
     assert any("uv sync --frozen" in s.get("run", "") for s in steps)
 
 
@@ -241,7 +241,11 @@ REOPENINGS = {
         "uses": "actions/cache@0400d5f644dc74513175e3cd8d07132dd4860809", "with": {"path": "~/.cache", "key": "k"}}),
         "no actions/cache"),
     "setup-uv cache in a deploy job": ("deploy.yml", _add_step("deploy-dev", {
-        "uses": "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc"}), "enable-cache: false"),
+        "uses": "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc", "with": {"version": "0.13.9"}}),
+        "enable-cache: false"),
+    "latest uv in a deploy job": ("deploy.yml", _add_step("deploy-dev", {
+        "uses": "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc", "with": {"enable-cache": False}}),
+        "exact uv version"),
     "artifact into a deploy job": ("drift.yml", _add_step("drift", {
         "uses": "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093"}), "no actions/download-artifact"),
     "deploy checks out a PR head": ("deploy.yml", _checkout_with("deploy-prod", "ref", "${{ github.event.inputs.sha }}"),

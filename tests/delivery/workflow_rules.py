@@ -193,9 +193,13 @@ def _credential_job_problems(where: str, job: dict, on: dict, steps: list[dict])
         inputs = step.get("with") or {}
         if uses.startswith(("actions/cache", "actions/download-artifact")):
             problems.append(f"{where}: holds credentials: no {uses.split('@')[0]} (its content comes from other runs)")
-        if uses.startswith("astral-sh/setup-uv@") and str(inputs.get("enable-cache")).lower() != "false":
-            problems.append(f"{where}: holds credentials: setup-uv needs enable-cache: false (the default "
-                            "restores a cache other runs wrote)")
+        if uses.startswith("astral-sh/setup-uv@"):
+            if str(inputs.get("enable-cache")).lower() != "false":
+                problems.append(f"{where}: holds credentials: setup-uv needs enable-cache: false (the default "
+                                "restores a cache other runs wrote)")
+            if not re.fullmatch(r"\d+\.\d+\.\d+", str(inputs.get("version", ""))):
+                problems.append(f"{where}: holds credentials: setup-uv needs an exact uv version (the default "
+                                "installs whatever release is newest)")
         if uses.startswith("actions/checkout@"):
             if "ref" in inputs or "repository" in inputs:
                 problems.append(f"{where}: holds credentials: checkout only the triggering commit (no ref:/repository:)")
