@@ -13,6 +13,7 @@ from .stackconfig import PROJECT_ROOT, load_stack
 
 EXIT_CONFIG_ERROR = 2
 EXIT_POLICY_VIOLATION = 1
+EXIT_PROVIDER_FINDINGS = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--policy", action="store_true", help="evaluate the policy pack; exit 1 on a mandatory violation")
     plan.add_argument(
         "--strict-secrets", action="store_true", help="fail, as `pulumi up` would, on unset provided secrets"
+    )
+    plan.add_argument(
+        "--no-check",
+        action="store_true",
+        help="skip the provider checks (by default every finding is an error: exit 3)",
     )
     plan.add_argument("--quiet", action="store_true", help="do not print the table")
     return parser
@@ -83,8 +89,24 @@ def _plan(args: argparse.Namespace) -> int:
         _write(args.json, plan_json(synthesis, stack))
     if args.mermaid:
         _write(args.mermaid, plan_mermaid(stack))
+    status = 0 if args.no_check else _provider_checks(synthesis)
     if args.policy:
-        return _policy(synthesis, stack)
+        status = max(status, _policy(synthesis, stack))
+    return status
+
+
+def _provider_checks(synthesis) -> int:
+    """What AWS or the Kubernetes API server would reject in this plan; findings go to stderr."""
+    from .provider_checks import MissingCheckDependencies, check, render
+
+    try:
+        findings = check(synthesis)
+    except MissingCheckDependencies as error:
+        print(f"appstack: {error}", file=sys.stderr)
+        return EXIT_PROVIDER_FINDINGS
+    if findings:
+        print(render(findings, synthesis.stack), file=sys.stderr)
+        return EXIT_PROVIDER_FINDINGS
     return 0
 
 

@@ -25,7 +25,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import AppstackMocks
-from .stackconfig import PROJECT_ROOT, Stack
+from .stackconfig import BLUEPRINTS_DIR, PROJECT_ROOT, Stack
 
 PROJECT = "appstack"
 SECRET = "[secret]"
@@ -221,12 +221,14 @@ def synthesize(
     secret_keys: list[str] | None = None,
     program: Callable[[], None] | None = None,
     project_root: Path = PROJECT_ROOT,
+    blueprints_dir: Path | None = None,
 ) -> Synthesis:
     """Run `program` (default: the appstack program, with placeholders for unset secrets) under mocks.
 
     `config` replaces the stack file's config when given. The default program validates the stack
     once, before any resource, exactly as `appstack.program.main` does; an invalid stack raises a
-    pulumi.RunError carrying the readable config error, as under the Pulumi CLI.
+    pulumi.RunError carrying the readable config error, as under the Pulumi CLI. `blueprints_dir` reads
+    the apps' blueprints from another directory than apps/ (generated specs in tests).
     """
     if config is None:
         config, secret_keys = stack_config(stack, project_root)
@@ -235,7 +237,7 @@ def synthesize(
     model: Stack | None = None
 
     if program is None:
-        model, provided, warnings = _validated(stack, config)
+        model, provided, warnings = _validated(stack, config, blueprints_dir or BLUEPRINTS_DIR)
 
         def program() -> None:
             from .program import deploy
@@ -293,14 +295,16 @@ class _EngineLog:
         self.logger.addHandler(handler)
 
 
-def _validated(stack_name: str, config: Mapping[str, str]) -> tuple[Stack, dict[str, dict[str, str]], list[str]]:
+def _validated(
+    stack_name: str, config: Mapping[str, str], blueprints_dir: Path
+) -> tuple[Stack, dict[str, dict[str, str]], list[str]]:
     """The stack as `appstack.program.main` loads it (placeholders for unset secrets), and what is unset."""
     from .errors import ConfigError
     from .program import read_provided_secrets, set_secret_command
     from .stackconfig import load_stack
 
     try:
-        model = load_stack(stack_name, config.get, all_keys=sorted(config))
+        model = load_stack(stack_name, config.get, all_keys=sorted(config), blueprints_dir=blueprints_dir)
         provided = read_provided_secrets(model, config.get, placeholders_for_missing=True)
     except ConfigError as error:
         raise pulumi.RunError(error.render()) from None

@@ -12,6 +12,8 @@ import pulumi
 import pulumi_aws as aws
 from appstack.components.bindings import render
 
+from appstack.naming import autonamed
+from appstack.naming import aws as limits
 from appstack.spec import BucketSpec
 
 from .common import child, deny_insecure_transport, physical_name, policy_json
@@ -47,7 +49,8 @@ class AccessLogBucket(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AccessLogBucketArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:aws:AccessLogBucket", name, None, opts)
-        self.bucket = aws.s3.Bucket(name, force_destroy=False, tags=args.tags, opts=child(self, protect=args.protect))
+        self.bucket = aws.s3.Bucket(autonamed(name, limits.S3_BUCKET_NAME), force_destroy=False, tags=args.tags,
+                                    opts=child(self, protect=args.protect))
         locks = _lock_down(self, name, self.bucket)
         aws.s3.BucketServerSideEncryptionConfiguration(name, bucket=self.bucket.id, rules=[{
             "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
@@ -99,7 +102,7 @@ class AppBucket(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppBucketArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:aws:Bucket", name, None, opts)
         spec = args.spec
-        bucket = aws.s3.Bucket(name, force_destroy=not args.protect, tags=args.tags,
+        bucket = aws.s3.Bucket(autonamed(name, limits.S3_BUCKET_NAME), force_destroy=not args.protect, tags=args.tags,
                                opts=child(self, protect=args.protect))
         self.bucket_id, self.arn = bucket.bucket, bucket.arn
         self.regional_domain_name = bucket.bucket_regional_domain_name

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+
+from appstack.naming.aws import physical_name as physical_name  # the data layer's modules import it from here
 
 POLICY_VERSION = "2012-10-17"
 
@@ -36,14 +37,6 @@ def account_context(arn: pulumi.Input[str]) -> AccountContext:
         region=parts.apply(lambda p: p[3]),
         dns_suffix=partition.apply(lambda p: "amazonaws.com.cn" if p == "aws-cn" else "amazonaws.com"),
     )
-
-
-def physical_name(*parts: str, max_length: int = 63) -> str:
-    """A stable physical name from stable parts only (stack, app, role): lowercase letters, digits, '-'."""
-    name = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", "-".join(parts).lower())).strip("-")
-    if not name or not name[0].isalpha():
-        name = f"a-{name}"
-    return name[:max_length].rstrip("-")
 
 
 def policy_json(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[str]:

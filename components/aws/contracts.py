@@ -6,17 +6,17 @@ independently against a fixed, typed interface.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 
+from appstack import naming
+
 
 def dns_label(text: str) -> str:
-    """Lowercase letters, digits and '-' only (stack names may hold '_' or '.')."""
-    label = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
-    return label or "x"
+    """Lowercase letters, digits and '-' only (stack names may hold '_' or '.'), one DNS label (63 at most)."""
+    return naming.dns_label(text)
 
 
 def namespace_name(app: str, stack: str) -> str:

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from appstack.naming import autonamed
+from appstack.naming import aws as limits
+
 from .common import child, policy_json
 from .contracts import FileSystemRefs
 
@@ -59,7 +62,8 @@ class ServiceVolume(pulumi.ComponentResource):
     def __init__(self, name: str, args: ServiceVolumeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:aws:ServiceVolume", name, None, opts)
         file_system = aws.efs.FileSystem(
-            name, encrypted=True, kms_key_id=args.kms_key_arn, performance_mode="generalPurpose",
+            autonamed(name, limits.EFS_CREATION_TOKEN), encrypted=True, kms_key_id=args.kms_key_arn,
+            performance_mode="generalPurpose",
             throughput_mode="elastic", tags={**args.tags, "Name": f"{args.app}-{args.service}-{args.volume}"},
             opts=child(self, protect=args.protect),
         )

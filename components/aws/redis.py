@@ -14,6 +14,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from appstack.naming import autonamed
+from appstack.naming import aws as limits
 from appstack.spec import RedisSpec
 
 from .common import child, physical_name
@@ -87,7 +89,7 @@ class RedisCache(pulumi.ComponentResource):
                                            retention_in_days=args.log_retention_days, tags=args.tags, opts=child(self))
         snapshots = args.snapshot_retention_days if spec.persistence != "none" else 0
         self.group = aws.elasticache.ReplicationGroup(
-            name,
+            autonamed(name, limits.REPLICATION_GROUP_ID),
             description=f"{args.app}: Redis {version}",
             engine="redis",
             engine_version=version,

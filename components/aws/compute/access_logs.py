@@ -7,6 +7,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from appstack.naming import autonamed
+from appstack.naming import aws as limits
+
 from ..common import account_context
 
 # Regions opened before August 2022 deliver ALB logs from a regional Elastic Load Balancing account and
@@ -61,7 +64,9 @@ class AlbAccessLogBucket(pulumi.ComponentResource):
         super().__init__("appstack:aws:AlbAccessLogBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(
-            name, force_destroy=not args.protect, opts=pulumi.ResourceOptions(parent=self, protect=args.protect)
+            autonamed(name, limits.S3_BUCKET_NAME),
+            force_destroy=not args.protect,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         aws.s3.BucketPublicAccessBlock(
             name,

@@ -278,7 +278,7 @@ class EcsWorkload(pulumi.ComponentResource):
             f"{name}-from-tasks",
             security_group_id=group.id,
             referenced_security_group_id=args.data.workload_security_group_id,
-            description=f"{args.workload} port {svc.port} from the app's tasks (service discovery)",
+            description=f"{args.workload} port {svc.port} from the app tasks (service discovery)",
             **ports,
             opts=child,
         )

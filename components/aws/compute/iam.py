@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from appstack.naming import autonamed
+from appstack.naming import aws as limits
+
 from ..common import account_context
 from ..contracts import FileSystemRefs
 
@@ -162,11 +165,17 @@ def task_roles(
     opts = pulumi.ResourceOptions(parent=parent)
     trust = assume_role_policy(kms_key_arn)
     execution = aws.iam.Role(
-        f"{name}-execution", assume_role_policy=trust, description=f"ECS execution role: {description}", opts=opts
+        autonamed(f"{name}-execution", limits.IAM_ROLE_NAME),
+        assume_role_policy=trust,
+        description=f"ECS execution role: {description}",
+        opts=opts,
     )
     aws.iam.RolePolicy(f"{name}-execution", role=execution.id, policy=execution_document, opts=opts)
     task = aws.iam.Role(
-        f"{name}-task", assume_role_policy=trust, description=f"ECS task role: {description}", opts=opts
+        autonamed(f"{name}-task", limits.IAM_ROLE_NAME),
+        assume_role_policy=trust,
+        description=f"ECS task role: {description}",
+        opts=opts,
     )
     if task_document is not None:
         aws.iam.RolePolicy(f"{name}-task", role=task.id, policy=task_document, opts=opts)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from appstack.naming import autonamed
+from appstack.naming import aws as limits
 from appstack.spec import AppSpec, ServiceSpec
 from appstack.stackconfig import StackSettings
 
@@ -123,7 +125,7 @@ class AppLoadBalancer(pulumi.ComponentResource):
             child,
         )
         alb = aws.lb.LoadBalancer(
-            name,
+            autonamed(name, limits.LOAD_BALANCER_NAME),
             load_balancer_type="application",
             internal=False,
             subnets=args.network.public_subnet_ids,
@@ -138,7 +140,7 @@ class AppLoadBalancer(pulumi.ComponentResource):
         )
         self.target_groups = {
             service: aws.lb.TargetGroup(
-                f"{name}-{service}",
+                autonamed(f"{name}-{service}", limits.TARGET_GROUP_NAME),
                 target_type="ip",
                 port=svc.port,
                 protocol="HTTP",

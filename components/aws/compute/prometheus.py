@@ -11,6 +11,8 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
+from appstack.naming import aws as limits
+from appstack.naming import shorten
 from appstack.spec import AppSpec, ServiceSpec
 
 from .task_definition import Sidecar, tmpfs_mount
@@ -155,7 +157,9 @@ class AppPrometheus(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppPrometheusArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:aws:AppPrometheus", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        workspace = aws.amp.Workspace(name, alias=f"{args.spec.name}-{args.stack}", opts=child)
+        workspace = aws.amp.Workspace(
+            name, alias=shorten(f"{args.spec.name}-{args.stack}", limits.AMP_WORKSPACE_ALIAS), opts=child
+        )
         if args.spec.alerts:
             aws.amp.RuleGroupNamespace(
                 name, workspace_id=workspace.id, name=args.spec.name, data=rules_document(args.spec), opts=child
