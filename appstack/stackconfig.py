@@ -382,6 +382,10 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
         problems += app_problems
         if spec is not None:
             apps[str(name)] = spec
+    if settings is not None:
+        from .naming.checks import check_stack_names
+
+        problems += check_stack_names(settings, apps)
     if problems:
         raise ConfigError(problems, title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None

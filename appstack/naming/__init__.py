@@ -42,8 +42,8 @@ def dns_label(text: str, limit: int = 63) -> str:
     return shorten(label, limit).strip("-")
 
 
-def disambiguate(names: dict[str, str], limit: int) -> dict[str, str]:
-    """key -> name, where keys that would share a name each get a hash of their key appended.
+def disambiguate(names: dict[str, str], limit: int, taken: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
+    """key -> name, where keys that would share a name (or take one of `taken`) get a hash of their key.
 
     Names already unique stay as they are; only the colliding ones change (they could never deploy).
     """
@@ -52,6 +52,6 @@ def disambiguate(names: dict[str, str], limit: int) -> dict[str, str]:
         owners.setdefault(name, []).append(key)
     result = {}
     for key, name in names.items():
-        unique = len(owners[name]) == 1
+        unique = len(owners[name]) == 1 and name not in taken
         result[key] = shorten(name, limit) if unique else f"{name[: limit - HASH_LENGTH - 1]}-{digest(key)}"
     return result

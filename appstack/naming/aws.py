@@ -32,3 +32,13 @@ def physical_name(*parts: str, max_length: int = 63) -> str:
     if not name or not name[0].isalpha():
         name = f"a-{name}"
     return shorten(name, max_length).strip("-")
+
+
+def secret_slug(name: str) -> str:
+    """What a Secrets Manager secret of an app is named after (DATABASE_URL -> database-url)."""
+    return name.lower().replace("_", "-")
+
+
+def kms_alias(*parts: str) -> str:
+    """alias/appstack/<parts...>, with the characters KMS aliases reject (a stack's '.') turned into '-'."""
+    return "alias/appstack/" + "/".join(re.sub(r"[^A-Za-z0-9:_-]", "-", part) for part in parts)

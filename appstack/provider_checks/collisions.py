@@ -176,7 +176,7 @@ def _pods(resources: list[PlanResource]) -> Iterator[Finding]:
         ]
         for where, spec in pod_specs(obj):
             volumes = [v.get("name") for v in spec.get("volumes") or []]
-            for name in _duplicates(volumes):
+            for name in _duplicates(volumes + claims):
                 yield Finding(label, f"{where}.volumes", f"two volumes are named '{name}'")
             containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
             for name in _duplicates([c.get("name") for c in containers]):

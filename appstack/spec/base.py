@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-DNS_LABEL = r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$"
+# Single hyphens only: RDS and ElastiCache identifiers built from these names reject '--'.
+DNS_LABEL = r"^[a-z](-?[a-z0-9])*$"
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 HOSTNAME = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$"
 
@@ -20,7 +21,9 @@ class Strict(BaseModel):
 
 # Names become Kubernetes object names, AWS resource names and DNS labels, so they share
 # the strictest rule: a DNS label, short enough to leave room for prefixes and suffixes.
-Name = Annotated[str, Field(pattern=DNS_LABEL, description="lowercase letters, digits and '-', 1-40 chars")]
+Name = Annotated[
+    str, Field(pattern=DNS_LABEL, max_length=40, description="lowercase letters, digits and single '-', 1-40 chars")
+]
 EnvName = Annotated[str, Field(pattern=ENV_NAME)]
 Hostname = Annotated[str, Field(pattern=HOSTNAME, max_length=253, description="a DNS name such as app.example.com")]
 
@@ -90,7 +93,7 @@ DURATION = r"^[1-9][0-9]*(s|m|h|d)$"
 
 # What each name pattern means, for error messages.
 PATTERN_HELP = {
-    DNS_LABEL: "a lowercase name of letters, digits and '-', starting with a letter, at most 40 characters",
+    DNS_LABEL: "a lowercase name of letters, digits and single '-', starting with a letter, at most 40 characters",
     ENV_NAME: "an upper-case name such as DATABASE_URL",
     HOSTNAME: "a lowercase DNS name such as app.example.com",
     DURATION: "a duration such as 30s, 5m or 1h",

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 from appstack.components.bindings import env_entries, render
 
+from appstack.naming.aws import secret_slug as _slug  # appstack.naming.checks finds names two secrets share
 from appstack.spec import AppSpec, Ref, parse_template
 
 from .common import child
@@ -51,10 +52,6 @@ def declared_secret_of(template: str, declared: Mapping[str, object]) -> str | N
         name = parts[0].name.removeprefix("secrets.")
         return name if name in declared else None
     return None
-
-
-def _slug(text: str) -> str:
-    return text.lower().replace("_", "-")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 from appstack.components.bindings import app_values, secret_values
 
+from appstack.naming.aws import kms_alias
 from appstack.spec import (
     AppSpec,
     ExternalCacheSpec,
@@ -72,7 +73,7 @@ class AppData(pulumi.ComponentResource):
         app_tags = tags(stack, spec.name)
         key = AppKey(name, AppKeyArgs(
             description=f"appstack {stack}/{spec.name}: data, secrets and logs",
-            alias=f"alias/appstack/{stack}/{spec.name}", deletion_window_days=30 if protect else 7,
+            alias=kms_alias(stack, spec.name), deletion_window_days=30 if protect else 7,
             protect=protect, tags=app_tags,
         ), opts=child(self))
         account = key.account

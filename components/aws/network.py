@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from appstack.naming.aws import kms_alias
 from appstack.stackconfig import StackSettings
 
 from .common import account_context, child, physical_name, policy_json, tags
@@ -185,7 +186,7 @@ class Network(pulumi.ComponentResource):
     def _flow_logs(self, settings: StackSettings) -> None:
         name, defaults = f"{self._name}-flow-logs", settings.defaults
         key = AppKey(name, AppKeyArgs(
-            description=f"appstack {self._stack}: VPC flow logs", alias=f"alias/appstack/{self._stack}/flow-logs",
+            description=f"appstack {self._stack}: VPC flow logs", alias=kms_alias(self._stack, "flow-logs"),
             deletion_window_days=30 if defaults.protect_stateful else 7, protect=defaults.protect_stateful,
             tags=tags(self._stack, role="flow-logs"),
         ), opts=child(self))

@@ -15,6 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from appstack.naming import kubernetes as naming
+
 from .common import TYPE_PREFIX, AppContext, child, volume_claim
 from .pod import PodArgs, container_security, pod_template
 
@@ -42,7 +44,7 @@ class BackupArgs:
 
 def bucket_for_backups(ctx: AppContext) -> str:
     storage = ctx.k8s.object_storage
-    return ctx.k8s.backups.bucket or f"{storage.bucket_prefix}{ctx.namespace}-backups"
+    return ctx.k8s.backups.bucket or naming.bucket_name(storage.bucket_prefix, ctx.namespace, "backups")
 
 
 def upload_script(location: str, endpoint: str, name: str, extension: str, retention_days: int) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pulumi
 
+from appstack.naming import kubernetes as naming
 from appstack.spec import AppSpec
 from appstack.stackconfig import KubernetesSettings, StackSettings, TierDefaults
 
@@ -89,7 +90,7 @@ class AppContext:
 
 
 def common_labels(app: str, stack: str) -> dict[str, str]:
-    return {PART_OF: app, "app.kubernetes.io/managed-by": MANAGED_BY, "appstack.dev/stack": stack}
+    return {PART_OF: app, "app.kubernetes.io/managed-by": MANAGED_BY, "appstack.dev/stack": naming.label_value(stack)}
 
 
 def slug(text: str, limit: int = 50) -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from appstack.naming import kubernetes as naming
+
 from .common import TYPE_PREFIX, child
 
 PSA = "pod-security.kubernetes.io"
@@ -19,7 +21,7 @@ PSA_LEVEL = "restricted"
 
 
 def namespace_name(prefix: str, app: str) -> str:
-    return f"{prefix}{app}"
+    return naming.namespace_name(prefix, app)
 
 
 def psa_labels() -> dict[str, str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from appstack.naming import disambiguate
 from appstack.spec import ProbeSpec
 from appstack.spec.workloads import ContainerSpec, LongRunningSpec
 
@@ -81,11 +82,18 @@ def resources(spec: ContainerSpec) -> dict[str, Any]:
             "limits": limits}
 
 
-def writable_volumes(paths: list[str], skip: set[str] | None = None) -> tuple[list[dict], list[dict]]:
-    """emptyDir volumes (and their mounts) for the paths a read-only root filesystem must keep writable."""
+def writable_volumes(
+    paths: list[str], skip: set[str] | None = None, taken: set[str] | None = None
+) -> tuple[list[dict], list[dict]]:
+    """emptyDir volumes (and their mounts) for the paths a read-only root filesystem must keep writable.
+
+    Paths whose names would coincide (/a-b and /a/b), or take a name in `taken`, get distinct names.
+    """
     volumes, mounts = [], []
-    for path in sorted(set(paths) - (skip or set())):
-        name = f"w-{slug(path, 40)}"
+    chosen = sorted(set(paths) - (skip or set()))
+    names = disambiguate({path: f"w-{slug(path, 40)}" for path in chosen}, 63, taken or set())
+    for path in chosen:
+        name = names[path]
         volumes.append({"name": name, "emptyDir": {"sizeLimit": "1Gi"}})
         mounts.append({"name": name, "mountPath": path})
     return volumes, mounts
@@ -145,7 +153,9 @@ class PodArgs:
 
 def pod_template(ctx: AppContext, args: PodArgs) -> dict[str, Any]:
     skip = {m["mountPath"] for m in args.mounts}
-    scratch_volumes, scratch_mounts = writable_volumes(args.writable_paths, skip)
+    scratch_volumes, scratch_mounts = writable_volumes(
+        args.writable_paths, skip, {m["name"] for m in args.mounts} | {v["name"] for v in args.volumes}
+    )
     container: dict[str, Any] = {
         "name": args.name,
         "image": args.image,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from appstack.naming import kubernetes as naming
+from appstack.naming import shorten
 from appstack.spec import ServiceSpec, SqliteSpec
 
 from .backups import BackupArgs
@@ -40,7 +42,7 @@ def sqlite_backup_args(
     schedule = ctx.k8s.backups.schedule or db.backup.schedule
     return BackupArgs(
         ctx=ctx,
-        name=f"{db.service}-sqlite-backup",
+        name=shorten(f"{db.service}-sqlite-backup", naming.CRONJOB),
         schedule=schedule,
         retention_days=db.backup.retention_days,
         image=ctx.k8s.backups.sqlite_image,

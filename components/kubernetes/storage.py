@@ -15,6 +15,8 @@ from typing import Any
 
 import pulumi
 
+from appstack.naming import kubernetes as naming
+
 from .common import TYPE_PREFIX, AppContext, child
 from .pod import plain_env, secret_env
 from .secrets import secret_object
@@ -30,7 +32,7 @@ class ObjectStorageArgs:
 
 
 def bucket_name(ctx: AppContext, bucket: str) -> str:
-    return f"{ctx.k8s.object_storage.bucket_prefix}{ctx.namespace}-{bucket}"
+    return naming.bucket_name(ctx.k8s.object_storage.bucket_prefix, ctx.namespace, bucket)
 
 
 def bucket_values(ctx: AppContext) -> dict[str, str]:

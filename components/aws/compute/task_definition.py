@@ -21,6 +21,8 @@ import pulumi
 import pulumi_aws as aws
 from appstack.components.bindings import app_values, env_entries, render
 
+from appstack.naming import aws as limits
+from appstack.naming import disambiguate
 from appstack.spec import AppSpec, ProbeSpec, cpu_millicores, memory_mib
 from appstack.spec.workloads import ContainerSpec, LongRunningSpec, ServiceSpec
 
@@ -108,12 +110,11 @@ class ContainerPlan:
 def writable_volumes(container: ContainerSpec) -> dict[str, str]:
     """Name -> path for each writable path not already on a persistent volume."""
     mounts = [v.mount_path for v in container.volumes.values()] if isinstance(container, ServiceSpec) else []
-    result = {}
-    for path in container.writable_paths:
-        if any(path == m or path.startswith(m.rstrip("/") + "/") for m in mounts):
-            continue
-        result[volume_name(path)] = path
-    return result
+    paths = [p for p in container.writable_paths
+             if not any(p == m or p.startswith(m.rstrip("/") + "/") for m in mounts)]
+    # Paths whose names would coincide (/a-b and /a/b) each keep a distinct name (none is dropped).
+    names = disambiguate({path: volume_name(path) for path in paths}, limits.ECS_NAME)
+    return {name: path for path, name in names.items()}
 
 
 def tmpfs_mount(path: str, uid: int, gid: int, size_mib: int) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""Property: any generated stack either fails with one config error or plans with zero provider findings.
+
+The stacks carry adversarial names (see generated.py). A few examples run in the suite (derandomized,
+so CI is reproducible); set APPSTACK_FUZZ_EXAMPLES to run more.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+
+from .generated import Outcome, plan, stacks
+
+EXAMPLES = int(os.environ.get("APPSTACK_FUZZ_EXAMPLES", "6"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(stacks())
+def test_generated_stacks_fail_cleanly_or_plan_without_findings(generated):
+    outcome = plan(generated)
+    event(outcome.kind)
+    if outcome.kind == "rejected":
+        assert outcome.message.startswith("Invalid configuration for stack"), outcome.message
+        assert "Traceback" not in outcome.message
+    else:
+        assert [str(f) for f in outcome.findings or []] == []
+
+
+def _app(name: str, platform: str) -> dict:
+    """Every entity at the 40-character maximum, long writable paths, both data stores and a bucket."""
+    service, worker, job, bucket = ("s" * 40, "w" * 40, "j" * 40, "b" * 40)
+    return {
+        "name": name, "images": {"main": {"repository": "ghcr.io/acme/app", "tag": "1.0.0"}},
+        "services": {service: {"image": "main", "port": 8080, "routes": [{"path": "/"}],
+                               "health": {"readiness": {"http": "/health"}},
+                               "writable_paths": ["/tmp", "/a-b", "/a/b", "/var/" + "c" * 70]},
+                     "v" * 40: {"image": "main", "port": 9090, "replicas": 1,
+                                "volumes": {"d" * 40: {"mount_path": "/data"}}}},
+        "workers": {worker: {"image": "main"}},
+        "jobs": {job: {"image": "main", "command": ["migrate"]}},
+        "storage": {bucket: {"purpose": "files"}},
+        "secrets": {"API_KEY": {"source": "generated"}},
+        "database": {"engine": "postgres", "version": "16", "database": "app", "cpu": "1", "memory": "2Gi"},
+        "cache": {"engine": "redis"},
+        "env": {"BUCKET": f"${{storage.{bucket}.bucket}}", "DATABASE_URL": "${database.url}",
+                "REDIS_URL": "${redis.url}", "API_KEY": "${secrets.API_KEY}"},
+    }
+
+
+@cache
+def _longest(platform: str) -> Outcome:
+    apps = {name: _app(name, platform) for name in ("x" * 40, "x" * 39 + "y", "zz")}
+    settings_ = {"kubernetes": {"namespace_prefix": "p" * 30 + "-"}} if platform == "kubernetes" else {}
+    return plan({"platform": platform, "tier": "prod", "apps": apps, "stack": "s" * 80 + ".eu_1",
+                 "settings": settings_})
+
+
+@pytest.mark.parametrize("platform", ["aws", "kubernetes"])
+def test_names_at_every_maximum_plan_without_findings(platform):
+    outcome = _longest(platform)
+    assert outcome.kind == "planned", outcome.message
+    assert [str(f) for f in outcome.findings or []] == []
