@@ -74,7 +74,10 @@ def _report(groups: dict[Any, list[PlanResource]], what: str, field: str) -> Ite
         if len(members) > 1:
             names = sorted({resource_label(r) for r in members})
             shown = key[-1] if isinstance(key, tuple) else key
-            yield Finding(names[0], field, f"{what} '{shown}' is also claimed by {', '.join(names[1:]) or 'itself'}")
+            others = (
+                f"is also claimed by {', '.join(names[1:])}" if len(names) > 1 else f"is claimed {len(members)} times"
+            )
+            yield Finding(names[0], field, f"{what} '{shown}' {others}")
 
 
 def _urns(resources: list[PlanResource]) -> Iterator[Finding]:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from appstack.errors import ConfigError
 from appstack.provider_checks import Finding, check
-from appstack.synth import synthesize
+from appstack.synth import PlanResource, synthesize
 
 WORDS = [
     "a", "zz", "web", "api", "app", "worker", "postgres", "redis", "dns", "app-egress", "external-egress",
@@ -102,6 +102,7 @@ class Outcome:
     kind: str  # "rejected" (config error) or "planned"
     message: str = ""
     findings: list[Finding] | None = None
+    resources: list[PlanResource] | None = None
 
 
 def plan(generated: dict[str, Any]) -> Outcome:
@@ -117,4 +118,4 @@ def plan(generated: dict[str, Any]) -> Outcome:
             synthesis = synthesize(generated["stack"], config=config, secret_keys=[], blueprints_dir=Path(directory))
         except (pulumi.RunError, ConfigError) as error:
             return Outcome("rejected", str(error))
-    return Outcome("planned", findings=check(synthesis))
+    return Outcome("planned", findings=check(synthesis), resources=synthesis.resources)

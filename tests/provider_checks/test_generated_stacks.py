@@ -31,19 +31,23 @@ def test_generated_stacks_fail_cleanly_or_plan_without_findings(generated):
 
 
 def _app(name: str, platform: str) -> dict:
-    """Every entity at the 40-character maximum, long writable paths, both data stores and a bucket."""
+    """Every entity at the 40-character maximum, long writable paths, both data stores, a CDN bucket."""
     service, worker, job, bucket = ("s" * 40, "w" * 40, "j" * 40, "b" * 40)
     return {
-        "name": name, "images": {"main": {"repository": "ghcr.io/acme/app", "tag": "1.0.0"}},
+        "name": name, "images": {"main": {"repository": "ghcr.io/acme/app", "tag": "1.0.0"},
+                                 "i" * 40: {"build": {"context": "."}, "tag": "1.0.0"}},
         "services": {service: {"image": "main", "port": 8080, "routes": [{"path": "/"}],
                                "health": {"readiness": {"http": "/health"}},
+                               "autoscale": {"min": 2, "max": 4, "requests_per_target": 100},
                                "writable_paths": ["/tmp", "/a-b", "/a/b", "/var/" + "c" * 70]},
                      "v" * 40: {"image": "main", "port": 9090, "replicas": 1,
                                 "volumes": {"d" * 40: {"mount_path": "/data"}}}},
-        "workers": {worker: {"image": "main"}},
+        "workers": {worker: {"image": "i" * 40}},
         "jobs": {job: {"image": "main", "command": ["migrate"]}},
-        "storage": {bucket: {"purpose": "files"}},
+        "storage": {bucket: {"purpose": "files", "access": "cdn",
+                             "cors": [{"allowed_origins": ["https://${app.domain}"], "allowed_methods": ["GET"]}]}},
         "secrets": {"API_KEY": {"source": "generated"}},
+        "alerts": [{"name": "HighErrorRate", "expr": "rate(errors_total[5m]) > 1", "summary": "errors"}],
         "database": {"engine": "postgres", "version": "16", "database": "app", "cpu": "1", "memory": "2Gi"},
         "cache": {"engine": "redis"},
         "env": {"BUCKET": f"${{storage.{bucket}.bucket}}", "DATABASE_URL": "${database.url}",
@@ -54,7 +58,12 @@ def _app(name: str, platform: str) -> dict:
 @cache
 def _longest(platform: str) -> Outcome:
     apps = {name: _app(name, platform) for name in ("x" * 40, "x" * 39 + "y", "zz")}
-    settings_ = {"kubernetes": {"namespace_prefix": "p" * 30 + "-"}} if platform == "kubernetes" else {}
+    settings_ = {"kubernetes": {"namespace_prefix": "p" * 30 + "-", "observability": {"enabled": True},
+                                "backups": {"target": "s3"}}} if platform == "kubernetes" else {
+        # Every optional AWS feature, so every resource type a component can register is planned.
+        "aws": {"hosted_zone_id": "Z123ABC", "alarm_emails": ["ops@example.com"], "managed_prometheus": True,
+                "alarm_https_endpoints": ["https://hooks.example.com/x"], "interface_endpoints": True,
+                "flow_logs": True}}
     return plan({"platform": platform, "tier": "prod", "apps": apps, "stack": "s" * 80 + ".eu_1",
                  "settings": settings_})
 
@@ -64,3 +73,12 @@ def test_names_at_every_maximum_plan_without_findings(platform):
     outcome = _longest(platform)
     assert outcome.kind == "planned", outcome.message
     assert [str(f) for f in outcome.findings or []] == []
+
+
+def test_the_longest_aws_plan_registers_every_type_the_checks_know():
+    from appstack.provider_checks.aws_rules import NO_INPUT_CONSTRAINTS, RULES
+
+    planned_types = {r.type for r in _longest("aws").resources or [] if r.type.startswith("aws:") and r.custom}
+    known = set(RULES) | set(NO_INPUT_CONSTRAINTS)
+    assert planned_types <= known
+    assert known == planned_types, known - planned_types
