@@ -43,6 +43,18 @@ def F(path: str, *groups: tuple[Constraint, ...]) -> FieldRule:  # noqa: N802
 
 PULUMI_AWS_AUTONAMING = "https://github.com/pulumi/pulumi-aws/blob/master/provider/resources.go (autonaming)"
 
+# Ingress and egress rules take the same inputs (AuthorizeSecurityGroupIngress/Egress IpPermissions).
+SECURITY_GROUP_RULE = TypeRules(
+    (
+        F("description", C.SG_RULE_DESCRIPTION),
+        F("ipProtocol", C.IP_PROTOCOL),
+        F("fromPort", C.PORT_OR_ALL),
+        F("toPort", C.PORT_OR_ALL),
+        F("cidrIpv4", C.CIDR_IPV4),
+        F("cidrIpv6", C.CIDR_IPV6),
+    )
+)
+
 RULES: dict[str, TypeRules] = {
     "aws:acm/certificate:Certificate": TypeRules(
         (
@@ -519,26 +531,8 @@ RULES: dict[str, TypeRules] = {
     "aws:sns/topic:Topic": TypeRules((F("name", C.SNS_TOPIC_NAME),), AutoName("name", 80)),
     "aws:sns/topicPolicy:TopicPolicy": TypeRules((F("policy", C.SNS_TOPIC_POLICY),), taggable=False),
     "aws:sns/topicSubscription:TopicSubscription": TypeRules((F("protocol", C.SNS_PROTOCOL),), taggable=False),
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": TypeRules(
-        (
-            F("description", C.SG_RULE_DESCRIPTION),
-            F("ipProtocol", C.IP_PROTOCOL),
-            F("fromPort", C.PORT_OR_ALL),
-            F("toPort", C.PORT_OR_ALL),
-            F("cidrIpv4", C.CIDR_IPV4),
-            F("cidrIpv6", C.CIDR_IPV6),
-        )
-    ),
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": TypeRules(
-        (
-            F("description", C.SG_RULE_DESCRIPTION),
-            F("ipProtocol", C.IP_PROTOCOL),
-            F("fromPort", C.PORT_OR_ALL),
-            F("toPort", C.PORT_OR_ALL),
-            F("cidrIpv4", C.CIDR_IPV4),
-            F("cidrIpv6", C.CIDR_IPV6),
-        )
-    ),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": SECURITY_GROUP_RULE,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": SECURITY_GROUP_RULE,
 }
 
 # Registered types whose inputs are references, booleans or documents the API does not constrain
