@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         from .plandiff import main_diff
 
         return main_diff(argv[2:])
+    if argv[:1] == ["cost"]:
+        from .cost.cli import main_cost
+
+        return main_cost(argv[1:])
     args = _parser().parse_args(argv)
     return _plan(args)
 

@@ -6,7 +6,10 @@ modules lazily, so "the SDKs" means every SDK module the shipped stacks load (fo
 them once in a child process), not just the package roots. Targets: each shipped stack
 within 2x the floor; 100 services within 10x the time of 10 services.
 
-Usage: uv run python benchmarks/bench.py [--repeat N]
+The cost rows (`appstack cost`) compare the monthly estimate of each AWS stack's per-app layout
+(one ALB per app) with the shared-environment layout of the same apps (one ALB, same availability).
+
+Usage: uv run python benchmarks/bench.py [--repeat N] [--cost-only]
 """
 
 from __future__ import annotations
@@ -52,6 +55,26 @@ synthesize("bench", config=config)
 """
 
 
+def cost_rows(stacks: list[str]) -> list[tuple[str, str]]:
+    """Monthly estimates (USD) of each AWS stack: its per-app layout and the shared-environment layout."""
+    from appstack.cost import estimate, shared_load_balancer_projection
+    from appstack.cost.render import money
+    from appstack.plan import plan_document
+    from appstack.synth import synthesize
+
+    rows = []
+    for stack in stacks:
+        synthesis = synthesize(stack)
+        if synthesis.model is None or synthesis.model.settings.platform != "aws":
+            continue
+        region = synthesis.config.get("aws:region", "us-east-1")
+        per_app = estimate(plan_document(synthesis, synthesis.model), region)
+        shared = shared_load_balancer_projection(per_app)
+        rows.append((f"{stack}: per-app layout ({region})", money(per_app.total)))
+        rows.append((f"{stack}: shared-environment layout ({region})", money(shared.total)))
+    return rows
+
+
 def _time(args: list[str], repeat: int) -> float:
     samples = []
     for _ in range(repeat):
@@ -67,9 +90,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median is reported)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--cost-only", action="store_true", help="print only the monthly cost rows")
     args = parser.parse_args()
     python = sys.executable
     stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml"))
+    costs = cost_rows(stacks)
+    print(f"{'monthly estimate (appstack cost, USD)':<58} {'USD':>8}")
+    for label, usd in costs:
+        print(f"{label:<58} {usd:>8}")
+    print()
+    if args.cost_only:
+        return 0
 
     def sdk_modules(stack: str) -> list[str]:
         return subprocess.run(
@@ -110,7 +141,7 @@ def main() -> int:
     for label, ok, ratio in verdicts:
         print(f"{'PASS' if ok else 'MISS'}  {label}: {ratio:.2f}x")
     if args.json:
-        args.json.write_text(json.dumps({"rows": rows, "verdicts": verdicts}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"rows": rows, "verdicts": verdicts, "cost": costs}, indent=2) + "\n")
     return 0
 
 
