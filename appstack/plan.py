@@ -25,7 +25,22 @@ def plan_document(synthesis: Synthesis, stack: Stack) -> dict[str, Any]:
         "resources": [resource.masked() for resource in synthesis.resources],
         "outputs": mask(synthesis.outputs),
         "warnings": list(synthesis.warnings),
+        "overrides": applied_overrides(synthesis, stack),
     }
+
+
+def applied_overrides(synthesis: Synthesis, stack: Stack) -> list[dict[str, Any]]:
+    """Each stack override with the URNs of the resources it patched (escape hatches stay reviewable)."""
+    return [
+        {
+            "type": override.type,
+            "name": override.name,
+            "reason": override.reason,
+            "patch": override.patch,
+            "matched": [r.urn for r in synthesis.resources if r.custom and override.matches(r.type, r.name)],
+        }
+        for override in stack.settings.overrides
+    ]
 
 
 def plan_json(synthesis: Synthesis, stack: Stack) -> str:

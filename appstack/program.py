@@ -6,13 +6,15 @@ message (a pulumi.RunError, which the CLI prints without a traceback).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
 from .errors import ConfigError, Problem
+from .overrides import Transformation
+from .overrides import register as register_overrides
 from .stackconfig import Stack, load_stack
 
 OFFLINE_PLACEHOLDER = "offline-plan-placeholder-value-0000000000000000000000000000000000000000"
@@ -102,11 +104,18 @@ def release_commands_by_phase(spec, commands: Mapping[str, object]) -> dict[str,
     return phases
 
 
-def deploy(stack: Stack, provided: Mapping[str, Mapping[str, str]]) -> dict[str, object]:
-    """Register the platform foundation and one Application per app; returns them by app name."""
+def deploy(
+    stack: Stack, provided: Mapping[str, Mapping[str, str]], transforms: Sequence[Transformation] = ()
+) -> dict[str, object]:
+    """Register the platform foundation and one Application per app; returns them by app name.
+
+    The stack's `overrides`, then `transforms` (Python resource transformations), apply to every
+    resource; both run in this process, so the offline plan shows exactly what `pulumi up` registers.
+    """
     from appstack.components.application import Application, ApplicationArgs
     from appstack.components.platform import FoundationArgs, create_foundation
 
+    overrides = register_overrides(stack.settings.overrides, transforms)
     foundation = create_foundation(FoundationArgs(settings=stack.settings, stack=stack.name))
     apps = {}
     for name, spec in stack.apps.items():
@@ -124,13 +133,28 @@ def deploy(stack: Stack, provided: Mapping[str, Mapping[str, str]]) -> dict[str,
             pulumi.export(f"{name}-url", apps[name].url)
         if apps[name].release_commands:
             pulumi.export(f"{name}-release-commands", release_commands_by_phase(spec, apps[name].release_commands))
+    if unmatched := overrides.unmatched():
+        problems = [
+            Problem(f"appstack:overrides[{index}]", f"matches no resource of this stack ({_selector(stack, index)})")
+            for index in unmatched
+        ]
+        raise pulumi.RunError(ConfigError(problems, title=f"Invalid overrides for stack '{stack.name}'").render())
     return apps
 
 
-def main(*, placeholders_for_missing: bool = False) -> None:
-    """Entry point of __main__.py (strict) and of the offline plan (placeholders for unset secrets)."""
+def _selector(stack: Stack, index: int) -> str:
+    override = stack.settings.overrides[index]
+    return f"type {override.type}, name {override.name}; `appstack plan {stack.name}` lists types and names"
+
+
+def main(*, placeholders_for_missing: bool = False, transforms: Sequence[Transformation] = ()) -> None:
+    """Entry point of __main__.py (strict) and of the offline plan (placeholders for unset secrets).
+
+    `transforms`: Python resource transformations (pulumi.ResourceTransformationArgs -> result or None)
+    applied to every resource after the stack's overrides.
+    """
     try:
         stack, secrets = load_from_pulumi_config(placeholders_for_missing=placeholders_for_missing)
     except ConfigError as error:
         raise pulumi.RunError(error.render()) from None
-    deploy(stack, secrets.values)
+    deploy(stack, secrets.values, transforms)

@@ -19,6 +19,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from .errors import ConfigError, Problem, join_path, problems_from_validation
+from .overrides import ResourceOverride
 from .spec import AppSpec, check_app
 from .spec.base import Hostname, Name, Strict
 
@@ -280,6 +281,10 @@ class StackSettings(Strict):
     kubernetes: KubernetesSettings = KubernetesSettings()
     aws: AwsSettings = AwsSettings()
     apps: dict[Name, dict[str, Any] | None] = Field(min_length=1, description="blueprint name -> overrides")
+    overrides: list[ResourceOverride] = Field(
+        default_factory=list,
+        description="patches of resource inputs by type and name glob (docs/extending.md); each must match",
+    )
 
     @property
     def defaults(self) -> TierDefaults:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import AppstackMocks
+from .overrides import Transformation
 from .stackconfig import BLUEPRINTS_DIR, PROJECT_ROOT, Stack
 
 PROJECT = "appstack"
@@ -222,13 +223,15 @@ def synthesize(
     program: Callable[[], None] | None = None,
     project_root: Path = PROJECT_ROOT,
     blueprints_dir: Path | None = None,
+    transforms: Sequence[Transformation] = (),
 ) -> Synthesis:
     """Run `program` (default: the appstack program, with placeholders for unset secrets) under mocks.
 
     `config` replaces the stack file's config when given. The default program validates the stack
     once, before any resource, exactly as `appstack.program.main` does; an invalid stack raises a
     pulumi.RunError carrying the readable config error, as under the Pulumi CLI. `blueprints_dir` reads
-    the apps' blueprints from another directory than apps/ (generated specs in tests).
+    the apps' blueprints from another directory than apps/ (generated specs in tests). `transforms` are
+    the program's Python resource transformations (as `appstack.program.main(transforms=...)` takes them).
     """
     if config is None:
         config, secret_keys = stack_config(stack, project_root)
@@ -242,7 +245,7 @@ def synthesize(
         def program() -> None:
             from .program import deploy
 
-            deploy(model, provided)
+            deploy(model, provided, transforms)
 
     # Offline there is no engine to show source positions to; skip reading every caller's stack.
     pulumi_resource_runtime._get_stack_trace = _no_stack_trace

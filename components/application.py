@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
+from appstack.overrides import Transformation
 from appstack.spec import AppSpec
 from appstack.stackconfig import StackSettings
 
@@ -21,6 +22,9 @@ class ApplicationArgs:
     stack: str
     foundation: PlatformFoundation
     provided_secrets: Mapping[str, str]  # plaintext from `pulumi config set --secret`, wrapped as secrets here
+    # Python resource transformations for every resource of this app, applied by the SDK in this
+    # process (so the offline plan shows them), after the stack's overrides.
+    transforms: Sequence[Transformation] = ()
 
 
 class Application(pulumi.ComponentResource):
@@ -29,6 +33,8 @@ class Application(pulumi.ComponentResource):
     url: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: ApplicationArgs, opts: pulumi.ResourceOptions | None = None):
+        if args.transforms:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=list(args.transforms)))
         super().__init__("appstack:app:Application", name, None, opts)
         self.secrets = AppSecrets(
             name,
