@@ -40,11 +40,12 @@ class TierDefaults:
     log_retention_days: int
     availability_zones: int
     secret_recovery_window_days: int
+    managed_prometheus: bool  # AWS: the spec's PromQL alerts through Amazon Managed Service for Prometheus
 
 
 TIER_DEFAULTS: dict[str, TierDefaults] = {
-    "dev": TierDefaults(False, False, 1, 14, 2, 0),
-    "prod": TierDefaults(True, True, 7, 90, 3, 30),
+    "dev": TierDefaults(False, False, 1, 14, 2, 0, False),
+    "prod": TierDefaults(True, True, 7, 90, 3, 30, True),
 }
 
 
@@ -258,7 +259,11 @@ class AwsSettings(Strict):
     alarm_p95_latency_ms: int = Field(
         1000, ge=10, le=60000, description="p95 latency alarm unless the app's alerts state a p95 target"
     )
-    managed_prometheus: bool = Field(False, description="AMP workspace, the spec's alert rules and a collector sidecar")
+    managed_prometheus: bool | None = Field(
+        None,
+        description="AMP workspace, the spec's PromQL alerts and a collector sidecar; default: on in prod for "
+        "apps with alerts (off: the plan warns about every alert not deployed)",
+    )
     prometheus_collector_image: str = Field(
         "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0",
         pattern=r"^[a-z0-9.-]+(/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]+)?(@sha256:[0-9a-f]{64})?$",
@@ -289,6 +294,12 @@ class StackSettings(Strict):
     @property
     def defaults(self) -> TierDefaults:
         return TIER_DEFAULTS[self.tier]
+
+    def managed_prometheus(self, has_alerts: bool) -> bool:
+        """AWS: whether an app's metrics and PromQL alerts go to Amazon Managed Service for Prometheus
+        (by default: in prod, for apps that declare alerts)."""
+        explicit = self.aws.managed_prometheus
+        return self.defaults.managed_prometheus and has_alerts if explicit is None else explicit
 
 
 @dataclass(frozen=True)

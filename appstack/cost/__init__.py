@@ -193,6 +193,10 @@ class _Pricer:
     def _repository_ecr(self, *_: Any) -> tuple[Decimal, str]:
         return self._volume("ecr_repository_gb", "ecr_gb_month", "of images")
 
+    def _workspace_amp(self, *_: Any) -> tuple[Decimal, str]:
+        samples = self.a["amp_samples_month"]
+        return samples / 10_000_000 * Decimal(self.p["amp_10m_samples"]), f"{samples} samples ingested"
+
     def _distribution_cloudfront(self, *_: Any) -> tuple[Decimal, str]:
         gb, requests = self.a["cloudfront_gb_month"], self.a["cloudfront_requests_month"]
         monthly = gb * Decimal(self.p["cloudfront_gb"]) + requests / 10000 * Decimal(
@@ -223,6 +227,7 @@ PRICED: dict[str, Callable[..., tuple[Decimal, str] | None]] = {
     "aws:efs/fileSystem:FileSystem": _Pricer._filesystem_efs,
     "aws:ecr/repository:Repository": _Pricer._repository_ecr,
     "aws:cloudfront/distribution:Distribution": _Pricer._distribution_cloudfront,
+    "aws:amp/workspace:Workspace": _Pricer._workspace_amp,
 }
 
 

@@ -25,7 +25,8 @@ def assumption_lines(estimate: Estimate) -> list[str]:
         f"logs: {a['log_group_gb_month']} GB ingested per log group, {a['flow_log_gb_month']} GB of flow logs",
         f"storage: {a['s3_bucket_gb']} GB per bucket, {a['efs_gb']} GB per file system, "
         f"{a['ecr_repository_gb']} GB per image repository",
-        f"CloudFront: {a['cloudfront_gb_month']} GB out and {a['cloudfront_requests_month']} HTTPS requests",
+        f"CloudFront: {a['cloudfront_gb_month']} GB out and {a['cloudfront_requests_month']} HTTPS requests; "
+        f"Managed Prometheus: {a['amp_samples_month']} samples ingested per workspace",
         f"release jobs: {a['job_runs_per_month']} runs of {a['job_minutes_per_run']} minutes; "
         f"Fargate Spot at {Decimal(a['fargate_spot_discount']) * 100:.0f}% off on-demand",
         "not estimated: data transfer out, requests, backups beyond the free allowance, Container Insights",

@@ -91,6 +91,8 @@ CASES = [
     ("bucket", "us-east-1", [resource("aws:s3/bucketV2:BucketV2", "b", {})], "aws:s3/bucketV2:BucketV2", "0.23"),
     ("efs", "eu-west-1", [resource("aws:efs/fileSystem:FileSystem", "f", {})], "aws:efs/fileSystem:FileSystem", "1.65"),
     ("ecr", "us-east-1", [resource("aws:ecr/repository:Repository", "r", {})], "aws:ecr/repository:Repository", "0.10"),
+    # 100M samples x 0.90 / 10M
+    ("managed prometheus", "eu-west-1", [resource("aws:amp/workspace:Workspace", "w", {})], "aws:amp/workspace:Workspace", "9.00"),
     # 50 GB x 0.085 + 100 x 0.01
     ("cloudfront", "us-east-1", [resource("aws:cloudfront/distribution:Distribution", "c", {})], "aws:cloudfront/distribution:Distribution", "5.25"),
 ]

@@ -35,7 +35,7 @@ _spec.loader.exec_module(_stacks)
 STACKS = {entry["stack"]: entry for entry in _stacks.read_stacks(ROOT)}
 # Pulumi type module -> the IAM service prefixes managing it.
 SERVICES = {
-    "acm": {"acm"}, "appautoscaling": {"application-autoscaling"}, "cloudfront": {"cloudfront"},
+    "acm": {"acm"}, "amp": {"aps"}, "appautoscaling": {"application-autoscaling"}, "cloudfront": {"cloudfront"},
     "cloudwatch": {"cloudwatch", "logs"}, "ec2": {"ec2"}, "vpc": {"ec2"}, "ecr": {"ecr"}, "ecs": {"ecs"},
     "efs": {"elasticfilesystem"}, "elasticache": {"elasticache"}, "iam": {"iam"}, "kms": {"kms"},
     "lb": {"elasticloadbalancing"}, "rds": {"rds"}, "s3": {"s3"}, "secretsmanager": {"secretsmanager"},

@@ -115,7 +115,14 @@ class AppCompute(pulumi.ComponentResource):
             child,
         )
         prometheus = None
-        if settings.aws.managed_prometheus:
+        managed_prometheus = settings.managed_prometheus(has_alerts=bool(spec.alerts))
+        if spec.alerts and not managed_prometheus:
+            # Never silently absent: the plan and `pulumi up` say which of the guide's alerts do not run.
+            pulumi.log.warn(
+                f"{spec.name}: {len(spec.alerts)} PromQL alerts are not deployed on AWS "
+                f"({', '.join(alert.name for alert in spec.alerts)}); set appstack:aws.managed_prometheus: true"
+            )
+        if managed_prometheus:
             prometheus = AppPrometheus(
                 name,
                 AppPrometheusArgs(

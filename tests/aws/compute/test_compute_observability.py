@@ -127,5 +127,14 @@ def test_prometheus_workspace_rules_and_collector_sidecar():
     assert sizes["sparkle-test-gateway"] == "2048"  # 1 GiB limit + 128 MiB collector -> next valid size
 
 
-def test_prometheus_is_off_by_default():
-    assert not synth_app("sparkle").by_type("aws:amp/workspace:Workspace")
+def test_prometheus_is_on_by_default_in_prod_for_apps_with_alerts_and_never_silently_off():
+    assert len(synth_app("sparkle").by_type("aws:amp/workspace:Workspace")) == 1
+    assert not synth_app("elizabeth").by_type("aws:amp/workspace:Workspace")  # no alerts: no workspace
+    dev = synth_app("sparkle", tier="dev")
+    assert not dev.by_type("aws:amp/workspace:Workspace")
+    assert [w for w in dev.warnings if "PromQL" in w] == [
+        "sparkle: 4 PromQL alerts are not deployed on AWS (HighErrorRate, CircuitBreakerOpen, HighMemoryUsage, "
+        "QueueBacklog); set appstack:aws.managed_prometheus: true"]
+    off = synth_app("sparkle", aws={"managed_prometheus": False})
+    assert not off.by_type("aws:amp/workspace:Workspace")
+    assert len([w for w in off.warnings if "PromQL alerts are not deployed" in w]) == 1
