@@ -14,19 +14,26 @@ PLAN_FORMAT = "appstack.plan/v1"
 APPLICATION_TYPE = "appstack:app:Application"
 
 
-def plan_document(synthesis: Synthesis, stack: Stack) -> dict[str, Any]:
-    """The public JSON shape read by users' review tooling: extend it, never break it."""
-    return {
+def plan_document(synthesis: Synthesis, stack: Stack, apps: list[str] | None = None) -> dict[str, Any]:
+    """The public JSON shape read by users' review tooling: extend it, never break it.
+
+    `apps` (from `--app`) says the resources were filtered to those apps; the document then lists
+    only them and carries `"selection": {"apps": [...]}`.
+    """
+    document = {
         "format": PLAN_FORMAT,
         "stack": synthesis.stack,
         "platform": stack.settings.platform,
         "tier": stack.settings.tier,
-        "apps": sorted(stack.apps),
+        "apps": sorted(apps if apps else stack.apps),
         "resources": [resource.masked() for resource in synthesis.resources],
         "outputs": mask(synthesis.outputs),
         "warnings": list(synthesis.warnings),
         "overrides": applied_overrides(synthesis, stack),
     }
+    if apps:
+        document["selection"] = {"apps": sorted(apps)}
+    return document
 
 
 def applied_overrides(synthesis: Synthesis, stack: Stack) -> list[dict[str, Any]]:
@@ -43,11 +50,11 @@ def applied_overrides(synthesis: Synthesis, stack: Stack) -> list[dict[str, Any]
     ]
 
 
-def plan_json(synthesis: Synthesis, stack: Stack) -> str:
-    return json.dumps(plan_document(synthesis, stack), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def plan_json(synthesis: Synthesis, stack: Stack, apps: list[str] | None = None) -> str:
+    return json.dumps(plan_document(synthesis, stack, apps), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _app_of(resource: PlanResource, by_urn: dict[str, PlanResource]) -> str | None:
+def app_of(resource: PlanResource, by_urn: dict[str, PlanResource]) -> str | None:
     current: PlanResource | None = resource
     while current is not None:
         if current.type == APPLICATION_TYPE:
@@ -64,33 +71,40 @@ def _component_of(resource: PlanResource, by_urn: dict[str, PlanResource]) -> st
     return f"{parent.type} {parent.name}"
 
 
-def plan_table(synthesis: Synthesis, stack: Stack) -> str:
+def plan_table(synthesis: Synthesis, stack: Stack, style: Any = None, apps: list[str] | None = None) -> str:
+    """The resources grouped by app and component, with counts; `style` (views.Style) colours a terminal."""
+    bold = style.bold if style else str
+    dim = style.dim if style else str
     by_urn = {r.urn: r for r in synthesis.resources}
     groups: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     for resource in synthesis.resources:
         if resource.type == APPLICATION_TYPE:
             continue
-        app = _app_of(resource, by_urn) or f"(stack: {stack.settings.platform} foundation)"
+        app = app_of(resource, by_urn) or f"(stack: {stack.settings.platform} foundation)"
         groups[app][_component_of(resource, by_urn)][resource.type] += 1
     custom = sum(1 for r in synthesis.resources if r.custom)
     lines = [
-        f"Stack {synthesis.stack}: platform {stack.settings.platform}, tier {stack.settings.tier}, "
-        f"{len(stack.apps)} apps, {len(synthesis.resources)} resources ({custom} cloud/cluster resources)",
+        bold(
+            f"Stack {synthesis.stack}: platform {stack.settings.platform}, tier {stack.settings.tier}, "
+            f"{len(apps or stack.apps)} apps, {len(synthesis.resources)} resources ({custom} cloud/cluster resources)"
+        ),
     ]
+    if apps:
+        lines.append(f"Showing apps: {', '.join(sorted(apps))}")
     for app in sorted(groups):
         total = sum(sum(c.values()) for c in groups[app].values())
-        lines += ["", f"{app}  ({total} resources)"]
+        lines += ["", bold(app) + f"  ({total} resources)"]
         for component in sorted(groups[app]):
-            lines.append(f"  {component}")
+            lines.append(dim(f"  {component}"))
             for type_token, count in sorted(groups[app][component].items()):
                 lines.append(f"    {count:>4}  {type_token}")
     totals = Counter(r.type for r in synthesis.resources)
-    lines += ["", "Totals by type"]
+    lines += ["", bold("Totals by type")]
     lines += [f"  {count:>5}  {type_token}" for type_token, count in sorted(totals.items())]
     protected = sorted(r.name for r in synthesis.resources if r.options.get("protect"))
-    lines += ["", f"Protected resources: {len(protected)}"]
+    lines += ["", bold(f"Protected resources: {len(protected)}")]
     if synthesis.warnings:
-        lines += ["", "Warnings (offline plan used placeholders):"] + [f"  - {w}" for w in synthesis.warnings]
+        lines += ["", bold("Warnings (offline plan used placeholders):")] + [f"  - {w}" for w in synthesis.warnings]
     return "\n".join(lines) + "\n"
 
 

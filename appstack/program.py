@@ -75,9 +75,13 @@ def read_provided_secrets(stack: Stack, read, *, placeholders_for_missing: bool 
 
 
 def load_from_pulumi_config(*, placeholders_for_missing: bool = False) -> tuple[Stack, ProvidedSecrets]:
+    """The stack as the Pulumi CLI passes it; blueprints from the project it runs in (its working directory)."""
+    from .project import find_project
+
     stack_name = pulumi.get_stack()
     all_config = runtime_config.get_config_env()
-    stack = load_stack(stack_name, runtime_config.get_config, all_keys=sorted(all_config))
+    blueprints = find_project().blueprints_dir(runtime_config.get_config)
+    stack = load_stack(stack_name, runtime_config.get_config, all_keys=sorted(all_config), blueprints_dir=blueprints)
     secrets = read_provided_secrets(stack, runtime_config.get_config, placeholders_for_missing=placeholders_for_missing)
     return stack, secrets
 
@@ -148,13 +152,18 @@ def _selector(stack: Stack, index: int) -> str:
 
 
 def main(*, placeholders_for_missing: bool = False, transforms: Sequence[Transformation] = ()) -> None:
-    """Entry point of __main__.py (strict) and of the offline plan (placeholders for unset secrets).
+    """Entry point of a project's __main__.py (`from appstack.program import main` + `main()`) and of the
+    offline plan (placeholders for unset secrets).
 
     `transforms`: Python resource transformations (pulumi.ResourceTransformationArgs -> result or None)
     applied to every resource after the stack's overrides.
     """
+    from .project import ProjectNotFound
+
     try:
         stack, secrets = load_from_pulumi_config(placeholders_for_missing=placeholders_for_missing)
     except ConfigError as error:
         raise pulumi.RunError(error.render()) from None
+    except ProjectNotFound as error:
+        raise pulumi.RunError(str(error)) from None
     deploy(stack, secrets.values, transforms)

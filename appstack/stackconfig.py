@@ -1,8 +1,8 @@
 """A stack's configuration: the environment it is, the platform it targets and the apps it runs.
 
 Stack config lives in Pulumi.<stack>.yaml under the `appstack:` namespace. Each app named under
-`appstack:apps` is its blueprint (apps/<name>.yaml) deep-merged with the stack's overrides, then
-validated as one AppSpec. Every problem of the whole stack is reported at once.
+`appstack:apps` is its blueprint (<project>/apps/<name>.yaml, see appstack.project) deep-merged with the
+stack's overrides, then validated as one AppSpec. Every problem of the whole stack is reported at once.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from .overrides import ResourceOverride
 from .spec import AppSpec, check_app
 from .spec.base import Hostname, Name, Strict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BLUEPRINTS_DIR = PROJECT_ROOT / "apps"
 CONFIG_NAMESPACE = "appstack"
+# Project-wide keys read by appstack.project rather than by the stack model.
+PROJECT_KEYS = ("blueprints",)
 
 Tier = Literal["dev", "prod"]
 
@@ -317,16 +317,25 @@ ConfigReader = Callable[[str], str | None]
 _SETTINGS_KEYS = tuple(StackSettings.model_fields)
 
 
-def available_blueprints(directory: Path = BLUEPRINTS_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.yaml"))
+def default_blueprints_dir(read: ConfigReader | None = None) -> Path:
+    """The blueprints of the project of the working directory (appstack.project)."""
+    from .project import find_project
+
+    return find_project().blueprints_dir(read)
 
 
-def load_blueprint(name: str, directory: Path = BLUEPRINTS_DIR) -> dict[str, Any]:
+def available_blueprints(directory: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (directory or default_blueprints_dir()).glob("*.yaml"))
+
+
+def load_blueprint(name: str, directory: Path | None = None) -> dict[str, Any]:
     """The raw blueprint document; raises ConfigError when it is missing or not a YAML mapping."""
+    directory = directory or default_blueprints_dir()
     path = directory / f"{name}.yaml"
     if not path.is_file():
         known = ", ".join(available_blueprints(directory)) or "none"
-        raise ConfigError([Problem(f"apps.{name}", f"unknown app; blueprints in {directory.name}/: {known}")])
+        where = f"{directory.name}/" if directory.is_dir() else f"{directory} (no such directory)"
+        raise ConfigError([Problem(f"apps.{name}", f"unknown app; blueprints in {where}: {known}")])
     try:
         document = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
@@ -370,17 +379,21 @@ def read_settings(read: ConfigReader, all_keys: list[str] | None = None) -> dict
             raw[key] = value
     for key in all_keys or []:
         namespace, _, name = key.partition(":")
-        if namespace == CONFIG_NAMESPACE and name not in _SETTINGS_KEYS:
+        if namespace == CONFIG_NAMESPACE and name not in _SETTINGS_KEYS and name not in PROJECT_KEYS:
             raw.setdefault("__unknown__", []).append(name)
     return raw
 
 
 def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | None = None,
-               blueprints_dir: Path = BLUEPRINTS_DIR) -> Stack:
-    """Validate the whole stack (settings and every app) or raise one ConfigError naming every problem."""
+               blueprints_dir: Path | None = None) -> Stack:
+    """Validate the whole stack (settings and every app) or raise one ConfigError naming every problem.
+
+    Blueprints come from `blueprints_dir`, by default the working directory's project's (appstack.project).
+    """
+    blueprints_dir = blueprints_dir or default_blueprints_dir(read)
     raw = read_settings(read, all_keys)
     problems = [
-        Problem(f"{CONFIG_NAMESPACE}:{name}", f"unknown setting; allowed: {', '.join(_SETTINGS_KEYS)}")
+        Problem(f"{CONFIG_NAMESPACE}:{name}", f"unknown setting; allowed: {', '.join(_SETTINGS_KEYS + PROJECT_KEYS)}")
         for name in raw.pop("__unknown__", [])
     ]
     settings: StackSettings | None = None
@@ -430,7 +443,7 @@ def _load_app(
     return spec, [Problem(join_path("apps", name, p.path), p.message) for p in check_app(spec)]
 
 
-def validate_blueprint(name: str, blueprints_dir: Path = BLUEPRINTS_DIR) -> AppSpec:
+def validate_blueprint(name: str, blueprints_dir: Path | None = None) -> AppSpec:
     """Validate one blueprint on its own (no stack overrides); raises ConfigError."""
     document = load_blueprint(name, blueprints_dir)
     document.setdefault("domain", f"{name}.example.com")  # stacks set the real domain

@@ -26,9 +26,11 @@ from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import AppstackMocks
 from .overrides import Transformation
-from .stackconfig import BLUEPRINTS_DIR, PROJECT_ROOT, Stack
+from .project import Project, ProjectNotFound, engine_value, find_project, load_project
+from .stackconfig import Stack
 
-PROJECT = "appstack"
+# The project name of a plan run outside any project (a custom program with its own config).
+DEFAULT_PROJECT = "appstack"
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
 
@@ -188,31 +190,36 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
-def stack_config(stack: str, project_root: Path = PROJECT_ROOT) -> tuple[dict[str, str], list[str]]:
+def stack_config(stack: str, project: Project | Path | None = None) -> tuple[dict[str, str], list[str]]:
     """Config of Pulumi.<stack>.yaml as the engine passes it: 'ns:key' -> string (JSON for objects).
 
-    Offline, encrypted (`secure:`) values cannot be read; they stand in as placeholders of the right
-    shape and are listed as secret keys.
+    `project` (default: the working directory's, see appstack.project) supplies the stack file and the
+    Pulumi.yaml `config:` defaults the stack file overrides. Offline, encrypted (`secure:`) values
+    cannot be read; they stand in as placeholders of the right shape and are listed as secret keys.
     """
-    path = project_root / f"Pulumi.{stack}.yaml"
+    project = _project(project)
+    path = project.stack_file(stack)
     if not path.is_file():
-        known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_root.glob("Pulumi.*.yaml"))
-        raise FileNotFoundError(f"no stack file {path.name}; stacks: {', '.join(known)}")
+        raise FileNotFoundError(f"no stack file {path.name} in {project.root}; stacks: {', '.join(project.stacks())}")
     document = yaml.safe_load(path.read_text()) or {}
-    config: dict[str, str] = {}
+    config: dict[str, str] = dict(project.config)
     secret_keys: list[str] = []
     for key, value in (document.get("config") or {}).items():
-        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        full_key = project.full_key(key)
         if isinstance(value, dict) and set(value) == {"secure"}:
             from .program import OFFLINE_PLACEHOLDER
 
             config[full_key] = OFFLINE_PLACEHOLDER
             secret_keys.append(full_key)
-        elif isinstance(value, (dict, list)):
-            config[full_key] = json.dumps(value)
         else:
-            config[full_key] = str(value).lower() if isinstance(value, bool) else str(value)
+            config[full_key] = engine_value(value)
     return config, secret_keys
+
+
+def _project(project: Project | Path | None) -> Project:
+    if isinstance(project, Project):
+        return project
+    return load_project(project) if project is not None else find_project()
 
 
 def synthesize(
@@ -221,7 +228,7 @@ def synthesize(
     config: Mapping[str, str] | None = None,
     secret_keys: list[str] | None = None,
     program: Callable[[], None] | None = None,
-    project_root: Path = PROJECT_ROOT,
+    project: Project | Path | None = None,
     blueprints_dir: Path | None = None,
     transforms: Sequence[Transformation] = (),
 ) -> Synthesis:
@@ -229,18 +236,27 @@ def synthesize(
 
     `config` replaces the stack file's config when given. The default program validates the stack
     once, before any resource, exactly as `appstack.program.main` does; an invalid stack raises a
-    pulumi.RunError carrying the readable config error, as under the Pulumi CLI. `blueprints_dir` reads
-    the apps' blueprints from another directory than apps/ (generated specs in tests). `transforms` are
+    pulumi.RunError carrying the readable config error, as under the Pulumi CLI. `project` (a Project or
+    its root; default: the working directory's) supplies the stack file, the project name in URNs and
+    the blueprints; `blueprints_dir` reads them from elsewhere (generated specs in tests). `transforms` are
     the program's Python resource transformations (as `appstack.program.main(transforms=...)` takes them).
     """
+    resolved: Project | None
+    try:
+        resolved = _project(project)
+    except ProjectNotFound:
+        if config is None or (program is None and blueprints_dir is None):
+            raise
+        resolved = None  # config, program or blueprints given: nothing else needs a project
     if config is None:
-        config, secret_keys = stack_config(stack, project_root)
+        config, secret_keys = stack_config(stack, resolved)
     config = dict(config)
     warnings: list[str] = []
     model: Stack | None = None
 
     if program is None:
-        model, provided, warnings = _validated(stack, config, blueprints_dir or BLUEPRINTS_DIR)
+        directory = blueprints_dir or resolved.blueprints_dir(config.get)  # type: ignore[union-attr]
+        model, provided, warnings = _validated(stack, config, directory)
 
         def program() -> None:
             from .program import deploy
@@ -254,8 +270,9 @@ def synthesize(
     engine_log = _EngineLog()
     settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi.runtime.set_all_config(config, secret_keys or [])
+    project_name = resolved.name if resolved else DEFAULT_PROJECT
     pulumi.runtime.set_mocks(
-        mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=engine_log.logger
+        mocks, project=project_name, stack=stack, preview=False, monitor=monitor, logger=engine_log.logger
     )
     settings.SETTINGS.rpc_manager.clear()
     # The cyclic collector would rescan the SDKs' large, long-lived heap on every few thousand

@@ -23,8 +23,9 @@ class PostgresSpec(Strict):
     version: str = Field(pattern=r"^(1[3-9])(\.\d+)?$", description="major version 13-19, optionally .minor")
     database: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     username: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    cpu: Cpu = "1"
-    memory: Memory = "2Gi"
+    # validate_default: the defaults go through the same normalization as given values ("1" -> "1000m").
+    cpu: Cpu = Field("1", validate_default=True)
+    memory: Memory = Field("2Gi", validate_default=True)
     instance_class: str | None = Field(
         None, pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="AWS class; default derived from cpu and memory"
     )

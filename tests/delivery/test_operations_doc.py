@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from appstack.program import set_secret_command
-from appstack.stackconfig import PROJECT_ROOT, Stack, available_blueprints, load_stack, validate_blueprint
+from appstack.stackconfig import Stack, available_blueprints, load_stack, validate_blueprint
 from appstack.synth import stack_config
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DOC = PROJECT_ROOT / "docs" / "operations.md"
 STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in PROJECT_ROOT.glob("Pulumi.*.yaml"))
 BLUEPRINTS = available_blueprints()

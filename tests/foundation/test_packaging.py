@@ -30,4 +30,8 @@ def test_wheel_config_maps_components_under_appstack() -> None:
 
     wheel = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
     assert "components" not in wheel["packages"]
-    assert wheel["force-include"] == {"components": "appstack/components"}
+    assert wheel["force-include"] == {
+        "components": "appstack/components",
+        "policies/config/dev.json": "appstack/scaffold/policy-config/dev.json",
+        "policies/config/prod.json": "appstack/scaffold/policy-config/prod.json",
+    }
