@@ -200,7 +200,9 @@ def stack_config(stack: str, project: Project | Path | None = None) -> tuple[dic
     project = _project(project)
     path = project.stack_file(stack)
     if not path.is_file():
-        raise FileNotFoundError(f"no stack file {path.name} in {project.root}; stacks: {', '.join(project.stacks())}")
+        raise FileNotFoundError(
+            f"no stack file {path.name}; stacks: {', '.join(project.stacks()) or 'none'} (project {project.root})"
+        )
     document = yaml.safe_load(path.read_text()) or {}
     config: dict[str, str] = dict(project.config)
     secret_keys: list[str] = []
