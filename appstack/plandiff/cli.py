@@ -48,8 +48,11 @@ def _load(path: str) -> dict[str, Any]:
 
 
 def plan_at_ref(repo: FsPath, ref: str, stack: str, workdir: FsPath, planner: list[str],
-                timeout: float = 900, label: str = "ref") -> dict[str, Any]:
-    """Check ``ref`` out into a temporary worktree, run the planner there and return its plan."""
+                timeout: float = 900, label: str = "ref", subdir: str = "") -> dict[str, Any]:
+    """Check ``ref`` out into a temporary worktree, run the planner there and return its plan.
+
+    ``subdir`` is the project's directory inside the repository (the planner finds Pulumi.yaml there).
+    """
     sha = _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     tree = workdir / f"{label}-{sha[:12]}"
     out_file = workdir / f"plan-{tree.name}.json"
@@ -57,7 +60,7 @@ def plan_at_ref(repo: FsPath, ref: str, stack: str, workdir: FsPath, planner: li
     try:
         cmd = [*planner, stack, "--json", str(out_file)]
         try:
-            proc = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, timeout=timeout, check=False)
+            proc = subprocess.run(cmd, cwd=tree / subdir, capture_output=True, text=True, timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise DiffError(f"planning {stack} at {ref} failed: {exc}") from exc
         if proc.returncode != 0 or not out_file.exists():
@@ -80,12 +83,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base-ref", help="git ref of the base (e.g. origin/main)")
     p.add_argument("--head-ref", default="HEAD", help="git ref of the head (default: HEAD)")
     p.add_argument("--repo", default=".", help="git repository (default: current directory)")
+    p.add_argument("--project-dir", help="the project inside the repository (default: the directory of the "
+                                         "nearest Pulumi.yaml at or above the current directory)")
     p.add_argument("--planner", help=f"planner command prefix (default: ${PLANNER_ENV} or "
                                      "'<python> -m appstack.cli plan')")
     p.add_argument("--allow-missing-base", action="store_true",
                    help="treat a base that cannot be planned as an empty plan (first introduction)")
     p.add_argument("--format", choices=sorted(RENDERERS), default="markdown")
     p.add_argument("--output", "-o", help="write the report here instead of stdout")
+    p.add_argument("--allow-different-stacks", action="store_true",
+                   help="compare plans of two different stacks (refused by default: every resource would differ)")
     p.add_argument("--fail-on-stateful-replacement", action="store_true",
                    help="exit 3 when a stateful resource would be replaced or deleted")
     return p
@@ -116,11 +123,16 @@ def main_diff(argv: list[str] | None = None) -> int:
                 return EXIT_USAGE
             base, head = _load(args.plans[0]), _load(args.plans[1])
             base_missing = False
+            stacks = (base.get("stack"), head.get("stack"))
+            if stacks[0] != stacks[1] and not args.allow_different_stacks:
+                print(f"appstack plan diff: the plans are of different stacks ({stacks[0]} and {stacks[1]}); "
+                      "pass --allow-different-stacks to compare them anyway", file=sys.stderr)
+                return EXIT_USAGE
         diff = diff_plans(base, head)
         if base_missing:
             diff.warnings.insert(0, f"the base ({labels[0]}) could not be planned and is treated as empty: "
                                     "every resource shows as created")
-    except (DiffError, PlanFormatError) as exc:
+    except (DiffError, PlanFormatError, FileNotFoundError) as exc:
         print(f"appstack plan diff: {exc}", file=sys.stderr)
         return EXIT_ERROR
     report = RENDERERS[args.format](diff, *labels)
@@ -137,6 +149,7 @@ def main_diff(argv: list[str] | None = None) -> int:
 
 def _plans_from_git(args: argparse.Namespace) -> tuple[dict, dict, tuple[str, str], bool]:
     repo = FsPath(_git(FsPath(args.repo), "rev-parse", "--show-toplevel"))
+    subdir = _project_subdir(repo, args.project_dir)
     planner = shlex.split(args.planner) if args.planner else default_planner()
     labels = (f"{args.base_ref}@{_git(repo, 'rev-parse', '--short', args.base_ref + '^{commit}')}",
               f"{args.head_ref}@{_git(repo, 'rev-parse', '--short', args.head_ref + '^{commit}')}")
@@ -144,12 +157,33 @@ def _plans_from_git(args: argparse.Namespace) -> tuple[dict, dict, tuple[str, st
         work = FsPath(tmp)
         missing = False
         try:
-            base = plan_at_ref(repo, args.base_ref, args.stack, work, planner, label="base")
+            base = plan_at_ref(repo, args.base_ref, args.stack, work, planner, label="base", subdir=subdir)
         except DiffError as exc:
             if not args.allow_missing_base:
                 raise
             print(f"appstack plan diff: base treated as empty: {exc}", file=sys.stderr)
             base = {"format": PLAN_FORMAT, "stack": args.stack, "resources": [], "outputs": {}}
             missing = True
-        head = plan_at_ref(repo, args.head_ref, args.stack, work, planner, label="head")
+        head = plan_at_ref(repo, args.head_ref, args.stack, work, planner, label="head", subdir=subdir)
     return base, head, labels, missing
+
+
+def _project_subdir(repo: FsPath, project_dir: str | None) -> str:
+    """Where the project sits inside the repository, so that each worktree plans the same project.
+
+    Without --project-dir: the nearest Pulumi.yaml at or above the working directory when that is inside
+    the repository, else the repository root.
+    """
+    from ..project import ProjectNotFound, find_project, load_project
+
+    top = repo.resolve()
+    if project_dir:
+        root = load_project(FsPath(project_dir)).root  # ProjectNotFound is a FileNotFoundError: reported
+        if not root.is_relative_to(top):
+            raise DiffError(f"the project {root} is not inside the repository {top}")
+        return str(root.relative_to(top))
+    try:
+        root = find_project().root
+    except ProjectNotFound:
+        return ""
+    return str(root.relative_to(top)) if root.is_relative_to(top) else ""
