@@ -43,18 +43,23 @@ def select_apps(synthesis: Synthesis, apps: list[str], known: list[str]) -> Synt
 
 
 def select_target(synthesis: Synthesis, target: str, apps: list[str]) -> list[PlanResource]:
-    """`--show TARGET`: a URN, an app name, or a resource name; the resource and everything under it."""
+    """`--show TARGET`: an app, a URN, a resource name or Kind/name (kubectl style, e.g. Deployment/shop-web);
+    the resource and everything under it."""
     if target in apps:
         by_urn = {r.urn: r for r in synthesis.resources}
         return [r for r in synthesis.resources if app_of(r, by_urn) == target]
+    kind, _, name = target.rpartition("/") if "/" in target and "::" not in target else ("", "", target)
     matches = [r for r in synthesis.resources if r.urn == target] or [
-        r for r in synthesis.resources if r.name == target
+        r for r in synthesis.resources
+        if r.name == name and (not kind or r.type.rsplit(":", 1)[-1].lower() == kind.lower())
     ]
     if not matches:
         raise SelectionError(f"--show {target}: no app, URN or resource name in stack {synthesis.stack} matches")
     if len(matches) > 1:
         urns = "\n".join(f"  {r.urn}" for r in matches)
-        raise SelectionError(f"--show {target}: {len(matches)} resources have this name; give a URN:\n{urns}")
+        raise SelectionError(
+            f"--show {target}: {len(matches)} resources match; give Kind/name or a URN:\n{urns}"
+        )
     return _subtree(synthesis, matches[0])
 
 
@@ -89,7 +94,11 @@ def resource_document(resource: PlanResource) -> tuple[list[str], dict[str, Any]
     options = {k: v for k, v in resource.options.items() if _DEFAULT_OPTIONS.get(k, v) != v and k != "provider"}
     comments = [f"{resource.type} {resource.name}", f"urn: {resource.urn}"]
     if _is_kubernetes_object(resource):
-        comments += [f"{key}: {value}" for key, value in sorted(options.items())]
+        # Provider-added aliases and secret-output lists are engine bookkeeping, not part of the object.
+        comments += [
+            f"{key}: {value}" for key, value in sorted(options.items())
+            if key not in ("aliases", "additional_secret_outputs")
+        ]
         return comments, mask(resource.inputs)
     body: dict[str, Any] = {"type": resource.type, "name": resource.name}
     if resource.parent:
