@@ -37,6 +37,8 @@ PROJECT_FILES = {
     "workflows/plan-diff.yml": ".github/workflows/plan-diff.yml",
 }
 
+KEPT_IF_PRESENT = ("pyproject.toml", "README.md", ".gitignore")
+
 DESCRIPTIONS = {
     "init": "Scaffold an appstack project: Pulumi.yaml (uv toolchain), dev (Kubernetes) and prod (AWS) stack "
     "files, a two-line __main__.py, a starter blueprint in apps/, the policy pack in policies/ and CI "
@@ -86,6 +88,10 @@ def init_project(directory: Path, *, name: str | None = None, app: str = "hello"
     if (directory / "Pulumi.yaml").exists():
         raise ScaffoldError(f"{directory / 'Pulumi.yaml'} exists; `appstack init` starts new projects only")
     files = {target: _render(template, _values(name, app)) for template, target in PROJECT_FILES.items()}
+    # A directory made with `uv init` or `git init` keeps its own; everything else is never overwritten.
+    kept = sorted(target for target in KEPT_IF_PRESENT if (directory / target).exists())
+    for target in kept:
+        del files[target]
     files[f"apps/{app}.yaml"] = _render("app.yaml", _values(name, app))
     for stack in POLICY_STACKS:
         files[f"policies/config/{stack}.json"] = (policy_config_dir() / f"{stack}.json").read_text()
@@ -97,6 +103,8 @@ def init_project(directory: Path, *, name: str | None = None, app: str = "hello"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         print(f"created {target}")
+    for target in kept:
+        print(f"kept existing {target}")
     print(f"\nProject {name} in {directory}. Next: `uv lock && uv sync`, then `uv run appstack plan dev`.")
     return 0
 

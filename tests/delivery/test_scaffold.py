@@ -88,6 +88,18 @@ def test_init_refuses_bad_names_and_existing_projects(tmp_path, capsys):
     assert (other / "apps" / "hello.yaml").read_text() == "mine\n" and not (other / "Pulumi.yaml").exists()
 
 
+def test_init_keeps_the_pyproject_readme_and_gitignore_of_an_existing_directory(tmp_path, capsys):
+    (tmp_path / "p").mkdir()
+    for name in ("pyproject.toml", "README.md", ".gitignore"):
+        (tmp_path / "p" / name).write_text(f"own {name}\n")
+    assert cli.main(["init", str(tmp_path / "p")]) == 0
+    out = capsys.readouterr().out
+    for name in ("pyproject.toml", "README.md", ".gitignore"):
+        assert (tmp_path / "p" / name).read_text() == f"own {name}\n"
+        assert f"kept existing {name}" in out
+    assert (tmp_path / "p" / "Pulumi.yaml").is_file() and (tmp_path / "p" / "apps" / "hello.yaml").is_file()
+
+
 def test_new_app_writes_a_blueprint_and_adds_it_to_stacks_keeping_comments(tmp_path, capsys, monkeypatch):
     root = _init(tmp_path, capsys)
     monkeypatch.chdir(root / "apps")
