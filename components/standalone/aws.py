@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
-
 from appstack.components.aws.buckets import AppBucket, AppBucketArgs
 from appstack.components.aws.compute.ecs_service import EcsWorkload, EcsWorkloadArgs, LoadBalancerAttachment
 from appstack.components.aws.compute.images import ImageRef
 from appstack.components.aws.contracts import AppDataRefs, NetworkRefs
 from appstack.components.aws.postgres import PostgresArgs, PostgresDatabase
 from appstack.components.aws.redis import RedisArgs, RedisCache
+
 from appstack.spec import AppSpec, BucketSpec, ImageSpec, PostgresSpec, RedisSpec, ServiceSpec
 from appstack.stackconfig import TIER_DEFAULTS, AwsSettings, StackSettings
 

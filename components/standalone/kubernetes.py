@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
-
 from appstack.components.kubernetes.common import AppContext, common_labels
 from appstack.components.kubernetes.postgres import Postgres, PostgresArgs
 from appstack.components.kubernetes.redis import Redis, RedisArgs
 from appstack.components.kubernetes.service_exposure import ServiceExposure, ServiceExposureArgs
 from appstack.components.kubernetes.workload import Workload, WorkloadArgs
+
 from appstack.spec import AppSpec, ImageSpec, PostgresSpec, RedisSpec, ServiceSpec
 from appstack.stackconfig import KubernetesSettings, StackSettings
 
