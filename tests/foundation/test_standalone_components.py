@@ -98,3 +98,12 @@ def test_typed_args_reject_invalid_values_before_anything_is_registered():
         PostgresSpec(engine="postgres", version="12", database="shop")
     with pytest.raises(pydantic.ValidationError, match="port"):
         ServiceSpec(image="app", port=70000)
+
+
+def test_postgres_defaults_are_normalized_like_given_values():
+    # The defaults size the RDS class; unnormalized ("1" read as 1 millicore, "2Gi" not parsable) they broke it.
+    from appstack.spec import PostgresSpec
+
+    spec = PostgresSpec(engine="postgres", version="16", database="shop")
+    assert (spec.cpu, spec.memory) == ("1000m", "2048Mi")
+    assert PostgresSpec(engine="postgres", version="16", database="shop", cpu=1, memory="2Gi") == spec
