@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..project import Project
 from . import CostError, estimate
 from .render import render_json, render_text
 
@@ -17,6 +18,10 @@ EXIT_UNPRICED = 4
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="appstack cost", description=__doc__)
     parser.add_argument("stack", help="stack name: plans Pulumi.<stack>.yaml offline")
+    parser.add_argument(
+        "--project-dir", metavar="DIR", type=Path,
+        help="the project (directory holding Pulumi.yaml); default: searched upward from the working directory",
+    )
     parser.add_argument("--plan", metavar="FILE", type=Path, help="price a plan written by `appstack plan --json`")
     parser.add_argument("--region", help="price table region (default: the stack's aws:region)")
     parser.add_argument("--json", metavar="FILE", type=Path, help="write the estimate as JSON ('-' for stdout)")
@@ -31,12 +36,15 @@ def main_cost(argv: list[str]) -> int:
     import pulumi
 
     from ..errors import ConfigError
-    from ..stackconfig import PROJECT_ROOT
+    from ..project import find_project, load_project
     from ..synth import stack_config
 
     try:
-        config, secret_keys = stack_config(args.stack, PROJECT_ROOT)
-        document = json.loads(args.plan.read_text()) if args.plan else _plan(args.stack, config, secret_keys)
+        project = load_project(args.project_dir) if args.project_dir else find_project()
+        config, secret_keys = stack_config(args.stack, project)
+        document = (
+            json.loads(args.plan.read_text()) if args.plan else _plan(args.stack, config, secret_keys, project)
+        )
     except (FileNotFoundError, json.JSONDecodeError) as error:
         print(f"appstack cost: {error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
@@ -68,9 +76,9 @@ def main_cost(argv: list[str]) -> int:
     return EXIT_UNPRICED if args.strict and result.unpriced else 0
 
 
-def _plan(stack: str, config: dict[str, str], secret_keys: list[str]) -> dict:
+def _plan(stack: str, config: dict[str, str], secret_keys: list[str], project: Project) -> dict:
     from ..plan import plan_document
     from ..synth import synthesize
 
-    synthesis = synthesize(stack, config=config, secret_keys=secret_keys)
+    synthesis = synthesize(stack, config=config, secret_keys=secret_keys, project=project)
     return plan_document(synthesis, synthesis.model)
