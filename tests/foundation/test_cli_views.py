@@ -18,6 +18,24 @@ from appstack.scaffold import init_project
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _one_synthesis_per_stack():
+    """These tests are about what the CLI prints: plan the scaffolded stack once, render it many times."""
+    import appstack.synth
+
+    real, cache = appstack.synth.synthesize, {}
+
+    def cached(stack, **kwargs):
+        key = (stack, str(kwargs.get("project").root))
+        if key not in cache:
+            cache[key] = real(stack, **kwargs)
+        return cache[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(appstack.synth, "synthesize", cached)
+        yield
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("cli") / "acme"
