@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 from appstack.components.aws.buckets import AppBucket, AppBucketArgs
@@ -46,17 +46,6 @@ class PostgresDatabaseArgs:
     security_group_id: pulumi.Input[str]  # allows 5432 from the clients only
 
 
-def postgres(name: str, args: PostgresDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> PostgresDatabase:
-    """RDS PostgreSQL (`appstack:aws:Postgres`): outputs host, password and url (secrets), `instance`."""
-    t, tier = args.target, TIER_DEFAULTS[args.target.tier]
-    return PostgresDatabase(name, PostgresArgs(
-        app=t.app, stack=t.stack_name, spec=args.spec, subnet_ids=list(args.subnet_ids),  # type: ignore[arg-type]
-        security_group_id=args.security_group_id, kms_key_arn=t.kms_key_arn,
-        high_availability=tier.high_availability, protect=tier.protect_stateful,
-        backup_retention_days=tier.backup_retention_days, log_retention_days=tier.log_retention_days,
-        tags=dict(t.tags)), opts)
-
-
 @dataclass(frozen=True)
 class RedisCacheArgs:
     target: AwsTarget
@@ -65,15 +54,25 @@ class RedisCacheArgs:
     security_group_id: pulumi.Input[str]  # allows 6379 from the clients only
 
 
+def _data_store(args: PostgresDatabaseArgs | RedisCacheArgs) -> dict[str, Any]:
+    """What RDS and ElastiCache take alike: the caller's network and key, the tier's defaults."""
+    t, tier = args.target, TIER_DEFAULTS[args.target.tier]
+    return {"app": t.app, "stack": t.stack_name, "spec": args.spec, "subnet_ids": list(args.subnet_ids),
+            "security_group_id": args.security_group_id, "kms_key_arn": t.kms_key_arn,
+            "high_availability": tier.high_availability, "protect": tier.protect_stateful,
+            "log_retention_days": tier.log_retention_days, "tags": dict(t.tags)}
+
+
+def postgres(name: str, args: PostgresDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> PostgresDatabase:
+    """RDS PostgreSQL (`appstack:aws:Postgres`): outputs host, password and url (secrets), `instance`."""
+    retention = TIER_DEFAULTS[args.target.tier].backup_retention_days
+    return PostgresDatabase(name, PostgresArgs(**_data_store(args), backup_retention_days=retention), opts)
+
+
 def redis(name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None) -> RedisCache:
     """ElastiCache Redis (`appstack:aws:Redis`), TLS and AUTH: outputs host, password and url (secrets)."""
-    t, tier = args.target, TIER_DEFAULTS[args.target.tier]
-    return RedisCache(name, RedisArgs(
-        app=t.app, stack=t.stack_name, spec=args.spec, subnet_ids=list(args.subnet_ids),  # type: ignore[arg-type]
-        security_group_id=args.security_group_id, kms_key_arn=t.kms_key_arn,
-        high_availability=tier.high_availability, protect=tier.protect_stateful,
-        snapshot_retention_days=tier.backup_retention_days, log_retention_days=tier.log_retention_days,
-        tags=dict(t.tags)), opts)
+    retention = TIER_DEFAULTS[args.target.tier].backup_retention_days
+    return RedisCache(name, RedisArgs(**_data_store(args), snapshot_retention_days=retention), opts)
 
 
 @dataclass(frozen=True)
