@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from .base import EnvName, Hostname, Name, Strict
 from .data import AlertSpec, BucketSpec, CacheSpec, DatabaseSpec, SecretSpec
+from .egress import EgressRule
 from .workloads import JobSpec, ServiceSpec, WorkerSpec
 
 
@@ -81,9 +82,23 @@ class AppSpec(Strict):
     secrets: dict[EnvName, SecretSpec] = Field(default_factory=dict)
     alerts: list[AlertSpec] = Field(default_factory=list)
     edge: EdgeSpec = EdgeSpec()
+    egress: list[EgressRule] = Field(
+        default_factory=list,
+        description="outbound rules of every workload beyond HTTPS, the app's services and its data stores",
+    )
 
     def workloads(self) -> dict[str, ServiceSpec | WorkerSpec]:
         return {**self.services, **self.workers}
+
+    def outbound_rules(self) -> list[EgressRule]:
+        """`egress`, then the port of an external database and an external cache (to their CIDR blocks)."""
+        rules = list(self.egress)
+        for kind, store in (("database", self.database), ("cache", self.cache)):
+            if store is not None and store.engine == "external":
+                label = "PostgreSQL" if kind == "database" else "Redis"
+                rules.append(EgressRule(port=store.port, cidrs=store.cidrs,
+                                        description=f"external {label} ({kind}.url_secret {store.url_secret})"))
+        return rules
 
     @property
     def public_services(self) -> dict[str, ServiceSpec]:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from .base import AbsolutePath, Cpu, Duration, EnvName, Memory, Name, Strict
+from .egress import Cidr
 
 # Extensions that only load through shared_preload_libraries.
 PRELOADED_EXTENSIONS = frozenset({"pg_stat_statements", "auto_explain", "pg_cron", "timescaledb"})
@@ -66,6 +67,10 @@ class SqliteSpec(Strict):
 class ExternalDatabaseSpec(Strict):
     engine: Literal["external"]
     url_secret: EnvName = Field(description="name of a provided secret holding the connection URL")
+    port: int = Field(5432, ge=1, le=65535, description="the server's port: workloads may connect to it")
+    cidrs: list[Cidr] = Field(
+        default_factory=lambda: ["0.0.0.0/0", "::/0"], description="where the server is (narrow it if you can)"
+    )
 
 
 DatabaseSpec = Annotated[PostgresSpec | SqliteSpec | ExternalDatabaseSpec, Field(discriminator="engine")]
@@ -92,6 +97,10 @@ class RedisSpec(Strict):
 class ExternalCacheSpec(Strict):
     engine: Literal["external"]
     url_secret: EnvName = Field(description="name of a provided secret holding the redis:// or rediss:// URL")
+    port: int = Field(6379, ge=1, le=65535, description="the server's port: workloads may connect to it")
+    cidrs: list[Cidr] = Field(
+        default_factory=lambda: ["0.0.0.0/0", "::/0"], description="where the server is (narrow it if you can)"
+    )
 
 
 CacheSpec = Annotated[RedisSpec | ExternalCacheSpec, Field(discriminator="engine")]

@@ -85,7 +85,7 @@ class AppData(pulumi.ComponentResource):
         groups = AppSecurityGroups(name, AppSecurityGroupsArgs(
             app=spec.name, stack=stack, vpc_id=args.network.vpc_id,
             service_ports={n: s.port for n, s in spec.services.items()}, data_stores=stores,
-            endpoint_security_group_id=args.endpoint_security_group_id,
+            endpoint_security_group_id=args.endpoint_security_group_id, egress=spec.outbound_rules(),
         ), opts=child(self))
 
         log_bucket = None

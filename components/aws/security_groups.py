@@ -5,16 +5,20 @@
   store's port to that store's group. Ingress: the app's service ports from itself; the load balancer's
   ingress is added by the compute layer.
 * postgres (5432), redis (6379), efs (2049): ingress from the workload group only, no egress at all.
+* the spec's `egress` rules and an external database's or cache's port, to their CIDR blocks only.
 
 No rule here opens ingress to 0.0.0.0/0 or ::/0.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+
+from appstack.spec.egress import EgressRule
 
 from .common import child, tags
 
@@ -30,6 +34,8 @@ class AppSecurityGroupsArgs:
     data_stores: list[str]  # any of "postgres", "redis", "efs"
     endpoint_security_group_id: pulumi.Input[str] | None = None
     extra_tags: dict[str, str] = field(default_factory=dict)
+    # Outbound rules beyond HTTPS, services and data stores (spec `egress`, external database or cache).
+    egress: list[EgressRule] = field(default_factory=list)
 
 
 class AppSecurityGroups(pulumi.ComponentResource):
@@ -58,6 +64,16 @@ class AppSecurityGroups(pulumi.ComponentResource):
             self._egress(store, workload.id, port, f"{label} to the {store} group", target=group.id)
             self.data_ids[store] = group.id
 
+        seen: set[str] = set()
+        for rule in args.egress:
+            for cidr in rule.destinations:
+                key = f"egress-{rule.protocol}-{rule.port}" + (f"-{rule.to_port}" if rule.to_port else "")
+                key += f"-{_cidr_label(cidr)}"
+                if key not in seen:  # the same port and block from two sources is one rule
+                    seen.add(key)
+                    self._egress(key, workload.id, rule.port, rule.description, cidr=cidr,
+                                 to_port=rule.last_port, protocol=rule.protocol)
+
         if args.endpoint_security_group_id is not None:
             self._ingress("endpoints", args.endpoint_security_group_id, 443,
                           f"HTTPS to interface endpoints from {args.app} workloads", source=workload.id)
@@ -78,11 +94,24 @@ class AppSecurityGroups(pulumi.ComponentResource):
         )
 
     def _egress(self, key: str, group_id: pulumi.Input[str], port: int, description: str, *,
-                target: pulumi.Input[str] | None = None, cidr_ipv4: str | None = None) -> None:
+                target: pulumi.Input[str] | None = None, cidr_ipv4: str | None = None, cidr: str | None = None,
+                to_port: int | None = None, protocol: str = "tcp") -> None:
+        if cidr is not None:
+            cidr_ipv4 = cidr if ipaddress.ip_network(cidr).version == 4 else None
+        cidr_ipv6 = cidr if cidr is not None and cidr_ipv4 is None else None
         aws.vpc.SecurityGroupEgressRule(
-            f"{self._name}-out-{key}", security_group_id=group_id, ip_protocol="tcp", from_port=port, to_port=port,
-            referenced_security_group_id=target, cidr_ipv4=cidr_ipv4, description=description, opts=child(self),
+            f"{self._name}-out-{key}", security_group_id=group_id, ip_protocol=protocol, from_port=port,
+            to_port=to_port or port, referenced_security_group_id=target, cidr_ipv4=cidr_ipv4, cidr_ipv6=cidr_ipv6,
+            description=description, opts=child(self),
         )
+
+
+def _cidr_label(cidr: str) -> str:
+    """A name part for a CIDR block: 10.0.0.0/8 -> 10-0-0-0-8, 0.0.0.0/0 -> anywhere, ::/0 -> ipv6-anywhere,
+    2001:db8::/32 -> ipv6-2001-db8--32 (never '::', the URN separator)."""
+    network = ipaddress.ip_network(cidr)
+    label = "anywhere" if network.prefixlen == 0 else network.compressed.replace(".", "-").replace(":", "-")
+    return (label if network.version == 4 else f"ipv6-{label}").replace("/", "-")
 
 
 def _ports_to_services(service_ports: dict[str, int]) -> dict[int, list[str]]:

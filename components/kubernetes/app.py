@@ -124,7 +124,7 @@ class KubernetesApp(AppDeployment):
         obs = k8s_settings.observability
         self.network = NetworkPolicies(name, NetworkPoliciesArgs(
             ctx, dict(spec.services), access, obs.namespace if obs.enabled else None,
-            acme_http01=bool(self.ingress and self.ingress.certificate)), opts_child)
+            acme_http01=bool(self.ingress and self.ingress.certificate), outbound=spec.outbound_rules()), opts_child)
 
         self.backups: dict[str, Backup] = {}
         if k8s_settings.backups.enabled:

@@ -8,6 +8,8 @@
   (Cilium among them) never match pod IPs with them;
 - allow-<service>: a service accepts its port from the app's own pods, from the ingress controller
   namespace when public, and its metrics port from the monitoring namespace when observability is on;
+- allow-declared-egress: app pods may reach the spec's `egress` rules and an external database's or
+  cache's port, on those ports and blocks only (a private block would otherwise stay excepted);
 - allow-app-egress: app pods may reach the app's services;
 - allow-postgres / allow-redis: only pods labelled as data clients reach the data stores;
 - allow-acme-http01 (when the app's Ingress has TLS): the ingress controller reaches the temporary
@@ -28,6 +30,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from appstack.spec import ServiceSpec
+from appstack.spec.egress import EgressRule
 
 from .common import COMPONENT, DATA_CLIENT, EXTERNAL_EGRESS, TYPE_PREFIX, AppContext, child
 
@@ -55,6 +58,7 @@ class NetworkPoliciesArgs:
     data_stores: list[DataStoreAccess] = field(default_factory=list)
     monitoring_namespace: str | None = None  # set when observability is on
     acme_http01: bool = False  # the app's Ingress gets certificates: let HTTP-01 challenges through
+    outbound: list[EgressRule] = field(default_factory=list)  # spec egress + external database/cache ports
 
 
 def _app_pods() -> dict[str, Any]:
@@ -63,6 +67,13 @@ def _app_pods() -> dict[str, Any]:
 
 def _namespace(name: str) -> dict[str, Any]:
     return {"namespaceSelector": {"matchLabels": {NS_NAME: name}}}
+
+
+def _declared(rule: EgressRule) -> dict[str, Any]:
+    port: dict[str, Any] = {"protocol": rule.protocol.upper(), "port": rule.port}
+    if rule.to_port and rule.to_port != rule.port:
+        port["endPort"] = rule.to_port
+    return {"to": [{"ipBlock": {"cidr": cidr}} for cidr in rule.destinations], "ports": [port]}
 
 
 def _tcp(*ports: int) -> list[dict[str, Any]]:
@@ -100,6 +111,8 @@ class NetworkPolicies(pulumi.ComponentResource):
         if store:
             external.append({"to": [_namespace(store[0])], "ports": _tcp(store[1])})
         policy("allow-external-egress", {"matchLabels": {EXTERNAL_EGRESS: "true"}}, egress=external)
+        if args.outbound:
+            policy("allow-declared-egress", _app_pods(), egress=[_declared(rule) for rule in args.outbound])
         service_ports = []
         for service_name, service in sorted(args.services.items()):
             sources: list[dict[str, Any]] = [{"podSelector": _app_pods()}]
