@@ -22,6 +22,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Service (`services.<name>`)", spec.ServiceSpec),
     ("Worker (`workers.<name>`)", spec.WorkerSpec),
     ("Job (`jobs.<name>`)", spec.JobSpec),
+    ("Schedule (`schedules.<name>`)", spec.ScheduleSpec),
     ("Route (`services.<name>.routes[]`)", spec.RouteSpec),
     ("Health (`health`)", spec.HealthSpec),
     ("Probe (`health.liveness|readiness|startup`)", spec.ProbeSpec),

@@ -36,7 +36,7 @@ def check_stack_names(settings, apps: dict[str, AppSpec]) -> list[Problem]:
 def entity_names(spec: AppSpec) -> dict[str, str]:
     """Spec path -> the name every platform builds resource names from (<app>-<name>...)."""
     names = {}
-    for group in ("services", "workers", "jobs", "storage"):
+    for group in ("services", "workers", "jobs", "schedules", "storage"):
         for entity in getattr(spec, group):
             names[f"{group}.{entity}"] = entity
     for job in spec.jobs:
@@ -62,16 +62,20 @@ def _across_apps(apps: dict[str, AppSpec]) -> Iterator[Problem]:
 
 
 def _within_app(spec: AppSpec) -> Iterator[tuple[str, str]]:
-    """Services, workers and jobs share task families, log groups, roles and objects named after them."""
+    """Services, workers, jobs and schedules share task families, log groups, roles and objects named after them."""
     for worker in spec.workers:
         if worker in spec.services:
             yield f"workers.{worker}", f"a service is named '{worker}' too; services and workers need distinct names"
     for job in spec.jobs:
         if job in spec.services or job in spec.workers:
             yield f"jobs.{job}", f"a service or worker is named '{job}' too; jobs need names of their own"
-        for group in ("services", "workers"):
+        for group in ("services", "workers", "schedules"):
             if f"job-{job}" in getattr(spec, group):
                 yield f"{group}.job-{job}", f"'job-{job}' names the resources of job '{job}' (log group, roles)"
+    for schedule in spec.schedules:
+        if schedule in spec.services or schedule in spec.workers or schedule in spec.jobs:
+            yield (f"schedules.{schedule}",
+                   f"a service, worker or job is named '{schedule}' too; schedules need names of their own")
 
 
 def _kubernetes(settings, spec: AppSpec) -> Iterator[tuple[str, str]]:
@@ -91,7 +95,7 @@ def _kubernetes(settings, spec: AppSpec) -> Iterator[tuple[str, str]]:
         reserved["redis"] = "the in-cluster Redis"
     if isinstance(spec.database, SqliteSpec):
         reserved[f"{spec.database.service}-sqlite-backup"] = "the SQLite backup"
-    for group in ("services", "workers"):
+    for group in ("services", "workers", "schedules"):
         for workload in getattr(spec, group):
             if workload in reserved:
                 yield f"{group}.{workload}", f"'{workload}' names objects of {reserved[workload]} in the app namespace"

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from .base import EnvName, Hostname, Name, Strict
 from .data import AlertSpec, BucketSpec, CacheSpec, DatabaseSpec, SecretSpec
 from .egress import EgressRule
-from .workloads import JobSpec, ServiceSpec, WorkerSpec
+from .workloads import JobSpec, ScheduleSpec, ServiceSpec, WorkerSpec
 
 
 class BuildSpec(Strict):
@@ -76,6 +76,9 @@ class AppSpec(Strict):
     services: dict[Name, ServiceSpec] = Field(default_factory=dict)
     workers: dict[Name, WorkerSpec] = Field(default_factory=dict)
     jobs: dict[Name, JobSpec] = Field(default_factory=dict)
+    schedules: dict[Name, ScheduleSpec] = Field(
+        default_factory=dict, description="commands run on a cron schedule (CronJob / EventBridge Scheduler)"
+    )
     database: DatabaseSpec | None = None
     cache: CacheSpec | None = None
     storage: dict[Name, BucketSpec] = Field(default_factory=dict)

@@ -34,7 +34,7 @@ def _check_has_workloads(spec: AppSpec) -> list[Problem]:
 
 
 def _containers(spec: AppSpec):
-    for group in ("services", "workers", "jobs"):
+    for group in ("services", "workers", "jobs", "schedules"):
         for name, container in getattr(spec, group).items():
             yield group, name, container
 

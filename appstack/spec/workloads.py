@@ -1,11 +1,14 @@
-"""Workloads of an app: long-running services and workers, and one-off jobs."""
+"""Workloads of an app: long-running services and workers, one-off jobs and scheduled jobs."""
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+import zoneinfo
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from . import cron
 from .base import AbsolutePath, Cpu, EnvName, Hostname, Memory, Name, Strict, cpu_millicores, memory_mib
 
 
@@ -156,13 +159,29 @@ class ContainerSpec(Strict):
 
 
 class LongRunningSpec(ContainerSpec):
-    replicas: int = Field(2, ge=1, le=1000, description="fixed count; exclusive with autoscale")
+    replicas: int = Field(2, ge=1, le=1000, description="fixed count; exclusive with autoscale (a singleton: 1)")
     autoscale: AutoscaleSpec | None = Field(None, description="min/max replicas on CPU, memory or request targets")
+    singleton: bool = Field(
+        False,
+        description="never runs twice, not even during a rollout (a Celery beat, a BullMQ scheduler): "
+        "one replica, stopped before its replacement starts; refuses autoscale",
+    )
     health: HealthSpec = HealthSpec()
     stop_timeout_seconds: int = Field(30, ge=2, le=120)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _singleton_runs_one(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("singleton") is True and "replicas" not in data:
+            return {**data, "replicas": 1}
+        return data
+
     @model_validator(mode="after")
     def _one_scaling_mode(self) -> LongRunningSpec:
+        if self.singleton and self.autoscale is not None:
+            raise ValueError("a singleton never runs twice, so it cannot autoscale: remove autoscale")
+        if self.singleton and self.replicas != 1:
+            raise ValueError(f"a singleton runs exactly 1 replica, got replicas {self.replicas}")
         if self.autoscale is not None and "replicas" in self.model_fields_set:
             raise ValueError("set either replicas or autoscale, not both (set autoscale: null to pin replicas)")
         return self
@@ -221,6 +240,62 @@ class JobSpec(ContainerSpec):
     backoff_limit: int = Field(2, ge=0, le=10)
     timeout_seconds: int = Field(1800, ge=60, le=86400)
     ttl_seconds_after_finished: int = Field(86400, ge=0, le=604800)
+
+
+def _cron(value: str) -> str:
+    return cron.parse(value).expression
+
+
+def _time_zone(value: str) -> str:
+    # IANA names only ("Europe/Berlin", "Etc/UTC"): both platforms read the IANA database, and neither
+    # knows this host's 'localtime' or tzdata's placeholder 'Factory'.
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*", value) or value in ("localtime", "Factory"):
+        raise ValueError(f"'{value}' is not an IANA time zone such as Etc/UTC or Europe/Berlin")
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{value}'; use an IANA name such as Etc/UTC or Europe/Berlin") from None
+    return value
+
+
+CronExpression = Annotated[
+    str, AfterValidator(_cron), Field(description="five-field cron (minute hour day-of-month month day-of-week)")
+]
+TimeZone = Annotated[str, AfterValidator(_time_zone), Field(max_length=50)]
+
+
+class ScheduleSpec(ContainerSpec):
+    """A command run on a schedule (a nightly report, a cleanup): a Kubernetes CronJob, or an ECS task
+    that EventBridge Scheduler starts."""
+
+    command: list[str] = Field(min_length=1)
+    cron: CronExpression
+    time_zone: TimeZone = Field("Etc/UTC", description="IANA time zone the cron is read in")
+    retries: int = Field(
+        2, ge=0, le=10, description="re-runs of a failed run (Kubernetes); on AWS, attempts to start the task"
+    )
+    timeout_seconds: int = Field(3600, ge=60, le=86400, description="a run is stopped after this long (Kubernetes)")
+    start_within_seconds: int = Field(
+        600, ge=60, le=86400, description="a run that cannot start this long after its time is skipped"
+    )
+    concurrency: Literal["forbid", "allow"] = Field(
+        "forbid", description="forbid: a run never starts while the previous one still runs"
+    )
+
+    @model_validator(mode="after")
+    def _runs_fit_between_times(self) -> ScheduleSpec:
+        # On AWS nothing stops a second task from starting (see docs/aws-compute.md): a forbid-overlap
+        # schedule must give each run its whole timeout before the next time comes.
+        gap = cron.parse(self.cron).shortest_gap_minutes() * 60
+        if self.concurrency == "forbid" and self.timeout_seconds > gap:
+            raise ValueError(
+                f"timeout_seconds ({self.timeout_seconds}) exceeds the shortest time between two runs ({gap} s): "
+                "runs could overlap; lower the timeout, run less often, or set concurrency: allow"
+            )
+        return self
+
+    def cron_schedule(self) -> cron.Cron:
+        return cron.parse(self.cron)
 
 
 EnvMap = dict[EnvName, str]

@@ -32,8 +32,9 @@ class EnvSecret:
 
 
 def workload_envs(spec: AppSpec) -> dict[str, dict[str, str]]:
-    """Every service, worker and job with its own env (the app's env is overlaid by env_entries)."""
-    return {name: dict(w.env) for group in (spec.services, spec.workers, spec.jobs) for name, w in group.items()}
+    """Every service, worker, job and schedule with its own env (the app's env is overlaid by env_entries)."""
+    groups = (spec.services, spec.workers, spec.jobs, spec.schedules)
+    return {name: dict(w.env) for group in groups for name, w in group.items()}
 
 
 def env_secrets(spec: AppSpec, present_secrets: list[str]) -> list[EnvSecret]:

@@ -1,8 +1,8 @@
 """KubernetesApp: one app spec on a cluster, orchestrating the role components in dependency order.
 
 namespace -> object storage, data stores -> binding values -> before_rollout jobs -> workloads,
-Services, autoscaling, Ingress -> after_rollout jobs; network policies, backups and observability
-alongside. Every child is parented to the app, and names derive from the app's name only.
+Services, autoscaling, scheduled jobs, Ingress -> after_rollout jobs; network policies, backups and
+observability alongside. Every child is parented to the app, and names derive from the app's name only.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .observability import Observability, ObservabilityArgs
 from .pod import secret_env
 from .postgres import CREDENTIALS, Postgres, PostgresArgs, image_for
 from .redis import Redis, RedisArgs
+from .schedules import ScheduledJob, ScheduledJobArgs
 from .service_exposure import AppIngress, AppIngressArgs, ServiceExposure, ServiceExposureArgs
 from .sqlite import database_url, sqlite_backup_args
 from .storage import ObjectStorage, ObjectStorageArgs
@@ -115,6 +116,13 @@ class KubernetesApp(AppDeployment):
             self.autoscaling[workload_name] = Autoscaling(component, AutoscalingArgs(
                 ctx, workload_name, created.kind, workload, created.controller), opts_child)
         controllers = [w.controller for w in self.workloads.values()]
+        # Scheduled runs start once the data stores and this release's before_rollout jobs are done.
+        self.schedules = {
+            schedule: ScheduledJob(f"{name}-schedule-{schedule}", ScheduledJobArgs(
+                ctx, schedule, scheduled, values, secrets.keys(), self.storage.env, [*data_ready, *before]),
+                opts_child)
+            for schedule, scheduled in sorted(spec.schedules.items())
+        }
         self.jobs.update({j: job(j, controllers) for j, s in sorted(spec.jobs.items()) if s.phase == "after_rollout"})
 
         self.ingress = None

@@ -1,8 +1,9 @@
 """Workload: one service or worker as a ServiceAccount, an env Secret and a Deployment (or StatefulSet).
 
 A service with persistent volumes (SQLite, uploads) runs as a StatefulSet whose claims outlive it;
-every other service and every worker runs as a Deployment. When an autoscaler owns the replica
-count, the Deployment leaves spec.replicas unset so `pulumi up` never fights the HPA.
+every other service and every worker runs as a Deployment (a singleton's with the Recreate strategy,
+so a rollout never runs two). When an autoscaler owns the replica count, the Deployment leaves
+spec.replicas unset so `pulumi up` never fights the HPA.
 """
 
 from __future__ import annotations
@@ -115,7 +116,9 @@ class Workload(pulumi.ComponentResource):
                            ignore_changes=["spec.volumeClaimTemplates"]),
             )
         else:
-            body["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+            # A singleton never has two pods, not even for a moment: the old pod is gone before the new starts.
+            body["strategy"] = {"type": "Recreate"} if spec.singleton else {
+                "type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
             body["progressDeadlineSeconds"] = 600
             self.kind = "Deployment"
             self.controller = k8s.apps.v1.Deployment(

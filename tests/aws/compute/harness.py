@@ -66,7 +66,7 @@ def fake_data(spec: AppSpec, missing_secrets: frozenset[str] = frozenset()) -> A
         values[ref] = pulumi.Output.secret(value) if attribute.secret else pulumi.Output.from_input(value)
     present = {k.removeprefix("secrets.") for k in values if k.startswith("secrets.")}
     env_arns = {}
-    containers = {**spec.services, **spec.workers, **spec.jobs}
+    containers = {**spec.services, **spec.workers, **spec.jobs, **spec.schedules}
     for workload, container in containers.items():
         for entry in env_entries(spec, container.env, present):
             if entry.secret:
