@@ -7,6 +7,8 @@ patterns and enums where the models have them (see botocore_shapes); this table 
 from __future__ import annotations
 
 import ipaddress
+import re
+import zoneinfo
 
 from .core import forbid, length, number, one_of, pattern, predicate
 
@@ -289,6 +291,62 @@ FARGATE_MEMORY: dict[str, tuple[int, ...]] = {
     "16384": tuple(range(32768, 122881, 8192)),
 }
 FARGATE_CPU = (one_of(sorted(FARGATE_MEMORY, key=int), _FARGATE),)
+
+# ECS container health checks (ContainerDefinition.healthCheck).
+_ECS_HEALTH = f"{ECS}/API_HealthCheck.html"
+ECS_HEALTH_INTERVAL = (number(5, 300, _ECS_HEALTH),)
+ECS_HEALTH_TIMEOUT = (number(2, 60, _ECS_HEALTH),)
+ECS_HEALTH_RETRIES = (number(1, 10, _ECS_HEALTH),)
+ECS_HEALTH_START_PERIOD = (number(0, 300, _ECS_HEALTH),)
+ECS_HEALTH_COMMAND = (
+    predicate(
+        lambda c: isinstance(c, list) and len(c) > 1 and c[0] in ("CMD", "CMD-SHELL"),
+        "must be ['CMD', command...] or ['CMD-SHELL', command]",
+        _ECS_HEALTH,
+    ),
+)
+
+# EventBridge Scheduler: cron(minutes hours day-of-month month day-of-week year), rate(...), at(...).
+_SCHEDULER = "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html"
+_CRON_FIELDS = (
+    r"[0-9,\-*/]+",  # minutes
+    r"[0-9,\-*/]+",  # hours
+    r"[0-9,\-*/?LW]+",  # day-of-month
+    r"[0-9A-Za-z,\-*/]+",  # month
+    r"[0-9A-Za-z,\-*?L#]+",  # day-of-week: no '/'
+    r"[0-9,\-*/]+",  # year
+)
+
+
+def _scheduler_expression(value: object) -> bool:
+    text = str(value)
+    if re.fullmatch(r"rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)", text):
+        return True
+    match = re.fullmatch(r"cron\((.*)\)", text)
+    fields = match.group(1).split(" ") if match else []
+    if len(fields) != 6 or not all(re.fullmatch(rule, f) for rule, f in zip(_CRON_FIELDS, fields, strict=True)):
+        return False
+    return (fields[2] == "?") != (fields[4] == "?")  # exactly one of the two day fields is '?'
+
+
+SCHEDULE_EXPRESSION = (
+    predicate(
+        _scheduler_expression,
+        "must be cron() with six fields (exactly one of day-of-month and day-of-week '?'), rate() or at()",
+        _SCHEDULER,
+    ),
+)
+
+
+def _time_zone(value: object) -> bool:
+    try:
+        zoneinfo.ZoneInfo(str(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+SCHEDULE_TIME_ZONE = (predicate(_time_zone, "must be an IANA time zone such as Europe/Berlin", _SCHEDULER),)
 
 # CloudWatch.
 _CW = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference"

@@ -138,6 +138,27 @@ RULES: dict[str, TypeRules] = {
         ),
         taggable=False,
     ),
+    "aws:cloudwatch/eventRule:EventRule": TypeRules(
+        (
+            F("name", B("events", "PutRule", "Name")),
+            F("description", B("events", "PutRule", "Description")),
+            F("eventPattern", B("events", "PutRule", "EventPattern")),
+            F("state", B("events", "PutRule", "State")),
+        ),
+        AutoName("name", 64),
+    ),
+    "aws:cloudwatch/eventTarget:EventTarget": TypeRules(
+        (
+            F("targetId", B("events", "PutTargets", "Targets[].Id")),
+            F("arn", B("events", "PutTargets", "Targets[].Arn")),
+            F("inputTransformer.inputPaths", B("events", "PutTargets", "Targets[].InputTransformer.InputPathsMap")),
+            F(
+                "inputTransformer.inputTemplate",
+                B("events", "PutTargets", "Targets[].InputTransformer.InputTemplate"),
+            ),
+        ),
+        taggable=False,
+    ),
     "aws:cloudwatch/logGroup:LogGroup": TypeRules(
         (
             F("name", B("logs", "CreateLogGroup", "logGroupName")),
@@ -253,6 +274,11 @@ RULES: dict[str, TypeRules] = {
             F("requiresCompatibilities[]", B("ecs", "RegisterTaskDefinition", "requiresCompatibilities[]")),
             F("containerDefinitions", C.ECS_CONTAINER_DEFINITIONS),
             F("containerDefinitions@json[].name", C.ECS_CONTAINER_NAME),
+            F("containerDefinitions@json[].healthCheck.command", C.ECS_HEALTH_COMMAND),
+            F("containerDefinitions@json[].healthCheck.interval", C.ECS_HEALTH_INTERVAL),
+            F("containerDefinitions@json[].healthCheck.timeout", C.ECS_HEALTH_TIMEOUT),
+            F("containerDefinitions@json[].healthCheck.retries", C.ECS_HEALTH_RETRIES),
+            F("containerDefinitions@json[].healthCheck.startPeriod", C.ECS_HEALTH_START_PERIOD),
             F(
                 "containerDefinitions@json[].logConfiguration.options.awslogs-group",
                 B("logs", "CreateLogGroup", "logGroupName"),
@@ -501,6 +527,70 @@ RULES: dict[str, TypeRules] = {
     ),
     "aws:s3/bucketVersioning:BucketVersioning": TypeRules(
         (F("versioningConfiguration.status", C.S3_VERSIONING_STATUS),), taggable=False
+    ),
+    "aws:scheduler/schedule:Schedule": TypeRules(
+        (
+            F("name", B("scheduler", "CreateSchedule", "Name")),
+            F("groupName", B("scheduler", "CreateSchedule", "GroupName")),
+            F("description", B("scheduler", "CreateSchedule", "Description")),
+            F("scheduleExpression", B("scheduler", "CreateSchedule", "ScheduleExpression"), C.SCHEDULE_EXPRESSION),
+            F(
+                "scheduleExpressionTimezone",
+                B("scheduler", "CreateSchedule", "ScheduleExpressionTimezone"),
+                C.SCHEDULE_TIME_ZONE,
+            ),
+            F("state", B("scheduler", "CreateSchedule", "State")),
+            F("flexibleTimeWindow.mode", B("scheduler", "CreateSchedule", "FlexibleTimeWindow.Mode")),
+            F(
+                "flexibleTimeWindow.maximumWindowInMinutes",
+                B("scheduler", "CreateSchedule", "FlexibleTimeWindow.MaximumWindowInMinutes"),
+            ),
+            F("target.arn", B("scheduler", "CreateSchedule", "Target.Arn")),
+            F("target.roleArn", B("scheduler", "CreateSchedule", "Target.RoleArn")),
+            F(
+                "target.retryPolicy.maximumRetryAttempts",
+                B("scheduler", "CreateSchedule", "Target.RetryPolicy.MaximumRetryAttempts"),
+            ),
+            F(
+                "target.retryPolicy.maximumEventAgeInSeconds",
+                B("scheduler", "CreateSchedule", "Target.RetryPolicy.MaximumEventAgeInSeconds"),
+            ),
+            F(
+                "target.ecsParameters.launchType",
+                B("scheduler", "CreateSchedule", "Target.EcsParameters.LaunchType"),
+            ),
+            F(
+                "target.ecsParameters.taskCount",
+                B("scheduler", "CreateSchedule", "Target.EcsParameters.TaskCount"),
+            ),
+            F("target.ecsParameters.group", B("scheduler", "CreateSchedule", "Target.EcsParameters.Group")),
+            F(
+                "target.ecsParameters.platformVersion",
+                B("scheduler", "CreateSchedule", "Target.EcsParameters.PlatformVersion"),
+            ),
+            F(
+                "target.ecsParameters.networkConfiguration.subnets",
+                B(
+                    "scheduler",
+                    "CreateSchedule",
+                    "Target.EcsParameters.NetworkConfiguration.awsvpcConfiguration.Subnets",
+                ),
+            ),
+            F(
+                "target.ecsParameters.networkConfiguration.securityGroups",
+                B(
+                    "scheduler",
+                    "CreateSchedule",
+                    "Target.EcsParameters.NetworkConfiguration.awsvpcConfiguration.SecurityGroups",
+                ),
+            ),
+        ),
+        AutoName("name", 64),
+        taggable=False,  # schedules take no tags (their group does)
+    ),
+    "aws:scheduler/scheduleGroup:ScheduleGroup": TypeRules(
+        (F("name", B("scheduler", "CreateScheduleGroup", "Name")),),
+        AutoName("name", 64),
     ),
     "aws:secretsmanager/secret:Secret": TypeRules(
         (

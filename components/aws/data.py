@@ -103,7 +103,10 @@ class AppData(pulumi.ComponentResource):
             ), opts=child(self))
             for bucket_name, bucket in sorted(spec.storage.items())
         }
-        key.attach_policy([b.distribution_arn for b in buckets.values() if b.distribution_arn is not None])
+        key.attach_policy(
+            [b.distribution_arn for b in buckets.values() if b.distribution_arn is not None],
+            event_rules=bool(spec.schedules),  # failed scheduled jobs are notified through the app's topic
+        )
 
         values: dict[str, pulumi.Input[str]] = {**app_values(spec), **secret_values(dict(args.secrets))}
         admin_url: pulumi.Output[str] | None = None

@@ -30,10 +30,16 @@ class AppKeyArgs:
 
 
 def key_policy_statements(
-    account_id: str, partition: str, region: str, dns_suffix: str, distribution_arns: Sequence[str] = ()
+    account_id: str,
+    partition: str,
+    region: str,
+    dns_suffix: str,
+    distribution_arns: Sequence[str] = (),
+    event_rules: bool = False,
 ) -> list[dict[str, Any]]:
     """The key policy: the account administers the key (IAM policies grant use), the logs service may
-    encrypt log groups of this account and region, and named CloudFront distributions may decrypt."""
+    encrypt log groups of this account and region, alarm publishers (and, with `event_rules`,
+    EventBridge rules) may encrypt what they publish, and named CloudFront distributions may decrypt."""
     statements: list[dict[str, Any]] = [
         {
             "Sid": "AccountAdministersKey",
@@ -65,6 +71,18 @@ def key_policy_statements(
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         },
     ]
+    if event_rules:
+        # Rules notifying failed scheduled jobs publish to the same encrypted topic.
+        statements.append(
+            {
+                "Sid": "EventBridgeRulesUseKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        )
     if distribution_arns:
         statements.append(
             {
@@ -107,11 +125,11 @@ class AppKey(pulumi.ComponentResource):
         self.account: AccountContext = account_context(self.key.arn)
         self.policy: aws.kms.KeyPolicy | None = None
 
-    def attach_policy(self, distribution_arns: Sequence[pulumi.Output[str]] = ()) -> None:
+    def attach_policy(self, distribution_arns: Sequence[pulumi.Output[str]] = (), event_rules: bool = False) -> None:
         account = self.account
         document = pulumi.Output.all(
             account.account_id, account.partition, account.region, account.dns_suffix, *distribution_arns
-        ).apply(lambda v: key_policy_statements(v[0], v[1], v[2], v[3], v[4:]))
+        ).apply(lambda v: key_policy_statements(v[0], v[1], v[2], v[3], v[4:], event_rules))
         self.policy = aws.kms.KeyPolicy(
             self._key_name,
             key_id=self.key.key_id,

@@ -30,6 +30,7 @@ WORDS = [
 LABEL = st.from_regex(r"[a-z](-?[a-z0-9]){0,14}", fullmatch=True)
 NAME = st.one_of(st.sampled_from(WORDS), LABEL, st.integers(20, 40).map(lambda n: ("n" * n)[:n]))
 SECRET = st.sampled_from(["API_KEY", "ENV_DATABASE_URL", "DATABASE_ADMIN_URL", "ROLLOUT_KEY", "X" * 60, "A_B"])
+TIME_ZONES = ["Etc/UTC", "Europe/Berlin", "America/Argentina/ComodRivadavia", "Asia/Kathmandu"]
 PATH = st.sampled_from(["/tmp", "/a-b", "/a/b", "/app/.next/cache", "/var/" + "c" * 60, "/var/" + "c" * 61, "/x_y"])
 
 
@@ -38,13 +39,14 @@ def app_spec(draw: st.DrawFn, name: str, platform: str) -> dict[str, Any]:
     services = draw(st.lists(NAME, min_size=1, max_size=3, unique=True))
     workers = draw(st.lists(NAME, max_size=2, unique=True))
     jobs = draw(st.lists(NAME, max_size=2, unique=True))
+    schedules = draw(st.lists(NAME, max_size=2, unique=True))
     buckets = draw(st.lists(NAME, max_size=2, unique=True))
     secrets = draw(st.lists(SECRET, max_size=2, unique=True))
     database = draw(st.sampled_from(["none", "postgres", "sqlite"]))
     cache = draw(st.booleans())
     image = {"repository": "ghcr.io/acme/app", "tag": "1.0.0"}
     spec: dict[str, Any] = {"name": name, "images": {"main": image}, "services": {}, "workers": {}, "jobs": {},
-                            "storage": {}, "secrets": {}, "env": {}}
+                            "schedules": {}, "storage": {}, "secrets": {}, "env": {}}
     for index, service in enumerate(services):
         definition: dict[str, Any] = {"image": "main", "port": 8000 + index,
                                       "writable_paths": draw(st.lists(PATH, max_size=3))}
@@ -59,6 +61,9 @@ def app_spec(draw: st.DrawFn, name: str, platform: str) -> dict[str, Any]:
         spec["workers"][worker] = {"image": "main", "writable_paths": draw(st.lists(PATH, max_size=2))}
     for job in jobs:
         spec["jobs"][job] = {"image": "main", "command": ["migrate"]}
+    for schedule in schedules:
+        spec["schedules"][schedule] = {"image": "main", "command": ["report"], "cron": "*/30 * * * *",
+                                       "timeout_seconds": 600, "time_zone": draw(st.sampled_from(TIME_ZONES))}
     for bucket in buckets:
         spec["storage"][bucket] = {"purpose": "files"}
         spec["env"][f"BUCKET_{len(spec['env'])}"] = f"${{storage.{bucket}.bucket}}"

@@ -31,8 +31,9 @@ def test_generated_stacks_fail_cleanly_or_plan_without_findings(generated):
 
 
 def _app(name: str, platform: str) -> dict:
-    """Every entity at the 40-character maximum, long writable paths, both data stores, a CDN bucket."""
-    service, worker, job, bucket = ("s" * 40, "w" * 40, "j" * 40, "b" * 40)
+    """Every entity at the 40-character maximum, long writable paths, both data stores, a CDN bucket, a
+    schedule in the longest time zone name, a singleton worker with a command health check."""
+    service, worker, job, bucket, schedule = ("s" * 40, "w" * 40, "j" * 40, "b" * 40, "c" * 40)
     return {
         "name": name, "images": {"main": {"repository": "ghcr.io/acme/app", "tag": "1.0.0"},
                                  "i" * 40: {"build": {"context": "."}, "tag": "1.0.0"}},
@@ -42,8 +43,13 @@ def _app(name: str, platform: str) -> dict:
                                "writable_paths": ["/tmp", "/a-b", "/a/b", "/var/" + "c" * 70]},
                      "v" * 40: {"image": "main", "port": 9090, "replicas": 1,
                                 "volumes": {"d" * 40: {"mount_path": "/data"}}}},
-        "workers": {worker: {"image": "i" * 40}},
+        "workers": {worker: {"image": "i" * 40, "singleton": True,
+                             "health": {"liveness": {"command": ["/bin/alive"], "period_seconds": 300,
+                                                     "timeout_seconds": 60, "failure_threshold": 10}}}},
         "jobs": {job: {"image": "main", "command": ["migrate"]}},
+        "schedules": {schedule: {"image": "main", "command": ["report"], "cron": "0 2 * * MON-FRI",
+                                 "time_zone": "America/Argentina/ComodRivadavia", "retries": 10,
+                                 "start_within_seconds": 86400, "timeout_seconds": 86400}},
         "storage": {bucket: {"purpose": "files", "access": "cdn",
                              "cors": [{"allowed_origins": ["https://${app.domain}"], "allowed_methods": ["GET"]}]}},
         "secrets": {"API_KEY": {"source": "generated"}},

@@ -2,7 +2,7 @@
 
 images -> cluster -> (alarm topic, Prometheus) -> load balancer -> one EcsWorkload per service and
 worker -> the platform's `db-extensions` job (RDS PostgreSQL with extensions) and one MigrationJob per
-job -> dashboard and alarms.
+job -> the app's schedules (EventBridge Scheduler) -> dashboard and alarms.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from .jobs import JobPlacement, MigrationJob, MigrationJobArgs, ReleaseJob
 from .load_balancer import AppLoadBalancer, AppLoadBalancerArgs
 from .observability import AlarmTopic, AlarmTopicArgs, AppObservability, AppObservabilityArgs
 from .prometheus import AppPrometheus, AppPrometheusArgs
+from .schedules import AppSchedules, AppSchedulesArgs
 from .service_discovery import service_values
+from .task_definition import check_health_limits
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ def check_settings(args: AppComputeArgs) -> None:
         )
     if settings.aws.spot_workers and settings.tier != "dev":
         problems.append(Problem("aws.spot_workers", "FARGATE_SPOT workers are for dev stacks only"))
+    for group in ("services", "workers"):
+        for workload, container in sorted(getattr(spec, group).items()):
+            path = f"apps.{spec.name}.{group}.{workload}"
+            problems += [Problem(p, m) for p, m in check_health_limits(container, path)]
     if needs_extensions_job(spec) and EXTENSIONS_JOB in spec.jobs:
         problems.append(
             Problem(
@@ -111,6 +117,7 @@ class AppCompute(pulumi.ComponentResource):
                 kms_key_arn=args.data.kms_key_arn,
                 emails=settings.aws.alarm_emails,
                 https_endpoints=settings.aws.alarm_https_endpoints,
+                event_rules=bool(spec.schedules),
             ),
             child,
         )
@@ -217,6 +224,24 @@ class AppCompute(pulumi.ComponentResource):
             for job, container in sorted(spec.jobs.items())
         }
         self.migration_commands = {job: migration.command for job, migration in self.jobs.items()}
+        self.schedules = None
+        if spec.schedules:
+            self.schedules = AppSchedules(
+                name,
+                AppSchedulesArgs(
+                    spec=spec,
+                    settings=settings,
+                    stack=args.stack,
+                    network=args.network,
+                    data=args.data,
+                    cluster_name=self.cluster.name,
+                    cluster_arn=self.cluster.arn,
+                    images=images.images,
+                    service_values=addresses,
+                    topic_arn=topic.arn,
+                ),
+                child,
+            )
         self.observability = AppObservability(
             name,
             AppObservabilityArgs(

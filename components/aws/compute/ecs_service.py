@@ -209,8 +209,10 @@ class EcsWorkload(pulumi.ComponentResource):
 
         lb = args.load_balancer
         spot = isinstance(container, WorkerSpec) and aws_settings.spot_workers and args.settings.tier == "dev"
-        # A SQLite service is the only writer of its database file: never run two tasks at once.
-        single_writer = isinstance(spec.database, SqliteSpec) and spec.database.service == args.workload
+        # A SQLite service is the only writer of its database file, and a singleton must never run twice:
+        # a deployment stops the old task before it starts the new one.
+        sqlite_writer = isinstance(spec.database, SqliteSpec) and spec.database.service == args.workload
+        single_writer = sqlite_writer or container.singleton
         self.service = aws.ecs.Service(
             name,
             name=args.workload,

@@ -25,6 +25,7 @@ class AlarmTopicArgs:
     kms_key_arn: pulumi.Input[str]
     emails: Sequence[str]
     https_endpoints: Sequence[str]
+    event_rules: bool = False  # EventBridge rules publish here too (failed scheduled jobs)
 
 
 class AlarmTopic(pulumi.ComponentResource):
@@ -35,6 +36,16 @@ class AlarmTopic(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         topic = aws.sns.Topic(name, kms_master_key_id=args.kms_key_arn, opts=child)
         account = account_context(args.kms_key_arn).account_id
+        events = [
+            {
+                "Sid": "EventBridgeRules",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic.arn,
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        ]
         aws.sns.TopicPolicy(
             name,
             arn=topic.arn,
@@ -58,6 +69,7 @@ class AlarmTopic(pulumi.ComponentResource):
                             "Resource": topic.arn,
                             "Condition": {"StringEquals": {"aws:SourceAccount": account}},
                         },
+                        *(events if args.event_rules else []),
                     ],
                 }
             ),

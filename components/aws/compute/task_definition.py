@@ -58,29 +58,61 @@ def env_and_secrets(
     return environment, secrets
 
 
-def _clamp(value: int, key: str) -> int:
-    low, high = ECS_HEALTH_LIMITS[key]
-    return max(low, min(high, value))
+def command_probe(container: ContainerSpec) -> tuple[str, ProbeSpec] | None:
+    """The probe ECS runs as the container health check: the first command probe (liveness, then readiness)."""
+    if not isinstance(container, LongRunningSpec):
+        return None
+    for kind in ("liveness", "readiness"):
+        probe = getattr(container.health, kind)
+        if probe is not None and probe.kind == "command":
+            return kind, probe
+    return None
 
 
 def health_check(container: ContainerSpec) -> dict[str, Any] | None:
-    """An ECS container health check from the first command probe (liveness, then readiness)."""
-    if not isinstance(container, LongRunningSpec):
+    """An ECS container health check (exec form, no shell) from the spec's command probe.
+
+    The values are the spec's own; check_health_limits refuses those ECS would (never silently clamped).
+    """
+    found = command_probe(container)
+    if found is None:
         return None
-    probe: ProbeSpec | None = next(
-        (p for p in (container.health.liveness, container.health.readiness) if p and p.kind == "command"), None
-    )
-    if probe is None or probe.command is None:
-        return None
-    startup = container.health.startup
-    start = probe.initial_delay_seconds + (startup.period_seconds * startup.failure_threshold if startup else 0)
+    probe = found[1]
     return {
-        "command": ["CMD", *probe.command],
-        "interval": _clamp(probe.period_seconds, "interval"),
-        "timeout": _clamp(probe.timeout_seconds, "timeout"),
-        "retries": _clamp(probe.failure_threshold, "retries"),
-        "startPeriod": _clamp(start, "startPeriod"),
+        "command": ["CMD", *(probe.command or [])],
+        "interval": probe.period_seconds,
+        "timeout": probe.timeout_seconds,
+        "retries": probe.failure_threshold,
+        "startPeriod": start_period(container, probe),
     }
+
+
+def start_period(container: ContainerSpec, probe: ProbeSpec) -> int:
+    """Failures do not count until the probe's initial delay and the startup probe's budget have passed."""
+    startup = container.health.startup if isinstance(container, LongRunningSpec) else None
+    return probe.initial_delay_seconds + (startup.period_seconds * startup.failure_threshold if startup else 0)
+
+
+def check_health_limits(container: ContainerSpec, path: str) -> list[tuple[str, str]]:
+    """(field path, message) for every value of the command probe outside ECS's health check limits."""
+    found = command_probe(container)
+    if found is None:
+        return []
+    kind, probe = found
+    values = {
+        "period_seconds": ("interval", probe.period_seconds),
+        "timeout_seconds": ("timeout", probe.timeout_seconds),
+        "failure_threshold": ("retries", probe.failure_threshold),
+        "initial_delay_seconds": ("startPeriod", start_period(container, probe)),
+    }
+    problems = []
+    for spec_field, (ecs_field, value) in values.items():
+        low, high = ECS_HEALTH_LIMITS[ecs_field]
+        if not low <= value <= high:
+            what = "initial delay plus the startup probe's budget" if ecs_field == "startPeriod" else "value"
+            problems.append((f"{path}.health.{kind}.{spec_field}",
+                             f"ECS health checks take {ecs_field} {low}-{high}; this {what} is {value}"))
+    return problems
 
 
 @dataclass(frozen=True)

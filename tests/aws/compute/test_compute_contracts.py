@@ -144,18 +144,23 @@ def test_command_health_checks_and_efs_volumes():
             "workers": {
                 "sweeper": {
                     "image": "backend",
-                    "health": {"liveness": {"command": ["/bin/check"], "period_seconds": 400}},
+                    "health": {
+                        "liveness": {"command": ["/bin/check", "--quick"], "period_seconds": 30,
+                                     "timeout_seconds": 10, "failure_threshold": 4, "initial_delay_seconds": 5},
+                        "startup": {"command": ["/bin/check"], "period_seconds": 10, "failure_threshold": 6},
+                    },
                 }
             }
         },
     )
     sweeper = container_definitions(synthesis, "sweeper")[0]
+    # The spec's values as they are (exec form, no shell); startPeriod covers the delay and the startup budget.
     assert sweeper["healthCheck"] == {
-        "command": ["CMD", "/bin/check"],
-        "interval": 300,
-        "timeout": 5,
-        "retries": 3,
-        "startPeriod": 0,
+        "command": ["CMD", "/bin/check", "--quick"],
+        "interval": 30,
+        "timeout": 10,
+        "retries": 4,
+        "startPeriod": 65,
     }
     backend = container_definitions(synthesis, "backend")[0]
     assert {"sourceVolume": "efs-data", "containerPath": "/app/data", "readOnly": False} in backend["mountPoints"]
