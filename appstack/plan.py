@@ -126,9 +126,12 @@ def _app_subgraph(app: str, spec: AppSpec) -> list[str]:
     for name, service in sorted(spec.services.items()):
         lines.append(f'    {_node(app, name)}["{name} :{service.port} ({service.protocol})"]')
     for name, worker in sorted(spec.workers.items()):
-        lines.append(f'    {_node(app, name)}[["{name} x{worker.min_replicas} (worker)"]]')
+        kind = "singleton worker" if worker.singleton else "worker"
+        lines.append(f'    {_node(app, name)}[["{name} x{worker.min_replicas} ({kind})"]]')
     for name in sorted(spec.jobs):
         lines.append(f'    {_node(app, "job", name)}>"job {name}"]')
+    for name, schedule in sorted(spec.schedules.items()):
+        lines.append(f'    {_node(app, "schedule", name)}>"schedule {name}<br/>{schedule.cron} {schedule.time_zone}"]')
     stores = _data_stores(app, spec)
     for node, label in stores.values():
         lines.append(f'    {node}[("{label}")]')
@@ -137,10 +140,10 @@ def _app_subgraph(app: str, spec: AppSpec) -> list[str]:
         if service.routes:
             paths = ", ".join(r.path + (" ws" if r.websocket else "") for r in service.routes)
             lines.append(f'  internet -->|"{paths}"| {_node(app, name)}')
-    containers = [(n, c.env) for n, c in {**spec.services, **spec.workers}.items()]
-    containers += [(f"job-{n}", j.env) for n, j in spec.jobs.items()]
-    for name, own_env in sorted(containers):
-        source = _node(app, "job", name.removeprefix("job-")) if name.startswith("job-") else _node(app, name)
+    containers = [(_node(app, n), c.env) for n, c in {**spec.services, **spec.workers}.items()]
+    containers += [(_node(app, "job", n), j.env) for n, j in spec.jobs.items()]
+    containers += [(_node(app, "schedule", n), s.env) for n, s in spec.schedules.items()]
+    for source, own_env in sorted(containers, key=lambda c: c[0]):
         targets: set[str] = set()
         for template in spec.env_for(own_env).values():
             for ref in references(template):

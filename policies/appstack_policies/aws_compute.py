@@ -12,6 +12,7 @@ from .values import is_opaque, items_of, must_be_true_but_is_not, parse_json_doc
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ECS_SERVICE = "aws:ecs/service:Service"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
 
 ROOT_USERS = {"root", "0"}
 
@@ -78,6 +79,19 @@ def ecs_service_no_public_ip(r: Resource, ctx: RuleContext) -> Iterator[str]:
     """A public IP makes every task reachable around the load balancer and its security group."""
     if r.get("networkConfiguration.assignPublicIp") is True:
         yield "networkConfiguration.assignPublicIp is true."
+
+
+@rules.resource(
+    "ecs-scheduled-task-no-public-ip",
+    MANDATORY,
+    [SCHEDULE],
+    "Scheduled ECS tasks must not get public IPs.",
+    "Set target.ecsParameters.networkConfiguration.assignPublicIp to false; run them in private subnets.",
+)
+def ecs_scheduled_task_no_public_ip(r: Resource, ctx: RuleContext) -> Iterator[str]:
+    """A task EventBridge Scheduler starts with a public IP is reachable from the internet, like a service's."""
+    if r.get("target.ecsParameters.networkConfiguration.assignPublicIp") is True:
+        yield "target.ecsParameters.networkConfiguration.assignPublicIp is true."
 
 
 @rules.resource(

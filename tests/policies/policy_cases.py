@@ -385,6 +385,13 @@ CASES = [
         {"networkConfiguration.assignPublicIp": True},
     ),
     Case(
+        "ecs-scheduled-task-no-public-ip",
+        M,
+        "ecs_schedule",
+        "target.ecsParameters.networkConfiguration.assignPublicIp is true.",
+        {"target.ecsParameters.networkConfiguration.assignPublicIp": True},
+    ),
+    Case(
         "ecs-read-only-root-filesystem",
         A,
         "task_definition",

@@ -468,6 +468,29 @@ SCENARIOS: dict[str, Any] = {
             },
         )
     ],
+    "ecs_schedule": lambda: [
+        res(
+            "aws:scheduler/schedule:Schedule",
+            "report",
+            {
+                "scheduleExpression": "cron(0 2 * * ? *)",
+                "flexibleTimeWindow": {"mode": "OFF"},
+                "target": {
+                    "arn": UNKNOWN,
+                    "roleArn": UNKNOWN,
+                    "ecsParameters": {
+                        "taskDefinitionArn": UNKNOWN,
+                        "launchType": "FARGATE",
+                        "networkConfiguration": {
+                            "assignPublicIp": False,
+                            "subnets": [UNKNOWN],
+                            "securityGroups": [UNKNOWN],
+                        },
+                    },
+                },
+            },
+        )
+    ],
     "ecr": lambda: [
         res(
             "aws:ecr/repository:Repository",
