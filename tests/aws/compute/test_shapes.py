@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from appstack.components.aws.kms import key_policy_statements
+
 from appstack.provider_checks import check
 
 from .harness import ACCOUNT, PRIVATE_SUBNETS, WORKLOAD_SG, container_definitions, resources, synth_app, task_definition
