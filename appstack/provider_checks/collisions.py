@@ -49,6 +49,9 @@ UNIQUE_NAMES: dict[str, tuple[str, str | None]] = {
     "aws:ecr/repository:Repository": ("name", None),
     "aws:sns/topic:Topic": ("name", None),
     "aws:efs/fileSystem:FileSystem": ("creationToken", None),
+    "aws:scheduler/scheduleGroup:ScheduleGroup": ("name", None),
+    "aws:scheduler/schedule:Schedule": ("name", "groupName"),
+    "aws:cloudwatch/eventRule:EventRule": ("name", None),
 }
 # Final snapshots share the snapshot namespace of their service.
 SNAPSHOT_NAMES = {
