@@ -22,6 +22,7 @@ from .errors import ConfigError, Problem, join_path, problems_from_validation
 from .overrides import ResourceOverride
 from .spec import AppSpec, check_app
 from .spec.base import Hostname, Name, Strict
+from .spec.cron import CronExpression
 
 CONFIG_NAMESPACE = "appstack"
 # Project-wide keys read by appstack.project rather than by the stack model.
@@ -50,7 +51,6 @@ TIER_DEFAULTS: dict[str, TierDefaults] = {
 
 
 _CIDR = r"^[0-9a-fA-F.:]+/[0-9]{1,3}$"
-_CRON = r"^(\S+\s+){4}\S+$"
 _IMAGE = r"^[a-z0-9]+([._/:@-][a-zA-Z0-9]+)*$"
 Cidr = Annotated[str, Field(pattern=_CIDR)]
 PostgresMode = Literal["in-cluster", "operator"]
@@ -81,8 +81,8 @@ class KubernetesBackupSettings(Strict):
     """Backups of in-cluster PostgreSQL (pg_dump) and of SQLite files (sqlite3 .backup)."""
 
     enabled: bool = True
-    schedule: str | None = Field(
-        None, pattern=_CRON, description="cron (UTC) overriding the spec's; default: the spec's, else 0 3 * * *",
+    schedule: CronExpression | None = Field(
+        None, description="cron (UTC) overriding the spec's; default: the spec's, else 0 3 * * *",
     )
     target: Literal["pvc", "s3"] = Field(
         "pvc", description="pvc: a backup volume in the app namespace; s3: the object_storage endpoint"

@@ -21,6 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 MACROS = {
     "@yearly": "0 0 1 1 *",
@@ -186,3 +189,14 @@ def _render(index: int, values: frozenset[int]) -> str:
         else:
             runs.append([value])
     return ",".join(name(r[0]) if len(r) == 1 else f"{name(r[0])}-{name(r[-1])}" for r in runs)
+
+
+def _validated(value: str) -> str:
+    return parse(value).expression
+
+
+CronExpression = Annotated[
+    str,
+    AfterValidator(_validated),
+    Field(description="five-field cron (minute hour day-of-month month day-of-week), read alike on both platforms"),
+]

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from .base import AbsolutePath, Cpu, Duration, EnvName, Memory, Name, Strict
+from .cron import CronExpression
 from .egress import Cidr
 
 # Extensions that only load through shared_preload_libraries.
@@ -15,7 +16,7 @@ ParameterValue = str | int | float | bool
 
 
 class BackupSpec(Strict):
-    schedule: str = Field("0 2 * * *", pattern=r"^(\S+\s+){4}\S+$", description="cron schedule, UTC")
+    schedule: CronExpression = Field("0 2 * * *", description="cron schedule, UTC", validate_default=True)
     retention_days: int = Field(7, ge=1, le=35)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from . import cron
+from . import cron as cron_syntax
 from .base import AbsolutePath, Cpu, EnvName, Hostname, Memory, Name, Strict, cpu_millicores, memory_mib
 
 
@@ -242,10 +242,6 @@ class JobSpec(ContainerSpec):
     ttl_seconds_after_finished: int = Field(86400, ge=0, le=604800)
 
 
-def _cron(value: str) -> str:
-    return cron.parse(value).expression
-
-
 def _time_zone(value: str) -> str:
     # IANA names only ("Europe/Berlin", "Etc/UTC"): both platforms read the IANA database, and neither
     # knows this host's 'localtime' or tzdata's placeholder 'Factory'.
@@ -258,9 +254,6 @@ def _time_zone(value: str) -> str:
     return value
 
 
-CronExpression = Annotated[
-    str, AfterValidator(_cron), Field(description="five-field cron (minute hour day-of-month month day-of-week)")
-]
 TimeZone = Annotated[str, AfterValidator(_time_zone), Field(max_length=50)]
 
 
@@ -269,7 +262,7 @@ class ScheduleSpec(ContainerSpec):
     that EventBridge Scheduler starts."""
 
     command: list[str] = Field(min_length=1)
-    cron: CronExpression
+    cron: cron_syntax.CronExpression
     time_zone: TimeZone = Field("Etc/UTC", description="IANA time zone the cron is read in")
     retries: int = Field(
         2, ge=0, le=10, description="re-runs of a failed run (Kubernetes); on AWS, attempts to start the task"
@@ -286,7 +279,7 @@ class ScheduleSpec(ContainerSpec):
     def _runs_fit_between_times(self) -> ScheduleSpec:
         # On AWS nothing stops a second task from starting (see docs/aws-compute.md): a forbid-overlap
         # schedule must give each run its whole timeout before the next time comes.
-        gap = cron.parse(self.cron).shortest_gap_minutes() * 60
+        gap = cron_syntax.parse(self.cron).shortest_gap_minutes() * 60
         if self.concurrency == "forbid" and self.timeout_seconds > gap:
             raise ValueError(
                 f"timeout_seconds ({self.timeout_seconds}) exceeds the shortest time between two runs ({gap} s): "
@@ -294,8 +287,8 @@ class ScheduleSpec(ContainerSpec):
             )
         return self
 
-    def cron_schedule(self) -> cron.Cron:
-        return cron.parse(self.cron)
+    def cron_schedule(self) -> cron_syntax.Cron:
+        return cron_syntax.parse(self.cron)
 
 
 EnvMap = dict[EnvName, str]

@@ -167,3 +167,13 @@ def test_the_diagram_shows_schedules_their_bindings_and_singletons():
     assert "  zmage_schedule_report --> zmage_postgres" in lines
     assert "  zmage_schedule_report --> zmage_redis" in lines  # the app's shared env reaches schedules too
     assert '    zmage_worker[["worker x1 (singleton worker)"]]' in lines
+
+
+def test_backup_schedules_take_the_same_cron_rules():
+    found = problems({"elizabeth": {"database": {"backup": {"schedule": "0 2 * * 7"}}}},
+                     kubernetes={"backups": {"schedule": "0 22-2 * * *"}})
+    assert any(p.path == "apps.elizabeth.database.backup.schedule" and "use 0 (or SUN) for Sunday" in p.message
+               for p in found), found
+    assert any(p.path == "kubernetes.backups.schedule" and "wraps around" in p.message for p in found), found
+    backup = load({"elizabeth": {"database": {"backup": {"schedule": "@daily"}}}}).apps["elizabeth"].database.backup
+    assert backup.schedule == "0 0 * * *"
