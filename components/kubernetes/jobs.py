@@ -23,6 +23,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from appstack.spec import JobSpec
+from appstack.spec.workloads import ContainerSpec
 
 from .common import TYPE_PREFIX, AppContext, await_timeout, child, image_reference, short_hash
 from .pod import PodArgs, pod_template, resources
@@ -42,6 +43,57 @@ class ReleaseJobArgs:
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RunOncePod:
+    """What a Job's pod needs besides the Job: its ServiceAccount, its env Secret (if any), its template."""
+
+    service_account: k8s.core.v1.ServiceAccount
+    env_secret: k8s.core.v1.Secret | None
+    template: dict[str, Any]
+
+    @property
+    def resources(self) -> list[pulumi.Resource]:
+        return [self.service_account, *([self.env_secret] if self.env_secret else [])]
+
+
+def run_once_pod(
+    parent: pulumi.Resource,
+    name: str,
+    ctx: AppContext,
+    spec: ContainerSpec,
+    env_values: tuple[Mapping[str, pulumi.Input[str]], Collection[str], list[dict[str, Any]]],
+    *,
+    pod_name: str,
+    account: str,
+    component: str,
+) -> RunOncePod:
+    """The ServiceAccount `account`, Secret `<account>-env` and a `restartPolicy: Never` pod template for a
+    command run to completion (a release job, a scheduled run). `env_values`: binding values, present
+    secrets and the extra secret env (object storage credentials)."""
+    values, present, extra = env_values
+    service_account = k8s.core.v1.ServiceAccount(
+        f"{name}-sa", metadata=ctx.meta(account), automount_service_account_token=False, opts=child(parent))
+    env = container_env(ctx, spec.env, values, present, f"{account}-env", extra)
+    env_secret = (
+        secret_object(f"{name}-env", ctx, f"{account}-env", env.secret_data, child(parent)) if env.secret_data else None
+    )
+    template = pod_template(ctx, PodArgs(
+        name=pod_name,
+        component=component,
+        image=image_reference(ctx, spec.image),
+        uid=spec.run_as_user,
+        gid=spec.group,
+        env=env.env,
+        service_account=account,
+        command=spec.command,
+        args=spec.args,
+        resources=resources(spec),
+        writable_paths=spec.writable_paths,
+        restart_policy="Never",
+    ))
+    return RunOncePod(service_account, env_secret, template)
+
+
 def release_id(ctx: AppContext, spec: JobSpec) -> str:
     """Stable for an unchanged release; changes with any image reference, the command or the args."""
     images = {name: image_reference(ctx, name) for name in sorted(ctx.spec.images)}
@@ -54,30 +106,10 @@ class ReleaseJob(pulumi.ComponentResource):
     def __init__(self, name: str, args: ReleaseJobArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:ReleaseJob", name, None, opts)
         ctx, spec = args.ctx, args.spec
-        self.service_account = k8s.core.v1.ServiceAccount(
-            f"{name}-sa", metadata=ctx.meta(f"job-{args.name}"), automount_service_account_token=False,
-            opts=child(self))
-        env = container_env(ctx, spec.env, args.values, args.present_secrets, f"job-{args.name}-env",
-                            args.extra_secret_env)
-        self.env_secret = (
-            secret_object(f"{name}-env", ctx, f"job-{args.name}-env", env.secret_data, child(self))
-            if env.secret_data else None
-        )
+        pod = run_once_pod(self, name, ctx, spec, (args.values, args.present_secrets, args.extra_secret_env),
+                           pod_name=args.name, account=f"job-{args.name}", component="job")
+        self.service_account, self.env_secret, template = pod.service_account, pod.env_secret, pod.template
         self.job_name = f"{args.name}-{release_id(ctx, spec)}"
-        template = pod_template(ctx, PodArgs(
-            name=args.name,
-            component="job",
-            image=image_reference(ctx, spec.image),
-            uid=spec.run_as_user,
-            gid=spec.group,
-            env=env.env,
-            service_account=f"job-{args.name}",
-            command=spec.command,
-            args=spec.args,
-            resources=resources(spec),
-            writable_paths=spec.writable_paths,
-            restart_policy="Never",
-        ))
         wait = spec.timeout_seconds + JOB_START_MARGIN_SECONDS
         self.job = k8s.batch.v1.Job(
             name,
@@ -89,8 +121,7 @@ class ReleaseJob(pulumi.ComponentResource):
                 "ttlSecondsAfterFinished": spec.ttl_seconds_after_finished,
                 "template": template,
             },
-            opts=child(self, depends_on=[self.service_account, *([self.env_secret] if self.env_secret else []),
-                                         *args.depends_on],
+            opts=child(self, depends_on=[*pod.resources, *args.depends_on],
                        custom_timeouts=pulumi.CustomTimeouts(create=f"{wait}s", update=f"{wait}s")),
         )
         self.phase = spec.phase

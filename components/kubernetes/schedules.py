@@ -19,9 +19,8 @@ import pulumi_kubernetes as k8s
 
 from appstack.spec import ScheduleSpec
 
-from .common import TYPE_PREFIX, AppContext, child, image_reference
-from .pod import PodArgs, pod_template, resources
-from .secrets import container_env, secret_object
+from .common import TYPE_PREFIX, AppContext, child
+from .jobs import run_once_pod
 
 HISTORY_LIMIT = 3
 CONCURRENCY_POLICY = {"forbid": "Forbid", "allow": "Allow"}
@@ -60,34 +59,14 @@ class ScheduledJob(pulumi.ComponentResource):
     def __init__(self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:ScheduledJob", name, None, opts)
         ctx, spec = args.ctx, args.spec
-        self.service_account = k8s.core.v1.ServiceAccount(
-            f"{name}-sa", metadata=ctx.meta(args.name), automount_service_account_token=False, opts=child(self))
-        env = container_env(ctx, spec.env, args.values, args.present_secrets, f"{args.name}-env",
-                            args.extra_secret_env)
-        self.env_secret = (
-            secret_object(f"{name}-env", ctx, f"{args.name}-env", env.secret_data, child(self))
-            if env.secret_data else None
-        )
-        template = pod_template(ctx, PodArgs(
-            name=args.name,
-            component="schedule",
-            image=image_reference(ctx, spec.image),
-            uid=spec.run_as_user,
-            gid=spec.group,
-            env=env.env,
-            service_account=args.name,
-            command=spec.command,
-            args=spec.args,
-            resources=resources(spec),
-            writable_paths=spec.writable_paths,
-            restart_policy="Never",
-        ))
+        pod = run_once_pod(self, name, ctx, spec, (args.values, args.present_secrets, args.extra_secret_env),
+                           pod_name=args.name, account=args.name, component="schedule")
+        self.service_account, self.env_secret = pod.service_account, pod.env_secret
         self.cron_job = k8s.batch.v1.CronJob(
             name,
             metadata=ctx.meta(args.name, {"appstack.dev/schedule": args.name}),
-            spec=cron_job_spec(spec, template),
-            opts=child(self, depends_on=[self.service_account, *([self.env_secret] if self.env_secret else []),
-                                         *args.depends_on]),
+            spec=cron_job_spec(spec, pod.template),
+            opts=child(self, depends_on=[*pod.resources, *args.depends_on]),
         )
         self.schedule, self.time_zone, self.object_name = spec.cron, spec.time_zone, args.name
         self.register_outputs({"schedule": self.schedule, "time_zone": self.time_zone,

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
-from appstack.spec import AppSpec, JobSpec
+from appstack.spec import AppSpec, JobSpec, ScheduleSpec
 from appstack.stackconfig import StackSettings
 
 from ..contracts import AppDataRefs, NetworkRefs
+from . import iam
 from .ecs_service import container_roles, log_group
 from .images import ImageRef
 from .task_definition import ContainerPlan, TaskDefinitionArgs, env_and_secrets, task_definition, task_size
@@ -76,7 +78,7 @@ class JobTask:
     image and its resolved environment and secrets (secrets by Secrets Manager ARN only)."""
 
     job: str
-    container: JobSpec
+    container: JobSpec | ScheduleSpec
     image: ImageRef
     environment: list[dict[str, Any]]
     secrets: list[dict[str, Any]]
@@ -94,43 +96,58 @@ class JobPlacement:
     cluster_name: str
 
 
+def one_off_task(
+    name: str, parent: pulumi.Resource, task: JobTask, where: JobPlacement, *, log_workload: str, group: str, kind: str
+) -> tuple[iam.TaskRoles, aws.ecs.TaskDefinition]:
+    """Log group, roles and task definition of a task started on its own (a release job, a schedule).
+
+    `log_workload` names the log group, `group` the spec collection (jobs, schedules) in error paths.
+    """
+    spec, job = where.spec, task.container
+    logs = log_group(name, spec, where.stack, log_workload, where.settings, where.data, parent)
+    roles = container_roles(
+        name,
+        parent,
+        spec=spec,
+        env=job.env,
+        image=task.image,
+        log_group_arn=logs.arn,
+        secrets=task.secrets,
+        data=where.data,
+        description=f"{spec.name} {kind} {task.job} ({where.stack})",
+    )
+    definition = task_definition(
+        name,
+        TaskDefinitionArgs(
+            family=f"{where.cluster_name}-{task.job}",
+            container=job,
+            plan=ContainerPlan(
+                name=task.job,
+                image=task.image.reference,
+                log_group=logs.name,
+                region=where.settings.aws.region,
+                environment=task.environment,
+                secrets=task.secrets,
+            ),
+            size=task_size(job, (), path=f"apps.{spec.name}.{group}.{task.job}.resources"),
+            execution_role_arn=roles.execution.arn,
+            task_role_arn=roles.task.arn,
+            cpu_architecture=task.image.cpu_architecture,
+        ),
+        parent,
+    )
+    return roles, definition
+
+
 class ReleaseJob(pulumi.ComponentResource):
     """A task definition run once per release: `task_definition`, `roles`, `phase` and `command`
     (Output[str]: the shell command that runs the job once)."""
 
     def _register_task(self, name: str, task: JobTask, where: JobPlacement) -> None:
-        spec, job = where.spec, task.container
-        logs = log_group(name, spec, where.stack, f"job-{task.job}", where.settings, where.data, self)
-        self.roles = container_roles(
-            name,
-            self,
-            spec=spec,
-            env=job.env,
-            image=task.image,
-            log_group_arn=logs.arn,
-            secrets=task.secrets,
-            data=where.data,
-            description=f"{spec.name} job {task.job} ({where.stack})",
-        )
-        self.task_definition = task_definition(
-            name,
-            TaskDefinitionArgs(
-                family=f"{where.cluster_name}-{task.job}",
-                container=job,
-                plan=ContainerPlan(
-                    name=task.job,
-                    image=task.image.reference,
-                    log_group=logs.name,
-                    region=where.settings.aws.region,
-                    environment=task.environment,
-                    secrets=task.secrets,
-                ),
-                size=task_size(job, (), path=f"apps.{spec.name}.jobs.{task.job}.resources"),
-                execution_role_arn=self.roles.execution.arn,
-                task_role_arn=self.roles.task.arn,
-                cpu_architecture=task.image.cpu_architecture,
-            ),
-            self,
+        job = task.container
+        assert isinstance(job, JobSpec)  # schedules use one_off_task on their own
+        self.roles, self.task_definition = one_off_task(
+            name, self, task, where, log_workload=f"job-{task.job}", group="jobs", kind="job"
         )
         self.phase = job.phase
         self.command = pulumi.Output.all(

@@ -33,10 +33,10 @@ from appstack.stackconfig import StackSettings
 
 from ..common import account_context
 from ..contracts import AppDataRefs, NetworkRefs
-from .ecs_service import container_roles, log_group
 from .iam import VERSION
 from .images import ImageRef
-from .task_definition import ContainerPlan, TaskDefinitionArgs, env_and_secrets, task_definition, task_size
+from .jobs import JobPlacement, JobTask, one_off_task
+from .task_definition import env_and_secrets
 
 SCHEDULE_NAME = 64  # scheduler CreateSchedule Name / CreateScheduleGroup Name
 EVENT_RULE_NAME = 64  # events PutRule Name
@@ -140,41 +140,13 @@ class ScheduledTask(pulumi.ComponentResource):
         super().__init__("appstack:aws:ScheduledTask", name, None, opts)
         spec, job = args.spec, args.spec.schedules[schedule]
         child = pulumi.ResourceOptions(parent=self)
-        image = args.images[job.image]
-        logs = log_group(name, spec, args.stack, schedule, args.settings, args.data, self)
         environment, secrets = env_and_secrets(spec, schedule, job, args.data, args.service_values)
-        self.roles = container_roles(
-            name,
-            self,
-            spec=spec,
-            env=job.env,
-            image=image,
-            log_group_arn=logs.arn,
-            secrets=secrets,
-            data=args.data,
-            description=f"{spec.name} schedule {schedule} ({args.stack})",
+        where = JobPlacement(spec, args.settings, args.stack, args.network, args.data, args.cluster_name)
+        self.roles, self.task_definition = one_off_task(
+            name, self, JobTask(schedule, job, args.images[job.image], environment, secrets), where,
+            log_workload=schedule, group="schedules", kind="schedule",
         )
         family = f"{args.cluster_name}-{schedule}"
-        self.task_definition = task_definition(
-            name,
-            TaskDefinitionArgs(
-                family=family,
-                container=job,
-                plan=ContainerPlan(
-                    name=schedule,
-                    image=image.reference,
-                    log_group=logs.name,
-                    region=args.settings.aws.region,
-                    environment=environment,
-                    secrets=secrets,
-                ),
-                size=task_size(job, (), path=f"apps.{spec.name}.schedules.{schedule}.resources"),
-                execution_role_arn=self.roles.execution.arn,
-                task_role_arn=self.roles.task.arn,
-                cpu_architecture=image.cpu_architecture,
-            ),
-            self,
-        )
         account = account_context(args.data.kms_key_arn)
         self.scheduler_role = aws.iam.Role(
             autonamed(f"{name}-scheduler", limits.IAM_ROLE_NAME),
