@@ -191,19 +191,16 @@ class AppCompute(pulumi.ComponentResource):
             )
         # Platform jobs first; release_commands_by_phase keeps them ahead of the spec's jobs in the output.
         self.jobs: dict[str, ReleaseJob] = {}
+        placement = JobPlacement(
+            spec=spec,
+            settings=settings,
+            stack=args.stack,
+            network=args.network,
+            data=args.data,
+            cluster_name=self.cluster.name,
+        )
         if needs_extensions_job(spec):
-            self.jobs[EXTENSIONS_JOB] = DatabaseExtensionsJob(
-                f"{name}-job-{EXTENSIONS_JOB}",
-                JobPlacement(
-                    spec=spec,
-                    settings=settings,
-                    stack=args.stack,
-                    network=args.network,
-                    data=args.data,
-                    cluster_name=self.cluster.name,
-                ),
-                child,
-            )
+            self.jobs[EXTENSIONS_JOB] = DatabaseExtensionsJob(f"{name}-job-{EXTENSIONS_JOB}", placement, child)
         self.jobs |= {
             job: MigrationJob(
                 f"{name}-job-{job}",
@@ -229,12 +226,7 @@ class AppCompute(pulumi.ComponentResource):
             self.schedules = AppSchedules(
                 name,
                 AppSchedulesArgs(
-                    spec=spec,
-                    settings=settings,
-                    stack=args.stack,
-                    network=args.network,
-                    data=args.data,
-                    cluster_name=self.cluster.name,
+                    where=placement,
                     cluster_arn=self.cluster.arn,
                     images=images.images,
                     service_values=addresses,

@@ -28,11 +28,8 @@ import pulumi_aws as aws
 
 from appstack.naming import autonamed, shorten
 from appstack.naming import aws as limits
-from appstack.spec import AppSpec
-from appstack.stackconfig import StackSettings
 
 from ..common import account_context
-from ..contracts import AppDataRefs, NetworkRefs
 from .iam import VERSION
 from .images import ImageRef
 from .jobs import JobPlacement, JobTask, one_off_task
@@ -44,12 +41,7 @@ EVENT_RULE_NAME = 64  # events PutRule Name
 
 @dataclass(frozen=True)
 class AppSchedulesArgs:
-    spec: AppSpec
-    settings: StackSettings
-    stack: str
-    network: NetworkRefs
-    data: AppDataRefs
-    cluster_name: str
+    where: JobPlacement  # the app's spec, settings, stack, network, data layer and cluster name
     cluster_arn: pulumi.Input[str]
     images: Mapping[str, ImageRef]
     service_values: Mapping[str, str]
@@ -138,20 +130,20 @@ class ScheduledTask(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("appstack:aws:ScheduledTask", name, None, opts)
-        spec, job = args.spec, args.spec.schedules[schedule]
+        where = args.where
+        spec, job = where.spec, where.spec.schedules[schedule]
         child = pulumi.ResourceOptions(parent=self)
-        environment, secrets = env_and_secrets(spec, schedule, job, args.data, args.service_values)
-        where = JobPlacement(spec, args.settings, args.stack, args.network, args.data, args.cluster_name)
+        environment, secrets = env_and_secrets(spec, schedule, job, where.data, args.service_values)
         self.roles, self.task_definition = one_off_task(
             name, self, JobTask(schedule, job, args.images[job.image], environment, secrets), where,
             log_workload=schedule, group="schedules", kind="schedule",
         )
-        family = f"{args.cluster_name}-{schedule}"
-        account = account_context(args.data.kms_key_arn)
+        family = f"{where.cluster_name}-{schedule}"
+        account = account_context(where.data.kms_key_arn)
         self.scheduler_role = aws.iam.Role(
             autonamed(f"{name}-scheduler", limits.IAM_ROLE_NAME),
             assume_role_policy=scheduler_trust(account.account_id),
-            description=f"EventBridge Scheduler: runs {spec.name} schedule {schedule} ({args.stack})",
+            description=f"EventBridge Scheduler: runs {spec.name} schedule {schedule} ({where.stack})",
             opts=child,
         )
         family_arn = pulumi.Output.format(
@@ -168,7 +160,7 @@ class ScheduledTask(pulumi.ComponentResource):
         self.expression = job.cron_schedule().aws_expression()
         self.schedule = aws.scheduler.Schedule(
             name,
-            name=shorten(f"{args.cluster_name}-{schedule}", SCHEDULE_NAME),
+            name=shorten(f"{where.cluster_name}-{schedule}", SCHEDULE_NAME),
             group_name=group_name,
             description=f"{spec.name} {schedule}: {job.cron} ({job.time_zone})",
             schedule_expression=self.expression,
@@ -190,8 +182,8 @@ class ScheduledTask(pulumi.ComponentResource):
                     "task_count": 1,
                     "group": task_group(schedule),
                     "network_configuration": {
-                        "subnets": args.network.private_subnet_ids,
-                        "security_groups": [args.data.workload_security_group_id],
+                        "subnets": where.network.private_subnet_ids,
+                        "security_groups": [where.data.workload_security_group_id],
                         "assign_public_ip": False,
                     },
                 },
@@ -212,7 +204,7 @@ class ScheduledTask(pulumi.ComponentResource):
             input_transformer={
                 "input_paths": {"task": "$.detail.taskArn", "reason": "$.detail.stoppedReason"},
                 "input_template": json.dumps(
-                    f"{spec.name} ({args.stack}): scheduled job {schedule} failed; task <task> stopped: <reason>"
+                    f"{spec.name} ({where.stack}): scheduled job {schedule} failed; task <task> stopped: <reason>"
                 ),
             },
             opts=child,
@@ -226,15 +218,15 @@ class AppSchedules(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppSchedulesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:aws:AppSchedules", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.group = aws.scheduler.ScheduleGroup(name, name=shorten(args.cluster_name, SCHEDULE_NAME), opts=child)
+        self.group = aws.scheduler.ScheduleGroup(name, name=shorten(args.where.cluster_name, SCHEDULE_NAME), opts=child)
         self.tasks = {
             schedule: ScheduledTask(f"{name}-schedule-{schedule}", schedule, args, self.group.name, child)
-            for schedule in sorted(args.spec.schedules)
+            for schedule in sorted(args.where.spec.schedules)
         }
         self.dropped_alarm = aws.cloudwatch.MetricAlarm(
             f"{name}-schedules-dropped",
-            name=f"{args.cluster_name}-schedules-dropped",
-            alarm_description=f"{args.spec.name}: a scheduled job could not be started (retries exhausted)",
+            name=f"{args.where.cluster_name}-schedules-dropped",
+            alarm_description=f"{args.where.spec.name}: a scheduled job could not be started (retries exhausted)",
             namespace="AWS/Scheduler",
             metric_name="InvocationDroppedCount",
             dimensions={"ScheduleGroup": self.group.name},
