@@ -12,6 +12,7 @@ from .helpers import findings_for, messages, planned
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
 
 # (type, resource name, rejected inputs, path, words of the message, accepted inputs)
 CASES = [
@@ -82,6 +83,31 @@ CASES = [
     ("aws:amp/workspace:Workspace", "r", {"alias": "a" * 101}, "alias", "at most 100", {"alias": "app-prod"}),
     ("aws:route53/record:Record", "r", {"name": "a" * 64 + ".example.com", "type": "A"}, "name", "at most 63",
      {"name": "_acme.app.example.com", "type": "CNAME"}),
+    (SCHEDULE, "r", {"name": "app/nightly"}, "name", "matching", {"name": "app-prod.nightly_1"}),
+    (SCHEDULE, "a" * 57, {}, "name", "at most 64", {"name": "a" * 64}),
+    (SCHEDULE, "r", {"scheduleExpression": "cron(0 2 * * * *)"}, "scheduleExpression", "exactly one",
+     {"scheduleExpression": "cron(0 2 * * ? *)"}),
+    (SCHEDULE, "r", {"scheduleExpression": "cron(0 2 ? * ? *)"}, "scheduleExpression", "exactly one",
+     {"scheduleExpression": "cron(0 2 ? * MON-FRI *)"}),
+    (SCHEDULE, "r", {"scheduleExpression": "cron(0 2 ? * MON/2 *)"}, "scheduleExpression", "six fields",
+     {"scheduleExpression": "cron(0/15 * * * ? *)"}),
+    (SCHEDULE, "r", {"scheduleExpression": "cron(0 2 * * ?)"}, "scheduleExpression", "six fields",
+     {"scheduleExpression": "rate(5 minutes)"}),
+    (SCHEDULE, "r", {"scheduleExpressionTimezone": "Mars/Olympus_Mons"}, "scheduleExpressionTimezone", "IANA",
+     {"scheduleExpressionTimezone": "America/Argentina/ComodRivadavia"}),
+    (SCHEDULE, "r", {"target": {"retryPolicy": {"maximumEventAgeInSeconds": 30}}},
+     "target.retryPolicy.maximumEventAgeInSeconds", "at least 60",
+     {"target": {"retryPolicy": {"maximumEventAgeInSeconds": 86400, "maximumRetryAttempts": 185}}}),
+    (SCHEDULE, "r", {"flexibleTimeWindow": {"mode": "SOMETIMES"}}, "flexibleTimeWindow.mode", "one of",
+     {"flexibleTimeWindow": {"mode": "OFF"}}),
+    ("aws:scheduler/scheduleGroup:ScheduleGroup", "r", {"name": "a" * 65}, "name", "at most 64", {"name": "a" * 64}),
+    ("aws:cloudwatch/eventRule:EventRule", "r", {"name": "rule:x"}, "name", "matching", {"name": "app.rule-x_1"}),
+    ("aws:ecs/taskDefinition:TaskDefinition", "r",
+     {"family": "f", "containerDefinitions": json.dumps([{"name": "w", "healthCheck": {
+         "command": ["/bin/check"], "interval": 400, "timeout": 1, "retries": 11, "startPeriod": 301}}])},
+     "containerDefinitions[0].healthCheck.interval", "at most 300",
+     {"family": "f", "containerDefinitions": json.dumps([{"name": "w", "healthCheck": {
+         "command": ["CMD", "/bin/check"], "interval": 300, "timeout": 60, "retries": 10, "startPeriod": 300}}])}),
     ("aws:ec2/vpc:Vpc", "r", {"tags": {"aws:owner": "x"}}, "tags.aws:owner", "reserved", {"tags": {"owner": "x"}}),
     ("aws:ec2/vpc:Vpc", "r", {"tags": {"Name": "x" * 257}}, "tags.Name", "at most 256", {"tags": {"Name": "vpc"}}),
 ]
@@ -105,6 +131,14 @@ def test_secret_values_never_appear_in_findings():
     assert {(f.path, f.message.split(" ")[0]) for f in found} == {("password", "(secret)")}
     assert len(found) == 2  # too short, and '/' and '@' are not allowed
     assert "a/b@c" not in str(found)
+
+
+def test_every_ecs_health_check_limit_is_checked():
+    check = {"command": ["/bin/check"], "interval": 4, "timeout": 61, "retries": 0, "startPeriod": -1}
+    found = findings_for(planned("aws:ecs/taskDefinition:TaskDefinition", "r", {
+        "family": "f", "containerDefinitions": json.dumps([{"name": "w", "healthCheck": check}])}))
+    assert sorted(f.path.rsplit(".", 1)[1] for f in found) == ["command", "interval", "retries", "startPeriod",
+                                                               "timeout"]
 
 
 def test_unknown_values_are_not_checked():
