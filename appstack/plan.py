@@ -101,11 +101,26 @@ def plan_table(synthesis: Synthesis, stack: Stack, style: Any = None, apps: list
     totals = Counter(r.type for r in synthesis.resources)
     lines += ["", bold("Totals by type")]
     lines += [f"  {count:>5}  {type_token}" for type_token, count in sorted(totals.items())]
+    lines += _schedule_lines(stack)
     protected = sorted(r.name for r in synthesis.resources if r.options.get("protect"))
     lines += ["", bold(f"Protected resources: {len(protected)}")]
     if synthesis.warnings:
         lines += ["", bold("Warnings (offline plan used placeholders):")] + [f"  - {w}" for w in synthesis.warnings]
     return "\n".join(lines) + "\n"
+
+
+def _schedule_lines(stack: Stack) -> list[str]:
+    """When each app's scheduled jobs run, as the platform reads it (AWS: the converted expression)."""
+    rows = []
+    for app in sorted(stack.apps):
+        for name, schedule in sorted(stack.apps[app].schedules.items()):
+            when = f"{schedule.cron} ({schedule.time_zone})"
+            if stack.settings.platform == "aws":
+                when += f" = {schedule.cron_schedule().aws_expression()}"
+            overlap = "no overlap" if schedule.concurrency == "forbid" else "overlap allowed"
+            rows.append(f"  {app}/{name}  {when}, {overlap}, {schedule.retries} retries, "
+                        f"timeout {schedule.timeout_seconds} s")
+    return ["", "Schedules", *rows] if rows else []
 
 
 def _node(*parts: str) -> str:

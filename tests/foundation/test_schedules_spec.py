@@ -177,3 +177,19 @@ def test_backup_schedules_take_the_same_cron_rules():
     assert any(p.path == "kubernetes.backups.schedule" and "wraps around" in p.message for p in found), found
     backup = load({"elizabeth": {"database": {"backup": {"schedule": "@daily"}}}}).apps["elizabeth"].database.backup
     assert backup.schedule == "0 0 * * *"
+
+
+def test_the_plan_table_lists_when_each_schedule_runs():
+    from appstack.plan import plan_table
+    from appstack.synth import Synthesis
+
+    apps = {"zmage": {"schedules": {"report": {"image": "worker", "command": ["x"], "cron": "30 2 * * 1-5",
+                                               "time_zone": "Europe/Berlin", "concurrency": "allow"}}}}
+    empty = Synthesis(stack="test", resources=[], outputs={}, config={})
+    aws = plan_table(empty, load(apps, platform="aws", tier="prod")).splitlines()
+    assert aws[aws.index("Schedules") + 1] == (
+        "  zmage/report  30 2 * * 1-5 (Europe/Berlin) = cron(30 2 ? * MON-FRI *), overlap allowed, 2 retries, "
+        "timeout 3600 s")
+    kubernetes = plan_table(empty, load(apps)).splitlines()
+    assert kubernetes[kubernetes.index("Schedules") + 1].startswith("  zmage/report  30 2 * * 1-5 (Europe/Berlin), ")
+    assert "Schedules" not in plan_table(empty, load({"zmage": {}}))
