@@ -12,16 +12,23 @@ the patched inputs. An override that matches nothing is a config error, never a 
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from fnmatch import fnmatchcase
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import pulumi
 from pydantic import Field, field_validator
 
+from .errors import ConfigError, Problem
 from .spec.base import Strict
 
+# `module:function` of a Python transformation in the user's project (module path relative to its root).
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+TransformRef = Annotated[str, Field(pattern=rf"^{_IDENTIFIER}(\.{_IDENTIFIER})*:{_IDENTIFIER}$")]
 TYPE_GLOB = re.compile(r"^[A-Za-z0-9*?_.-]+:[A-Za-z0-9*?_./-]+:[A-Za-z0-9*?_]+$")
 
 
@@ -116,3 +123,27 @@ def register(
     for transform in transforms:
         pulumi.runtime.register_stack_transformation(transform)
     return transformation
+
+
+def import_transforms(refs: Sequence[str], project_root: Path | None) -> list[Transformation]:
+    """The stack's `appstack:transforms` ("module:function", importable from the project root), or one
+    ConfigError naming every reference that does not resolve to a callable."""
+    if project_root is not None and str(project_root) not in sys.path:
+        sys.path.insert(0, str(project_root))  # as the Pulumi CLI runs __main__.py from the project root
+    found: list[Transformation] = []
+    problems = []
+    for index, ref in enumerate(refs):
+        module_name, _, attribute = ref.partition(":")
+        try:
+            value = getattr(importlib.import_module(module_name), attribute)
+        except Exception as error:  # the user's module: any failure is reported, never a traceback
+            reason = f"cannot load {ref}: {type(error).__name__}: {error}"
+            problems.append(Problem(f"appstack:transforms[{index}]", reason))
+            continue
+        if not callable(value):
+            problems.append(Problem(f"appstack:transforms[{index}]", f"{ref} is not callable"))
+            continue
+        found.append(value)
+    if problems:
+        raise ConfigError(problems, title="Invalid transforms")
+    return found

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
 from .errors import ConfigError, Problem
-from .overrides import Transformation
+from .overrides import Transformation, import_transforms
 from .overrides import register as register_overrides
 from .stackconfig import Stack, load_stack
 
@@ -109,7 +110,10 @@ def release_commands_by_phase(spec, commands: Mapping[str, object]) -> dict[str,
 
 
 def deploy(
-    stack: Stack, provided: Mapping[str, Mapping[str, str]], transforms: Sequence[Transformation] = ()
+    stack: Stack,
+    provided: Mapping[str, Mapping[str, str]],
+    transforms: Sequence[Transformation] = (),
+    project_root: Path | None = None,
 ) -> dict[str, object]:
     """Register the platform foundation and one Application per app; returns them by app name.
 
@@ -119,7 +123,11 @@ def deploy(
     from appstack.components.application import Application, ApplicationArgs
     from appstack.components.platform import FoundationArgs, create_foundation
 
-    overrides = register_overrides(stack.settings.overrides, transforms)
+    try:
+        configured = import_transforms(stack.settings.transforms, project_root)
+    except ConfigError as error:
+        raise pulumi.RunError(error.render()) from None
+    overrides = register_overrides(stack.settings.overrides, [*configured, *transforms])
     foundation = create_foundation(FoundationArgs(settings=stack.settings, stack=stack.name))
     apps = {}
     for name, spec in stack.apps.items():
@@ -166,4 +174,6 @@ def main(*, placeholders_for_missing: bool = False, transforms: Sequence[Transfo
         raise pulumi.RunError(error.render()) from None
     except ProjectNotFound as error:
         raise pulumi.RunError(str(error)) from None
-    deploy(stack, secrets.values, transforms)
+    from .project import find_project
+
+    deploy(stack, secrets.values, transforms, project_root=find_project().root)

@@ -10,10 +10,13 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from . import spec
+from .overrides import ResourceOverride
+from .spec.egress import EgressRule
 from .stackconfig import AwsSettings, KubernetesSettings, StackSettings
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Stack settings (`appstack:*` config keys)", StackSettings),
+    ("Override (`appstack:overrides[]`)", ResourceOverride),
     ("Kubernetes settings (`appstack:kubernetes`)", KubernetesSettings),
     ("AWS settings (`appstack:aws`)", AwsSettings),
     ("App (`apps/<name>.yaml`)", spec.AppSpec),
@@ -40,6 +43,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("CORS rule (`storage.<name>.cors[]`)", spec.CorsRule),
     ("Secret (`secrets.<NAME>`)", spec.SecretSpec),
     ("Alert (`alerts[]`)", spec.AlertSpec),
+    ("Outbound rule (`egress[]`)", EgressRule),
     ("Edge (`edge`)", spec.EdgeSpec),
     ("Security headers (`edge.security_headers`)", spec.SecurityHeaders),
 ]

@@ -19,7 +19,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from .errors import ConfigError, Problem, join_path, problems_from_validation
-from .overrides import ResourceOverride
+from .overrides import ResourceOverride, TransformRef
 from .spec import AppSpec, check_app
 from .spec.base import Hostname, Name, Strict
 from .spec.cron import CronExpression
@@ -289,6 +289,11 @@ class StackSettings(Strict):
     overrides: list[ResourceOverride] = Field(
         default_factory=list,
         description="patches of resource inputs by type and name glob (docs/extending.md); each must match",
+    )
+    transforms: list[TransformRef] = Field(
+        default_factory=list,
+        description="Python resource transformations, module:function importable from the project root, "
+        "applied after the overrides (docs/extending.md)",
     )
 
     @property

@@ -263,7 +263,7 @@ def synthesize(
         def program() -> None:
             from .program import deploy
 
-            deploy(model, provided, transforms)
+            deploy(model, provided, transforms, project_root=resolved.root if resolved else None)
 
     # Offline there is no engine to show source positions to; skip reading every caller's stack.
     pulumi_resource_runtime._get_stack_trace = _no_stack_trace

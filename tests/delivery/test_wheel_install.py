@@ -53,9 +53,10 @@ def _environment(tmp: Path, wheel: Path) -> tuple[Path, dict[str, str]]:
     return venv, env
 
 
-def test_wheel_scaffolds_and_plans_a_project_outside_the_repository(tmp_path: Path) -> None:
-    wheel = _build_wheel(tmp_path / "dist")
-    venv, env = _environment(tmp_path, wheel)
+def test_wheel_scaffolds_and_plans_a_project_outside_the_repository(
+    tmp_path: Path, installed: tuple[Path, dict[str, str]]
+) -> None:
+    venv, env = installed
     appstack = str(venv / "bin" / "appstack")
 
     where = _run([str(venv / "bin" / "python"), "-c",
