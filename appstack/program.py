@@ -87,10 +87,10 @@ def load_from_pulumi_config(*, placeholders_for_missing: bool = False) -> tuple[
     return stack, secrets
 
 
-# Jobs a platform adds on its own (AWS: `db-extensions`, which creates the database's extensions) are
-# not in spec.jobs. They run before_rollout, ahead of the spec's jobs: the release script runs a phase
-# in key order and `pulumi stack output --json` sorts keys, so their key carries this prefix, which
-# sorts before every spec job name (a DNS label starting with a letter).
+# Jobs a platform adds on its own (AWS: `db-bootstrap`, which creates the database's application role and
+# extensions) are not in spec.jobs. They run before_rollout, ahead of the spec's jobs: the release script
+# runs a phase in key order and `pulumi stack output --json` sorts keys, so their key carries this prefix,
+# which sorts before every spec job name (a DNS label starting with a letter).
 PLATFORM_JOB_PREFIX = "0-"
 
 

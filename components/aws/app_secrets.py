@@ -1,7 +1,7 @@
 """Secrets Manager for one app: a secret per declared app secret (provided or generated), a secret
 per distinct secret env value of its workloads (DATABASE_URL, REDIS_URL, POSTGRES_PASSWORD...) and,
-when the app declares Postgres extensions, the RDS master URL for the `db-extensions` job, all
-encrypted with the app's key. Tasks receive them through ECS `secrets`, never as plain environment.
+for RDS PostgreSQL, the master URL and the application role's password verifier for the `db-bootstrap`
+job, all encrypted with the app's key. Tasks receive them through ECS `secrets`, never as plain environment.
 
 An env value that is exactly one declared secret (`JWT_SECRET: ${secrets.JWT_SECRET}`) points at that
 secret instead of copying it. Identical (name, template) pairs across workloads share one secret.
@@ -65,8 +65,10 @@ class AppSecretStoreArgs:
     recovery_window_days: int  # 0: deleted at once (dev)
     protect: bool
     tags: dict[str, str]
-    # The RDS master connection URL (secret), stored on its own for the `db-extensions` release job.
+    # RDS PostgreSQL: the master connection URL and the application role's SCRAM verifier (secrets),
+    # each stored on its own for the `db-bootstrap` release job, which alone may read them.
     database_admin_url: pulumi.Input[str] | None = None
+    database_app_verifier: pulumi.Input[str] | None = None
 
 
 class AppSecretStore(pulumi.ComponentResource):
@@ -74,6 +76,7 @@ class AppSecretStore(pulumi.ComponentResource):
     env_secret_arns: dict[tuple[str, str], pulumi.Output[str]]  # (workload, env name) -> ARN
     arns: list[pulumi.Output[str]]
     database_admin_url_arn: pulumi.Output[str] | None
+    database_app_verifier_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: AppSecretStoreArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:aws:Secrets", name, None, opts)
@@ -102,14 +105,21 @@ class AppSecretStore(pulumi.ComponentResource):
                 env_arns.append(arn)
             for workload in secret.workloads:
                 self.env_secret_arns[(workload, secret.name)] = arn
-        self.database_admin_url_arn = None
+        self.database_admin_url_arn = self.database_app_verifier_arn = None
         if args.database_admin_url is not None:
             self.database_admin_url_arn = self._secret(
                 f"{name}-database-admin-url",
-                f"{args.app}: PostgreSQL master connection URL (db-extensions release job)",
+                f"{args.app}: PostgreSQL master connection URL (db-bootstrap release job)",
                 args.database_admin_url,
             )
             env_arns.append(self.database_admin_url_arn)
+        if args.database_app_verifier is not None:
+            self.database_app_verifier_arn = self._secret(
+                f"{name}-database-app-verifier",
+                f"{args.app}: SCRAM verifier of the PostgreSQL application role (db-bootstrap release job)",
+                args.database_app_verifier,
+            )
+            env_arns.append(self.database_app_verifier_arn)
         self.arns = list(self.declared_arns.values()) + env_arns
         self.register_outputs({"arns": self.arns})
 

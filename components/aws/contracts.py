@@ -65,7 +65,10 @@ class AppDataRefs:
     bucket_arns: Mapping[str, pulumi.Output[str]]
     # (service name, volume name) -> EFS access point
     file_systems: Mapping[tuple[str, str], FileSystemRefs]
-    # ARN of the Secrets Manager secret holding the RDS master connection URL (sslmode=require), for
-    # the platform's `db-extensions` release job. Set only when the app's database is RDS PostgreSQL
-    # with `extensions`; None otherwise (and in layers that predate it).
+    # RDS PostgreSQL only (None otherwise, and in layers that predate them), for the platform's
+    # `db-bootstrap` release job and nothing else: the secret holding the master user's connection URL
+    # (sslmode=require), the secret holding the SCRAM-SHA-256 verifier of the application role's
+    # password, and that role's name (what every `postgres.*` binding connects as).
     database_admin_url_secret_arn: pulumi.Output[str] | None = None
+    database_app_verifier_secret_arn: pulumi.Output[str] | None = None
+    database_app_role: str | None = None

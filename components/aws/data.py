@@ -110,6 +110,8 @@ class AppData(pulumi.ComponentResource):
 
         values: dict[str, pulumi.Input[str]] = {**app_values(spec), **secret_values(dict(args.secrets))}
         admin_url: pulumi.Output[str] | None = None
+        app_verifier: pulumi.Output[str] | None = None
+        self.database_app_role: str | None = None
         self.database_instance_id, self.cache_replication_group_id, self.cache_node_count = None, None, 0
         retention = backup_retention_days(spec, settings)
         db = spec.database
@@ -121,14 +123,14 @@ class AppData(pulumi.ComponentResource):
                 tags=tags(stack, spec.name, "postgres"),
             ), opts=child(self))
             self.database_instance_id = postgres.instance.identifier
+            # Every binding is the application role's; the master URL goes only to the db-bootstrap job.
             values.update({
                 "postgres.url": postgres.url, "database.url": postgres.url, "postgres.host": postgres.host,
-                "postgres.port": str(POSTGRES_PORT), "postgres.database": db.database, "postgres.user": db.username,
-                "postgres.password": postgres.password, "postgres.tls": "true",
+                "postgres.port": str(POSTGRES_PORT), "postgres.database": db.database,
+                "postgres.user": postgres.app_user, "postgres.password": postgres.password, "postgres.tls": "true",
             })
-            if db.extensions:
-                # The master user (rds_superuser) creates them in the db-extensions release job.
-                admin_url = postgres.url
+            admin_url, app_verifier = postgres.admin_url, postgres.app_password_verifier
+            self.database_app_role = postgres.app_user
         elif isinstance(db, ExternalDatabaseSpec):
             values["postgres.url"] = values["database.url"] = args.secrets[db.url_secret]
         elif isinstance(db, SqliteSpec):
@@ -179,7 +181,7 @@ class AppData(pulumi.ComponentResource):
         store = AppSecretStore(name, AppSecretStoreArgs(
             app=spec.name, spec=spec, secrets=args.secrets, binding_values=binding_values, kms_key_arn=key.arn,
             recovery_window_days=defaults.secret_recovery_window_days, protect=protect, tags=app_tags,
-            database_admin_url=admin_url,
+            database_admin_url=admin_url, database_app_verifier=app_verifier,
         ), opts=child(self))
         self.refs = AppDataRefs(
             kms_key_arn=key.arn,
@@ -190,5 +192,7 @@ class AppData(pulumi.ComponentResource):
             bucket_arns={n: b.arn for n, b in buckets.items()},
             file_systems=file_systems,
             database_admin_url_secret_arn=store.database_admin_url_arn,
+            database_app_verifier_secret_arn=store.database_app_verifier_arn,
+            database_app_role=self.database_app_role,
         )
         self.register_outputs({"kms_key_arn": key.arn, "workload_security_group_id": groups.workload_id})

@@ -1,13 +1,20 @@
 """RDS for PostgreSQL for one app: subnet group, parameter group, log groups and the instance.
 
-The master user is the app's user (spec.username); its password is a generated Pulumi secret that only
-reaches the app through Secrets Manager. Extensions are not created here (the RDS API cannot): the
-compute layer's `db-extensions` release job runs CREATE EXTENSION as the master user (rds_superuser),
-with the master URL the data layer stores for it (AppDataRefs.database_admin_url_secret_arn).
+Two roles, two generated passwords (Pulumi secrets):
+- the master user (spec.username, a member of rds_superuser; renaming it would replace the instance) is
+  used only by the compute layer's `db-bootstrap` release job, through the master URL the data layer
+  stores for it (AppDataRefs.database_admin_url_secret_arn);
+- the application role (`app_role_name`: `<username>_app`), which the bootstrap job creates and makes
+  owner of the database, is what every service, worker and migration connects as.
+The job receives the application password only as a SCRAM-SHA-256 verifier (`scram_verifier`), so the
+plaintext never reaches it, its command line or a server log.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 import pulumi
@@ -37,6 +44,33 @@ STATIC_PARAMETERS = frozenset({
     "huge_pages", "max_files_per_process", "superuser_reserved_connections", "max_logical_replication_workers",
     "rds.logical_replication", "pg_stat_statements.max", "cron.database_name", "old_snapshot_threshold",
 })
+
+
+# RDS's RSA 2048 / SHA-256 CA (automatic server certificate rotation); the global bundle carries it.
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+APP_ROLE_SUFFIX = "_app"
+SCRAM_ITERATIONS = 4096  # PostgreSQL's own scram_iterations default
+
+
+def app_role_name(username: str) -> str:
+    """The application role: `<username>_app`, within PostgreSQL's 63-character identifiers (a longer
+    name keeps a hash of the full one, so two long usernames never share a role)."""
+    if len(username) + len(APP_ROLE_SUFFIX) <= 63:
+        return username + APP_ROLE_SUFFIX
+    digest = hashlib.sha256(username.encode()).hexdigest()[:8]
+    return f"{username[:50]}_{digest}{APP_ROLE_SUFFIX}"
+
+
+def scram_verifier(password: str, salt: bytes, iterations: int = SCRAM_ITERATIONS) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802/7677; the format of
+    pg_authid.rolpassword). ALTER ROLE ... PASSWORD '<verifier>' stores it as is, so a login with the
+    plaintext works while only the verifier is ever sent. `password` is ASCII (hex), which SASLprep
+    leaves unchanged."""
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    stored_key = hashlib.sha256(hmac.digest(salted, b"Client Key", "sha256")).digest()
+    server_key = hmac.digest(salted, b"Server Key", "sha256")
+    b64 = base64.b64encode
+    return f"SCRAM-SHA-256${iterations}:{b64(salt).decode()}${b64(stored_key).decode()}:{b64(server_key).decode()}"
 
 
 def instance_class(spec: PostgresSpec, high_availability: bool) -> str:
@@ -108,8 +142,11 @@ class PostgresArgs:
 
 class PostgresDatabase(pulumi.ComponentResource):
     host: pulumi.Output[str]
-    password: pulumi.Output[str]  # secret
-    url: pulumi.Output[str]  # secret: postgresql://user:password@host:5432/db?sslmode=require
+    app_user: str  # the application role
+    password: pulumi.Output[str]  # secret: the application role's password
+    url: pulumi.Output[str]  # secret: postgresql://<app role>:password@host:5432/db?sslmode=require
+    app_password_verifier: pulumi.Output[str]  # secret: SCRAM-SHA-256 verifier of `password`
+    admin_url: pulumi.Output[str]  # secret: the master user's URL, for the db-bootstrap job only
 
     def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("appstack:aws:Postgres", name, None, opts)
@@ -130,6 +167,9 @@ class PostgresDatabase(pulumi.ComponentResource):
         ]
         # 32 random bytes as 64 hex digits: URL-safe and within RDS's password rules; secret in state.
         master = random.RandomBytes(f"{name}-master-password", length=32, opts=child(self, protect=args.protect))
+        # The application role's password and the salt of its verifier; both stable until replaced.
+        app_password = random.RandomBytes(f"{name}-app-password", length=32, opts=child(self, protect=args.protect))
+        salt = random.RandomBytes(f"{name}-app-password-salt", length=16, opts=child(self, protect=args.protect))
         backup_window, maintenance_window = windows(spec.backup.schedule if spec.backup else None)
         self.instance = aws.rds.Instance(
             name,
@@ -144,6 +184,7 @@ class PostgresDatabase(pulumi.ComponentResource):
             password=master.hex,
             port=PORT,
             iam_database_authentication_enabled=True,
+            ca_cert_identifier=CA_CERTIFICATE,
             db_subnet_group_name=subnets.name,
             vpc_security_group_ids=[args.security_group_id],
             publicly_accessible=False,
@@ -171,9 +212,17 @@ class PostgresDatabase(pulumi.ComponentResource):
             opts=child(self, protect=args.protect, depends_on=log_groups),
         )
         self.host = self.instance.address
-        self.password = pulumi.Output.secret(master.hex)
-        self.url = pulumi.Output.secret(pulumi.Output.format(
-            "postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=require", spec.username, master.hex, self.host, PORT,
-            spec.database,
+        self.app_user = app_role_name(spec.username)
+        self.password = pulumi.Output.secret(app_password.hex)
+        self.url = _url(self.app_user, app_password.hex, self.host, spec.database)
+        self.admin_url = _url(spec.username, master.hex, self.host, spec.database)
+        self.app_password_verifier = pulumi.Output.secret(pulumi.Output.all(app_password.hex, salt.base64).apply(
+            lambda v: scram_verifier(v[0], base64.b64decode(v[1]))
         ))
         self.register_outputs({"host": self.host, "url": self.url})
+
+
+def _url(user: str, password: pulumi.Input[str], host: pulumi.Input[str], database: str) -> pulumi.Output[str]:
+    return pulumi.Output.secret(pulumi.Output.format(
+        "postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=require", user, password, host, PORT, database,
+    ))

@@ -1,8 +1,8 @@
 """AppCompute: everything that runs one app on ECS Fargate, on top of the network and data layer.
 
 images -> cluster -> (alarm topic, Prometheus) -> load balancer -> one EcsWorkload per service and
-worker -> the platform's `db-extensions` job (RDS PostgreSQL with extensions) and one MigrationJob per
-job -> the app's schedules (EventBridge Scheduler) -> dashboard and alarms.
+worker -> the platform's `db-bootstrap` job (RDS PostgreSQL: application role, ownership, extensions)
+and one MigrationJob per job -> the app's schedules (EventBridge Scheduler) -> dashboard and alarms.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from appstack.stackconfig import StackSettings
 
 from ..contracts import AppDataRefs, NetworkRefs
 from .cluster import EcsCluster, EcsClusterArgs
-from .db_extensions import JOB as EXTENSIONS_JOB
-from .db_extensions import DatabaseExtensionsJob, needs_extensions_job
+from .db_bootstrap import FORMER_JOB as FORMER_BOOTSTRAP_JOB
+from .db_bootstrap import JOB as BOOTSTRAP_JOB
+from .db_bootstrap import DatabaseBootstrapJob, needs_bootstrap_job
 from .ecs_service import EcsWorkload, EcsWorkloadArgs, LoadBalancerAttachment
 from .images import AppImages, AppImagesArgs
 from .jobs import JobPlacement, MigrationJob, MigrationJobArgs, ReleaseJob
@@ -65,13 +66,15 @@ def check_settings(args: AppComputeArgs) -> None:
         for workload, container in sorted(getattr(spec, group).items()):
             path = f"apps.{spec.name}.{group}.{workload}"
             problems += [Problem(p, m) for p, m in check_health_limits(container, path)]
-    if needs_extensions_job(spec) and EXTENSIONS_JOB in spec.jobs:
-        problems.append(
-            Problem(
-                f"apps.{spec.name}.jobs.{EXTENSIONS_JOB}",
-                "this job name is reserved: the platform's release job creates database.extensions",
+    for reserved in (BOOTSTRAP_JOB, FORMER_BOOTSTRAP_JOB):
+        if needs_bootstrap_job(spec) and reserved in spec.jobs:
+            problems.append(
+                Problem(
+                    f"apps.{spec.name}.jobs.{reserved}",
+                    "this job name is reserved: the platform's release job creates the application role "
+                    "and database.extensions",
+                )
             )
-        )
     if problems:
         raise ConfigError(problems, title=f"Invalid AWS compute settings for app '{spec.name}'")
 
@@ -85,8 +88,8 @@ def cache_node_ids(args: AppComputeArgs) -> list[pulumi.Output[str]]:
 
 class AppCompute(pulumi.ComponentResource):
     """`url` (https://<domain> when the app has public routes, else None), `cluster_name`,
-    `workloads` (name -> EcsWorkload), `jobs` (name -> ReleaseJob: the platform's `db-extensions`
-    first when the database declares extensions, then one MigrationJob per spec job) and
+    `workloads` (name -> EcsWorkload), `jobs` (name -> ReleaseJob: the platform's `db-bootstrap`
+    first when the database is RDS PostgreSQL, then one MigrationJob per spec job) and
     `migration_commands` (job -> command, in the same order)."""
 
     url: pulumi.Output[str] | None
@@ -199,8 +202,8 @@ class AppCompute(pulumi.ComponentResource):
             data=args.data,
             cluster_name=self.cluster.name,
         )
-        if needs_extensions_job(spec):
-            self.jobs[EXTENSIONS_JOB] = DatabaseExtensionsJob(f"{name}-job-{EXTENSIONS_JOB}", placement, child)
+        if needs_bootstrap_job(spec):
+            self.jobs[BOOTSTRAP_JOB] = DatabaseBootstrapJob(f"{name}-job-{BOOTSTRAP_JOB}", placement, child)
         self.jobs |= {
             job: MigrationJob(
                 f"{name}-job-{job}",

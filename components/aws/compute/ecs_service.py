@@ -3,7 +3,7 @@ security group, Cloud Map registration, the ECS service and its autoscaling."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +72,10 @@ def container_roles(
     file_systems: list[FileSystemRefs] | None = None,
     exec_enabled: bool = False,
     prometheus_workspace_arn: pulumi.Input[str] | None = None,
+    buckets: Sequence[str] | None = None,
 ) -> iam.TaskRoles:
-    """The execution role (its image, log group and secrets) and the task role (its buckets, volumes)."""
+    """The execution role (its image, log group and secrets) and the task role (its buckets, volumes).
+    `buckets`: the buckets it may use; default: those its env references (with the app's env)."""
     return iam.task_roles(
         name,
         execution_document=iam.execution_policy(
@@ -84,7 +86,9 @@ def container_roles(
         ),
         task_document=iam.task_policy(
             iam.TaskGrants(
-                bucket_arns=[bucket_arn(data.bucket_arns[b]) for b in referenced_buckets(spec, env)],
+                bucket_arns=[
+                    bucket_arn(data.bucket_arns[b]) for b in (referenced_buckets(spec, env) if buckets is None else buckets)
+                ],
                 file_systems=file_systems or [],
                 exec_enabled=exec_enabled,
                 prometheus_workspace_arn=prometheus_workspace_arn,

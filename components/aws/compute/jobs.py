@@ -7,7 +7,7 @@ the private subnets with the app's workload security group, waits for it within 
 and exits non-zero unless the job container exited 0.
 
 `ReleaseJob` holds what every such job shares (log group, roles, task definition, command);
-`MigrationJob` is one job of the spec, `db_extensions.DatabaseExtensionsJob` the platform's own.
+`MigrationJob` is one job of the spec, `db_bootstrap.DatabaseBootstrapJob` the platform's own.
 """
 
 from __future__ import annotations
@@ -82,6 +82,9 @@ class JobTask:
     image: ImageRef
     environment: list[dict[str, Any]]
     secrets: list[dict[str, Any]]
+    # A platform job runs none of the app's code: it gets exactly `environment` and `secrets`, and its
+    # task role none of the app's buckets.
+    platform: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ def one_off_task(
         secrets=task.secrets,
         data=where.data,
         description=f"{spec.name} {kind} {task.job} ({where.stack})",
+        buckets=[] if task.platform else None,
     )
     definition = task_definition(
         name,

@@ -85,19 +85,24 @@ def fake_data(spec: AppSpec, missing_secrets: frozenset[str] = frozenset()) -> A
                     f"arn:aws:elasticfilesystem:us-east-1:{ACCOUNT}:access-point/{ap_id}"
                 ),
             )
-    # The data layer stores the RDS master URL for the db-extensions job when the database declares extensions.
-    admin_url_arn = None
-    if isinstance(spec.database, PostgresSpec) and spec.database.extensions:
-        admin_url_arn = pulumi.Output.from_input(secret_arn(spec.name, "db-extensions", "DATABASE_ADMIN_URL"))
+    # For RDS PostgreSQL the data layer stores the master URL and the application role's verifier for the
+    # db-bootstrap job.
+    admin_url_arn = verifier_arn = app_role = None
+    if isinstance(spec.database, PostgresSpec):
+        admin_url_arn = pulumi.Output.from_input(secret_arn(spec.name, "db-bootstrap", "DATABASE_ADMIN_URL"))
+        verifier_arn = pulumi.Output.from_input(secret_arn(spec.name, "db-bootstrap", "APP_ROLE_VERIFIER"))
+        app_role = f"{spec.database.username}_app"
     return AppDataRefs(
         kms_key_arn=pulumi.Output.from_input(KMS_ARN),
         workload_security_group_id=pulumi.Output.from_input(WORKLOAD_SG),
         binding_values=values,
         env_secret_arns=env_arns,
-        secret_arns=list(env_arns.values()) + ([admin_url_arn] if admin_url_arn is not None else []),
+        secret_arns=list(env_arns.values()) + [a for a in (admin_url_arn, verifier_arn) if a is not None],
         bucket_arns={b: pulumi.Output.from_input(bucket_arn(spec.name, b)) for b in spec.storage},
         file_systems=file_systems,
         database_admin_url_secret_arn=admin_url_arn,
+        database_app_verifier_secret_arn=verifier_arn,
+        database_app_role=app_role,
     )
 
 

@@ -1,0 +1,169 @@
+"""The db-bootstrap script against a real PostgreSQL server, with a master user shaped like RDS's
+(CREATEROLE, CREATEDB, owner of the app database, not a superuser). Skipped where no server binaries
+are installed."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from appstack.components.aws.compute.db_bootstrap import bootstrap_script
+from appstack.components.aws.postgres import scram_verifier
+
+BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+MASTER, MASTER_PASSWORD, DATABASE = "zmage", "master-pw-0123456789", "zmage"
+APP_PASSWORD = "a1" * 32  # 64 hex digits, as the data layer generates
+SALT = bytes(range(16))
+
+# What migrations created while apps connected as the master user, plus an extension.
+LEGACY_SCHEMA = """
+CREATE EXTENSION pgcrypto;
+CREATE SCHEMA billing;
+CREATE TYPE mood AS ENUM ('ok', 'meh');
+CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
+CREATE TYPE pair AS (a integer, b integer);
+CREATE TABLE users (id serial PRIMARY KEY, mood mood, n positive);
+CREATE TABLE billing.invoices (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, total numeric);
+CREATE TABLE events (at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE SEQUENCE tickets;
+CREATE VIEW active_users AS SELECT id FROM users;
+CREATE MATERIALIZED VIEW user_count AS SELECT count(*) FROM users;
+CREATE FUNCTION twice(integer) RETURNS integer LANGUAGE sql AS 'SELECT $1 * 2';
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[int]:
+    if not (BIN / "initdb").exists() or shutil.which("psql") is None:
+        pytest.skip("needs PostgreSQL server binaries and psql")
+    as_user: list[str] = []
+    directory = Path(tempfile.mkdtemp(prefix="appstack-pg-"))
+    if os.geteuid() == 0:  # the server refuses to run as root
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root without a postgres user")
+        os.chown(directory, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = directory / "data", _free_port()
+    run = dict(check=True, capture_output=True, text=True)
+    subprocess.run([*as_user, str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
+                    "--auth-host=scram-sha-256", "--no-sync"], **run)
+    subprocess.run([*as_user, str(BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(directory / "log"), "-o",
+                    f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], **run)
+    try:
+        superuser = ["psql", "-h", str(directory), "-p", str(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1"]
+        subprocess.run([*superuser, "-c", f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB PASSWORD "
+                                          f"'{MASTER_PASSWORD}'"], **run)
+        subprocess.run([*superuser, "-c", f"CREATE DATABASE {DATABASE} OWNER {MASTER}"], **run)
+        subprocess.run([*superuser, "-d", DATABASE, "-c", f"ALTER SCHEMA public OWNER TO {MASTER}"], **run)
+        psql(port, MASTER, MASTER_PASSWORD, LEGACY_SCHEMA)
+        yield port
+    finally:
+        subprocess.run([*as_user, str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _env(port: int, user: str, password: str) -> dict[str, str]:
+    return {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(port), "PGDATABASE": DATABASE, "PGUSER": user,
+            "PGPASSWORD": password, "PGSSLMODE": "disable"}
+
+
+def psql(port: int, user: str, password: str, sql: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["psql", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-At", "-c", sql],
+                          env=_env(port, user, password), capture_output=True, text=True, check=True)
+
+
+def bootstrap(port: int, role: str, extensions: list[str], password: str = APP_PASSWORD,
+              verifier: str | None = None) -> subprocess.CompletedProcess:
+    env = {**_env(port, "", ""), "APP_ROLE_VERIFIER": scram_verifier(password, SALT) if verifier is None
+           else verifier, "DATABASE_ADMIN_URL": f"postgresql://{MASTER}:{MASTER_PASSWORD}@127.0.0.1:{port}/{DATABASE}"}
+    for key in ("PGUSER", "PGPASSWORD"):
+        env.pop(key)
+    return subprocess.run(["sh", "-c", bootstrap_script(role, extensions)], env=env, capture_output=True, text=True)
+
+
+def owners(port: int) -> set[tuple[str, str]]:
+    rows = psql(port, MASTER, MASTER_PASSWORD, """
+        SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname IN ('public', 'billing') AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+        UNION ALL SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname IN ('public', 'billing')
+        UNION ALL SELECT typname, pg_get_userbyid(typowner) FROM pg_type WHERE typname IN ('mood', 'positive', 'pair')
+        UNION ALL SELECT proname, pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'twice'
+        UNION ALL SELECT extname, pg_get_userbyid(extowner) FROM pg_extension WHERE extname = 'pgcrypto'
+        UNION ALL SELECT datname, pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()
+    """).stdout
+    return {tuple(line.split("|")) for line in rows.split()}
+
+
+def test_the_app_role_owns_everything_but_the_extensions_and_logs_in_with_its_plain_password(server):
+    result = bootstrap(server, "zmage_app", ["pgcrypto", "uuid-ossp"])
+    assert result.returncode == 0, result.stderr
+    assert APP_PASSWORD not in result.stdout + result.stderr
+    assert re.search(r"\n zmage_app \| t +\| t\n", result.stdout)  # rolname, rolcanlogin, owns_database
+    app = {"active_users", "billing", "events", "events_2026", "invoices", "invoices_id_seq", "mood", "pair",
+           "positive", "public", "tickets", "twice", "user_count", "users", "users_id_seq", "zmage"}
+    assert owners(server) == {(name, "zmage_app") for name in app} | {("pgcrypto", MASTER)}
+    # The stored password is the verifier sent; SCRAM login with the plaintext works.
+    assert psql(server, MASTER, MASTER_PASSWORD, "SELECT 1").stdout.strip() == "1"
+    attributes = psql(server, "zmage_app", APP_PASSWORD, """
+        SELECT current_user, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles
+        WHERE rolname = current_user""").stdout.strip()
+    assert attributes == "zmage_app|f|f|f|f|f"
+    # What migrations do: change existing objects, create new ones, use the extensions.
+    psql(server, "zmage_app", APP_PASSWORD, """
+        ALTER TABLE users ADD COLUMN email text; ALTER TABLE billing.invoices ADD COLUMN paid boolean;
+        ALTER TYPE mood ADD VALUE 'great'; CREATE TABLE sessions (id uuid DEFAULT gen_random_uuid());
+        REFRESH MATERIALIZED VIEW user_count; SELECT uuid_generate_v4(), setval('tickets', 5)""")
+    extensions = psql(server, MASTER, MASTER_PASSWORD, "SELECT extname FROM pg_extension ORDER BY 1").stdout.split()
+    assert extensions == ["pgcrypto", "plpgsql", "uuid-ossp"]
+
+
+def test_a_rerun_is_a_no_op_and_a_new_verifier_revokes_the_old_password(server):
+    assert bootstrap(server, "zmage_app", ["pgcrypto", "uuid-ossp"]).returncode == 0
+    assert bootstrap(server, "zmage_app", ["pgcrypto", "uuid-ossp"]).returncode == 0
+    new_password = "b2" * 32
+    assert bootstrap(server, "zmage_app", ["pgcrypto", "uuid-ossp"], password=new_password).returncode == 0
+    assert psql(server, "zmage_app", new_password, "SELECT current_user").stdout.strip() == "zmage_app"
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        psql(server, "zmage_app", APP_PASSWORD, "SELECT 1")
+    assert "password authentication failed" in refused.value.stderr
+    assert bootstrap(server, "zmage_app", ["pgcrypto", "uuid-ossp"]).returncode == 0  # back for other tests
+
+
+@pytest.mark.parametrize("verifier", ["", "plaintext-password", "md5abc"])
+def test_anything_but_a_scram_verifier_stops_before_psql(server, verifier):
+    result = bootstrap(server, "zmage_app", [], verifier=verifier)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "APP_ROLE_VERIFIER holds no SCRAM-SHA-256 verifier"
+    assert psql(server, "zmage_app", APP_PASSWORD, "SELECT 1").stdout.strip() == "1"  # untouched
+
+
+def test_hostile_names_stay_names(server):
+    role, extension = 'odd"role; DROP TABLE users; --', "no'such\"ext"
+    result = bootstrap(server, role, [extension])
+    assert result.returncode == 3 and f'extension "{extension}" is not available' in result.stderr
+    # One transaction: the failed extension rolled the role back; nothing ran as SQL.
+    assert psql(server, MASTER, MASTER_PASSWORD, "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'odd%'"
+                ).stdout.strip() == "0"
+    assert psql(server, MASTER, MASTER_PASSWORD, "SELECT to_regclass('users') IS NOT NULL").stdout.strip() == "t"
+    assert bootstrap(server, role, []).returncode == 0
+    names = psql(server, MASTER, MASTER_PASSWORD, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'odd%'")
+    assert names.stdout.strip() == role
+    assert bootstrap(server, "zmage_app", []).returncode == 0  # the database back to zmage_app
