@@ -7,6 +7,7 @@ Platform components that read a provider-computed output add it to COMPUTED_OUTP
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +37,7 @@ def _random_password(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 
 def _random_bytes(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     hex_value = _digest(name, 2 * int(inputs.get("length", 32)))
-    return {"hex": hex_value, "base64": hex_value}
+    return {"hex": hex_value, "base64": base64.b64encode(bytes.fromhex(hex_value)).decode()}  # the same bytes
 
 
 # type token -> function(name, inputs) -> outputs the provider would compute

@@ -153,12 +153,12 @@ def test_stack_outputs_are_recorded_with_urls_and_release_commands():
     assert prod["zmage-url"] == "https://zmage.example.com"
     # On AWS the stack registers migration tasks and exports the command that runs each one.
     assert prod["zmage-release-commands"]["after_rollout"] == {}
-    assert set(prod["zmage-release-commands"]["before_rollout"]) == {"db-migrate"}
+    assert list(prod["zmage-release-commands"]["before_rollout"]) == ["0-db-bootstrap", "db-migrate"]
     assert "run-task --cluster zmage-prod" in prod["zmage-release-commands"]["before_rollout"]["db-migrate"]
     # Claude Relay's data copy runs once the new release is healthy.
     assert set(prod["claude-relay-release-commands"]["after_rollout"]) == {"data-migration"}
-    # ...after the platform's db-extensions job created its PostgreSQL extensions (the only app with any).
-    assert set(prod["claude-relay-release-commands"]["before_rollout"]) == {"0-db-extensions"}
+    # ...after the platform's db-bootstrap job created its application role and PostgreSQL extensions.
+    assert set(prod["claude-relay-release-commands"]["before_rollout"]) == {"0-db-bootstrap"}
     # On Kubernetes, release Jobs run inside `pulumi up`: nothing to run by hand.
     assert not [k for k in dev if k.endswith("-release-commands")]
 

@@ -76,6 +76,7 @@ def container_roles(
 ) -> iam.TaskRoles:
     """The execution role (its image, log group and secrets) and the task role (its buckets, volumes).
     `buckets`: the buckets it may use; default: those its env references (with the app's env)."""
+    buckets = referenced_buckets(spec, env) if buckets is None else buckets
     return iam.task_roles(
         name,
         execution_document=iam.execution_policy(
@@ -86,9 +87,7 @@ def container_roles(
         ),
         task_document=iam.task_policy(
             iam.TaskGrants(
-                bucket_arns=[
-                    bucket_arn(data.bucket_arns[b]) for b in (referenced_buckets(spec, env) if buckets is None else buckets)
-                ],
+                bucket_arns=[bucket_arn(data.bucket_arns[b]) for b in buckets],
                 file_systems=file_systems or [],
                 exec_enabled=exec_enabled,
                 prometheus_workspace_arn=prometheus_workspace_arn,

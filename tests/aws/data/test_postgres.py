@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-from appstack.components.aws.postgres import instance_class, windows
+import base64
+import hashlib
+import hmac
 
+import pytest
+from appstack.components.aws.postgres import app_role_name, instance_class, scram_verifier, windows
+
+from appstack.mocks import _random_bytes
 from appstack.spec import PostgresSpec
 
 from .helpers import APPS, LOG_GROUP, RDS, RDS_PARAMS, RDS_SUBNETS, SECRET_VERSION, SUBNET, of, one, plain
@@ -97,17 +102,56 @@ def test_subnet_group_uses_the_isolated_subnets(prod):
         assert sorted(group.inputs["subnetIds"]) == isolated
 
 
-def test_the_master_password_is_secret_everywhere_and_the_url_requires_tls(prod):
+def test_the_master_password_is_secret_everywhere_and_apps_get_the_application_role(prod):
     db = one(prod, RDS, "zmage")
     assert repr(db.inputs["password"]) == "[secret]"
     password = plain(db.inputs["password"])
     assert len(password) == 64
     for resource in prod.resources:
         assert password not in repr(resource.masked()), resource.name
-    url = next(plain(v.inputs["secretString"]) for v in of(prod, SECRET_VERSION, "zmage")
-               if v.name == "zmage-env-database-url")
-    assert url == f"postgresql://zmage:{password}@prod-zmage.c{url.split('.c', 1)[1].split('.')[0]}" \
-                  f".us-east-1.rds.amazonaws.com:5432/zmage?sslmode=require"
+    versions = {v.name: plain(v.inputs["secretString"]) for v in of(prod, SECRET_VERSION, "zmage")}
+    host = f"prod-zmage.c{versions['zmage-env-database-url'].split('.c', 1)[1].split('.')[0]}.us-east-1.rds.amazonaws.com"
+    app_password = versions["zmage-env-database-url"].split(":")[2].split("@")[0]
+    assert len(app_password) == 64 and app_password != password
+    assert versions["zmage-env-database-url"] == f"postgresql://zmage_app:{app_password}@{host}:5432/zmage?sslmode=require"
+    # The master URL is stored once, for the db-bootstrap job; no other secret holds the master password.
+    assert versions["zmage-database-admin-url"] == f"postgresql://zmage:{password}@{host}:5432/zmage?sslmode=require"
+    assert [n for n, v in versions.items() if password in v] == ["zmage-database-admin-url"]
+    # The job gets the application password only as its SCRAM-SHA-256 verifier.
+    verifier = versions["zmage-database-app-verifier"]
+    assert verifier.startswith("SCRAM-SHA-256$4096:") and app_password not in verifier
+    salt = _random_bytes("zmage-postgres-app-password-salt", {"length": 16})["base64"]  # what the mock gives it
+    assert verifier == scram_verifier(app_password, base64.b64decode(salt))
+
+
+def test_rds_uses_the_rsa2048_ca(prod, dev):
+    for synthesis in (prod, dev):
+        assert {db.inputs["caCertIdentifier"] for db in synthesis.by_type(RDS)} == {"rds-ca-rsa2048-g1"}
+
+
+@pytest.mark.parametrize(("username", "role"), [
+    ("zmage", "zmage_app"), ("a" * 59, "a" * 59 + "_app"),
+    ("a" * 60, "a" * 50 + "_" + hashlib.sha256(b"a" * 60).hexdigest()[:8] + "_app"),
+])
+def test_the_application_role_name_fits_postgres_identifiers(username, role):
+    assert app_role_name(username) == role and len(role) <= 63
+
+
+def test_the_scram_verifier_matches_rfc_7677():
+    """RFC 7677's example: password "pencil", salt W22ZaJ0SNY7soEsUEjb6gQ==, 4096 iterations; its
+    server signature (v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=) must follow from our ServerKey."""
+    verifier = scram_verifier("pencil", base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ=="))
+    iterations, rest = verifier.removeprefix("SCRAM-SHA-256$").split(":", 1)
+    salt, keys = rest.split("$")
+    stored_key, server_key = (base64.b64decode(k) for k in keys.split(":"))
+    assert (iterations, salt) == ("4096", "W22ZaJ0SNY7soEsUEjb6gQ==")
+    auth_message = (b"n=user,r=rOprNGfwEbeRWgbNEkqO,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                    b"s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0")
+    signature = hmac.digest(server_key, auth_message, "sha256")
+    assert base64.b64encode(signature).decode() == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+    proof = base64.b64decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+    client_key = bytes(a ^ b for a, b in zip(proof, hmac.digest(stored_key, auth_message, "sha256"), strict=True))
+    assert hashlib.sha256(client_key).digest() == stored_key
 
 
 @pytest.mark.parametrize(
