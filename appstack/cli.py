@@ -165,7 +165,7 @@ def _plan(args: argparse.Namespace) -> int:
             model = load_stack(
                 args.stack, config.get, all_keys=sorted(config), blueprints_dir=project.blueprints_dir(config.get)
             )
-            read_provided_secrets(model, config.get)
+            read_provided_secrets(model, config.get, is_secret=set(secret_keys).__contains__)
         synthesis = synthesize(args.stack, config=config, secret_keys=secret_keys, project=project)
         stack = synthesis.model
         assert stack is not None
@@ -233,11 +233,12 @@ def _validate(args: argparse.Namespace) -> int:
             errors.append(error.render())
     for stack_name in args.stacks or project.stacks():
         try:
-            config, _ = stack_config(stack_name, project)
+            config, secret_keys = stack_config(stack_name, project)
             stack = load_stack(
                 stack_name, config.get, all_keys=sorted(config), blueprints_dir=project.blueprints_dir(config.get)
             )
-            read_provided_secrets(stack, config.get, placeholders_for_missing=True)
+            read_provided_secrets(stack, config.get, placeholders_for_missing=True,
+                                  is_secret=set(secret_keys).__contains__)
             print(f"stack {stack_name}: ok ({stack.settings.platform}, tier {stack.settings.tier}, "
                   f"apps: {', '.join(sorted(stack.apps))})")
         except FileNotFoundError as error:

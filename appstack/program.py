@@ -6,7 +6,7 @@ message (a pulumi.RunError, which the CLI prints without a traceback).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,10 +35,16 @@ def set_secret_command(stack: str, app: str, name: str) -> str:
     return f"pulumi config set --secret --stack {stack} {secret_config_key(app, name)} '<value>'"
 
 
-def read_provided_secrets(stack: Stack, read, *, placeholders_for_missing: bool = False) -> ProvidedSecrets:
-    """Read operator-provided secrets; check presence and minimum lengths; report all problems at once."""
+def read_provided_secrets(
+    stack: Stack, read, *, placeholders_for_missing: bool = False, is_secret: Callable[[str], bool] | None = None
+) -> ProvidedSecrets:
+    """Read operator-provided secrets; check presence and minimum lengths; report all problems at once.
+
+    `is_secret(key)` tells whether the stack file holds a key encrypted (`secure:`); a prod stack refuses
+    a provided secret written in plaintext there (it would sit in the repository). None: not known."""
     result = ProvidedSecrets()
     problems: list[Problem] = []
+    plaintext: list[tuple[str, str]] = []
     for app_name, spec in stack.apps.items():
         values = result.values.setdefault(app_name, {})
         for name, secret in sorted(spec.secrets.items()):
@@ -51,6 +57,9 @@ def read_provided_secrets(stack: Stack, read, *, placeholders_for_missing: bool 
                     if placeholders_for_missing:
                         values[name] = OFFLINE_PLACEHOLDER
                 continue
+            key = secret_config_key(app_name, name)
+            if is_secret is not None and stack.settings.tier == "prod" and not is_secret(key):
+                plaintext.append((app_name, name))
             if secret.min_length and len(value) < secret.min_length:
                 problems.append(
                     Problem(
@@ -59,6 +68,15 @@ def read_provided_secrets(stack: Stack, read, *, placeholders_for_missing: bool 
                     )
                 )
             values[name] = value
+    problems += [
+        Problem(
+            f"apps.{app}.secrets.{name}",
+            f"written in plaintext in Pulumi.{stack.name}.yaml; a prod stack takes provided secrets only as "
+            "encrypted (secure:) values",
+        )
+        for app, name in plaintext
+    ]
+    hints = []
     if result.missing and not placeholders_for_missing:
         problems += [
             Problem(
@@ -67,11 +85,15 @@ def read_provided_secrets(stack: Stack, read, *, placeholders_for_missing: bool 
             for app, name in result.missing
         ]
         commands = "\n".join(f"  {set_secret_command(stack.name, app, name)}" for app, name in result.missing)
-        raise ConfigError(
-            problems, title=f"Missing secrets for stack '{stack.name}'", hint=f"Set them with:\n{commands}"
-        )
+        hints.append(f"Set them with:\n{commands}")
+    if plaintext:
+        commands = "\n".join(f"  {set_secret_command(stack.name, app, name)}" for app, name in plaintext)
+        hints.append(f"Remove the plaintext values from Pulumi.{stack.name}.yaml, rotate them (they were exposed) "
+                     f"and set them encrypted with:\n{commands}")
     if problems:
-        raise ConfigError(problems, title=f"Invalid secrets for stack '{stack.name}'")
+        missing = result.missing and not placeholders_for_missing
+        title = f"Missing secrets for stack '{stack.name}'" if missing else f"Invalid secrets for stack '{stack.name}'"
+        raise ConfigError(problems, title=title, hint="\n".join(hints))
     return result
 
 
@@ -83,7 +105,10 @@ def load_from_pulumi_config(*, placeholders_for_missing: bool = False) -> tuple[
     all_config = runtime_config.get_config_env()
     blueprints = find_project().blueprints_dir(runtime_config.get_config)
     stack = load_stack(stack_name, runtime_config.get_config, all_keys=sorted(all_config), blueprints_dir=blueprints)
-    secrets = read_provided_secrets(stack, runtime_config.get_config, placeholders_for_missing=placeholders_for_missing)
+    secrets = read_provided_secrets(
+        stack, runtime_config.get_config, placeholders_for_missing=placeholders_for_missing,
+        is_secret=runtime_config.is_config_secret,
+    )
     return stack, secrets
 
 

@@ -419,11 +419,22 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
     if settings is not None:
         from .naming.checks import check_stack_names
 
-        problems += check_stack_names(settings, apps)
+        problems += check_stack_names(settings, apps) + tier_problems(settings)
     if problems:
         raise ConfigError(problems, title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None
     return Stack(stack_name, settings, apps)
+
+
+def tier_problems(settings: StackSettings) -> list[Problem]:
+    """What a production stack refuses whatever the apps are."""
+    problems = []
+    if settings.tier == "prod" and settings.aws.ecs_exec:
+        problems.append(Problem(
+            "aws.ecs_exec", "ECS Exec is for dev stacks only: in prod it would open shells into running tasks and "
+            "make their root filesystems writable",
+        ))
+    return problems
 
 
 def _load_app(

@@ -258,7 +258,7 @@ def synthesize(
 
     if program is None:
         directory = blueprints_dir or resolved.blueprints_dir(config.get)  # type: ignore[union-attr]
-        model, provided, warnings = _validated(stack, config, directory)
+        model, provided, warnings = _validated(stack, config, secret_keys or [], directory)
 
         def program() -> None:
             from .program import deploy
@@ -318,7 +318,7 @@ class _EngineLog:
 
 
 def _validated(
-    stack_name: str, config: Mapping[str, str], blueprints_dir: Path
+    stack_name: str, config: Mapping[str, str], secret_keys: list[str], blueprints_dir: Path
 ) -> tuple[Stack, dict[str, dict[str, str]], list[str]]:
     """The stack as `appstack.program.main` loads it (placeholders for unset secrets), and what is unset."""
     from .errors import ConfigError
@@ -327,7 +327,8 @@ def _validated(
 
     try:
         model = load_stack(stack_name, config.get, all_keys=sorted(config), blueprints_dir=blueprints_dir)
-        provided = read_provided_secrets(model, config.get, placeholders_for_missing=True)
+        provided = read_provided_secrets(model, config.get, placeholders_for_missing=True,
+                                         is_secret=set(secret_keys).__contains__)
     except ConfigError as error:
         raise pulumi.RunError(error.render()) from None
     warnings = [
