@@ -419,21 +419,34 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
     if settings is not None:
         from .naming.checks import check_stack_names
 
-        problems += check_stack_names(settings, apps) + tier_problems(settings)
+        problems += check_stack_names(settings, apps) + tier_problems(settings, apps)
     if problems:
         raise ConfigError(problems, title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None
     return Stack(stack_name, settings, apps)
 
 
-def tier_problems(settings: StackSettings) -> list[Problem]:
-    """What a production stack refuses whatever the apps are."""
+def tier_problems(settings: StackSettings, apps: Mapping[str, AppSpec]) -> list[Problem]:
+    """What a production stack refuses: ECS Exec, and (AWS) a CDN bucket CloudFront would serve on its
+    default *.cloudfront.net certificate, whose security policy still accepts TLS 1.0."""
+    if settings.tier != "prod":
+        return []
     problems = []
-    if settings.tier == "prod" and settings.aws.ecs_exec:
+    if settings.aws.ecs_exec:
         problems.append(Problem(
             "aws.ecs_exec", "ECS Exec is for dev stacks only: in prod it would open shells into running tasks and "
             "make their root filesystems writable",
         ))
+    if settings.platform == "aws":
+        for name, spec in sorted(apps.items()):
+            if spec.domain and spec.tls:
+                continue
+            problems += [
+                Problem(f"apps.{name}.storage.{bucket}.access",
+                        "a prod CDN needs the app's domain with tls: true (served at <bucket>.<domain> with an ACM "
+                        "certificate and TLS 1.2+); CloudFront's default certificate also accepts TLS 1.0")
+                for bucket, storage in sorted((spec.storage or {}).items()) if storage.access == "cdn"
+            ]
     return problems
 
 

@@ -110,7 +110,23 @@ def _aws(settings, spec: AppSpec) -> Iterator[tuple[str, str]]:
     if public and spec.tls and spec.domain and not settings.aws.certificate_arn and len(spec.domain) > ACM_FIRST_DOMAIN:
         yield "domain", (f"has {len(spec.domain)} characters; an ACM certificate's first domain name takes at most "
                          f"{ACM_FIRST_DOMAIN} (set a shorter domain, or aws.certificate_arn)")
+    if spec.domain and spec.tls:
+        hosts = set(_route_hosts(spec))
+        for bucket, storage in sorted((spec.storage or {}).items()):
+            host = f"{bucket}.{spec.domain}"
+            if storage.access != "cdn":
+                continue
+            if len(host) > ACM_FIRST_DOMAIN:
+                yield f"storage.{bucket}", (f"is served at {host} ({len(host)} characters); an ACM certificate's "
+                                            f"first domain name takes at most {ACM_FIRST_DOMAIN}")
+            if host in hosts:
+                yield f"storage.{bucket}", f"is served at {host}, which a route of the app uses too; rename one"
     yield from _aws_secrets(spec)
+
+
+def _route_hosts(spec: AppSpec) -> Iterator[str]:
+    for service in spec.public_services.values():
+        yield from (route.host for route in service.routes if route.host)
 
 
 def _aws_secrets(spec: AppSpec) -> Iterator[tuple[str, str]]:
@@ -129,8 +145,9 @@ def _aws_secrets(spec: AppSpec) -> Iterator[tuple[str, str]]:
         if declared_secret_of(secret.template, spec.secrets) is None:
             qualifier = "" if names_used.count(secret.name) == 1 else f"{secret.workloads[0]}-"
             owners.setdefault(f"{qualifier}env-{aws_names.secret_slug(secret.name)}", []).append(f"env.{secret.name}")
-    if isinstance(spec.database, PostgresSpec) and spec.database.extensions:
-        owners.setdefault("database-admin-url", []).append("database.extensions")
+    if isinstance(spec.database, PostgresSpec):  # the db-bootstrap job's two secrets
+        owners.setdefault("database-admin-url", []).append("database")
+        owners.setdefault("database-app-verifier", []).append("database")
     for name, paths in owners.items():
         for path in paths[1:]:
             yield path, f"its Secrets Manager secret is named like that of {paths[0]} ('<app>-{name}'); rename one"

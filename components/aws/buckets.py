@@ -1,7 +1,10 @@
 """S3 buckets of one app, locked down: all four public-access blocks, ACLs off (bucket owner enforced),
 SSE-KMS with a bucket key, a TLS-only policy, aborted incomplete uploads; prod adds versioning with
 noncurrent-version expiry and server access logs. A `cdn` bucket is read by CloudFront through an
-origin access control (the bucket stays private).
+origin access control (the bucket stays private). On the app's domain (`cdn_domain`) CloudFront serves
+an ACM certificate from us-east-1 (the only region CloudFront takes certificates from) with the
+TLSv1.2_2021 policy; the default *.cloudfront.net certificate, which also accepts TLS 1.0, is left to
+dev stacks without a domain (appstack.stackconfig.tier_problems refuses it in prod).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from appstack.naming import autonamed
 from appstack.naming import aws as limits
 from appstack.spec import BucketSpec
 
+from .certificate import CertificateArgs, DnsValidatedCertificate
 from .common import child, deny_insecure_transport, physical_name, policy_json
 
 # AWS managed CloudFront policies (stable, documented IDs).
@@ -23,6 +27,7 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CORS_S3_ORIGIN = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 ABORT_UPLOADS_AFTER_DAYS = 7
+CDN_TLS_POLICY = "TLSv1.2_2021"  # TLS 1.2+ with forward-secret ciphers only
 
 
 def _lock_down(owner: pulumi.Resource, name: str, bucket: aws.s3.Bucket) -> list[pulumi.Resource]:
@@ -90,6 +95,11 @@ class AppBucketArgs:
     protect: bool
     log_bucket: pulumi.Input[str] | None
     tags: dict[str, str]
+    # `access: cdn` only: the distribution's own host (its certificate is DNS-validated, and the host
+    # aliased, in the Route 53 zone when given), and the us-east-1 provider when the stack runs elsewhere.
+    cdn_domain: str | None = None
+    hosted_zone_id: str | None = None
+    us_east_1: pulumi.ProviderResource | None = None
 
 
 class AppBucket(pulumi.ComponentResource):
@@ -139,7 +149,7 @@ class AppBucket(pulumi.ComponentResource):
         if spec.access == "cdn":
             distribution = self._cdn(name, args, bucket)
             self.distribution_arn = distribution.arn
-            self.public_url = pulumi.Output.concat("https://", distribution.domain_name)
+            self.public_url = pulumi.Output.concat("https://", args.cdn_domain or distribution.domain_name)
             statements.append({
                 "Sid": "CloudFrontReadsObjects",
                 "Effect": "Allow",
@@ -151,14 +161,25 @@ class AppBucket(pulumi.ComponentResource):
         aws.s3.BucketPolicy(name, bucket=bucket.id, policy=policy_json(statements), opts=child(self, depends_on=locks))
         self.register_outputs({"bucket": self.bucket_id, "arn": self.arn, "public_url": self.public_url})
 
+    def _viewer_certificate(self, name: str, args: AppBucketArgs) -> dict:
+        if not args.cdn_domain:
+            return {"cloudfront_default_certificate": True}
+        certificate = DnsValidatedCertificate(
+            f"{name}-cdn", CertificateArgs(domains=[args.cdn_domain], hosted_zone_id=args.hosted_zone_id),
+            child(self, providers=[args.us_east_1] if args.us_east_1 else None),
+        )
+        return {"acm_certificate_arn": certificate.arn, "ssl_support_method": "sni-only",
+                "minimum_protocol_version": CDN_TLS_POLICY}
+
     def _cdn(self, name: str, args: AppBucketArgs, bucket: aws.s3.Bucket) -> aws.cloudfront.Distribution:
         oac = aws.cloudfront.OriginAccessControl(
             name, name=physical_name(args.stack, args.app, args.bucket_name, max_length=64),
             description=f"{args.app}: {args.bucket_name} bucket", origin_access_control_origin_type="s3",
             signing_behavior="always", signing_protocol="sigv4", opts=child(self),
         )
-        return aws.cloudfront.Distribution(
+        distribution = aws.cloudfront.Distribution(
             name,
+            aliases=[args.cdn_domain] if args.cdn_domain else None,
             comment=f"{args.app}: {args.bucket_name} ({args.spec.purpose})"[:128],
             enabled=True,
             is_ipv6_enabled=True,
@@ -173,7 +194,14 @@ class AppBucket(pulumi.ComponentResource):
                 "response_headers_policy_id": SECURITY_HEADERS,
             },
             restrictions={"geo_restriction": {"restriction_type": "none"}},
-            viewer_certificate={"cloudfront_default_certificate": True},
+            viewer_certificate=self._viewer_certificate(name, args),
             tags=args.tags,
             opts=child(self),
         )
+        if args.cdn_domain and args.hosted_zone_id:
+            for record_type in ("A", "AAAA"):  # IPv6 is on
+                target = {"name": distribution.domain_name, "zone_id": distribution.hosted_zone_id,
+                          "evaluate_target_health": False}
+                aws.route53.Record(f"{name}-cdn-{record_type.lower()}", zone_id=args.hosted_zone_id,
+                                   name=args.cdn_domain, type=record_type, aliases=[target], opts=child(self))
+        return distribution

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 from appstack.components.bindings import app_values, secret_values
 
 from appstack.naming.aws import kms_alias
@@ -33,10 +34,20 @@ from .redis import PORT as REDIS_PORT
 from .redis import RedisArgs, RedisCache
 from .security_groups import AppSecurityGroups, AppSecurityGroupsArgs
 
+CDN_CERTIFICATE_REGION = "us-east-1"
+
 
 def service_host(app: str, stack: str, service: str) -> str:
     """The internal host of a service, as the compute layer registers it in Cloud Map."""
     return f"{service}.{namespace_name(app, stack)}"
+
+
+def cdn_domain(spec: AppSpec, bucket: str) -> str | None:
+    """The host a `cdn` bucket is served at: `<bucket>.<app domain>` when the app has a domain with TLS."""
+    storage = (spec.storage or {}).get(bucket)
+    if storage is None or storage.access != "cdn" or not (spec.domain and spec.tls):
+        return None
+    return f"{bucket}.{spec.domain}"
 
 
 def backup_retention_days(spec: AppSpec, settings: StackSettings) -> int:
@@ -94,12 +105,19 @@ class AppData(pulumi.ComponentResource):
                 app=spec.name, stack=stack, retention_days=defaults.log_retention_days, protect=protect,
                 account_id=account.account_id, tags=tags(stack, spec.name, "access-logs"),
             ), opts=child(self))
+        # CloudFront takes certificates from us-east-1 only.
+        us_east_1 = None
+        if spec.domain and spec.tls and settings.aws.region != CDN_CERTIFICATE_REGION and any(
+                b.access == "cdn" for b in (spec.storage or {}).values()):
+            us_east_1 = aws.Provider(f"{name}-{CDN_CERTIFICATE_REGION}", region=CDN_CERTIFICATE_REGION,
+                                     opts=child(self))
         buckets = {
             bucket_name: AppBucket(f"{name}-{bucket_name}", AppBucketArgs(
                 app=spec.name, stack=stack, bucket_name=bucket_name, spec=bucket, app_values=app_values(spec),
                 kms_key_arn=key.raw_arn, versioning=ha, protect=protect,
                 log_bucket=log_bucket.bucket.bucket if log_bucket else None,
-                tags=tags(stack, spec.name, f"bucket-{bucket_name}"),
+                tags=tags(stack, spec.name, f"bucket-{bucket_name}"), cdn_domain=cdn_domain(spec, bucket_name),
+                hosted_zone_id=settings.aws.hosted_zone_id, us_east_1=us_east_1,
             ), opts=child(self))
             for bucket_name, bucket in sorted(spec.storage.items())
         }

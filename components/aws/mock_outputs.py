@@ -77,6 +77,31 @@ def _iam_role(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{inputs.get('name') or name}"}
 
 
+# The certificate (components/aws/certificate.py) serves the ALB and CloudFront.
+def _certificate(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    domains = [inputs.get("domainName", ""), *(inputs.get("subjectAlternativeNames") or [])]
+    return {
+        "arn": f"arn:aws:acm:{REGION}:{ACCOUNT_ID}:certificate/{_digest(name, 8)}-0000-0000-0000-{_digest(name, 12)}",
+        "domainValidationOptions": [
+            {
+                "domainName": domain,
+                "resourceRecordName": f"_{_digest(domain, 32)}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_digest('v' + domain, 32)}.acm-validations.aws.",
+            }
+            for domain in domains
+        ],
+    }
+
+
+def _certificate_validation(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"certificateArn": inputs.get("certificateArn")}
+
+
+def _route53_record(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"fqdn": str(inputs.get("name", name)).rstrip(".")}
+
+
 COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:s3/bucket:Bucket": _bucket,
     "aws:rds/instance:Instance": _rds_instance,
@@ -92,6 +117,9 @@ COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:rds/subnetGroup:SubnetGroup": _autonamed,
     "aws:elasticache/parameterGroup:ParameterGroup": _autonamed,
     "aws:elasticache/subnetGroup:SubnetGroup": _autonamed,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:acm/certificateValidation:CertificateValidation": _certificate_validation,
+    "aws:route53/record:Record": _route53_record,
 }
 
 

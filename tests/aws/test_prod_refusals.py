@@ -45,7 +45,8 @@ def test_dev_may_turn_ecs_exec_on_and_prod_keeps_it_off_by_default():
 
 def test_the_shipped_stacks_pass_the_tier_checks(stack):
     for name in ("dev", "prod", "prod-k8s"):
-        assert tier_problems(stack(name).model.settings) == []
+        model = stack(name).model
+        assert tier_problems(model.settings, model.apps) == []
 
 
 def _config(tier: str) -> dict[str, str]:

@@ -13,9 +13,9 @@ from appstack.naming import aws as limits
 from appstack.spec import AppSpec, ServiceSpec
 from appstack.stackconfig import StackSettings
 
+from ..certificate import CertificateArgs, DnsValidatedCertificate
 from ..contracts import NetworkRefs
 from .access_logs import AccessLogBucketArgs, AlbAccessLogBucket
-from .certificate import CertificateArgs, DnsValidatedCertificate
 
 ALB_MAX_IDLE_TIMEOUT = 4000
 FIRST_RULE_PRIORITY = 100

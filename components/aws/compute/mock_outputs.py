@@ -44,30 +44,6 @@ def _target_group(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"arn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}:{suffix}", "arnSuffix": suffix}
 
 
-def _certificate(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    domains = [inputs.get("domainName", ""), *(inputs.get("subjectAlternativeNames") or [])]
-    return {
-        "arn": f"arn:aws:acm:{REGION}:{ACCOUNT_ID}:certificate/{_hex(name, 8)}-0000-0000-0000-{_hex(name, 12)}",
-        "domainValidationOptions": [
-            {
-                "domainName": domain,
-                "resourceRecordName": f"_{_hex(domain, 32)}.{domain}.",
-                "resourceRecordType": "CNAME",
-                "resourceRecordValue": f"_{_hex('v' + domain, 32)}.acm-validations.aws.",
-            }
-            for domain in domains
-        ],
-    }
-
-
-def _certificate_validation(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    return {"certificateArn": inputs.get("certificateArn")}
-
-
-def _route53_record(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    return {"fqdn": str(inputs.get("name", name)).rstrip(".")}
-
-
 def _amp_workspace(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     workspace = f"ws-{_hex(name, 8)}-0000-0000-0000-{_hex(name, 12)}"
     return {
@@ -81,8 +57,5 @@ COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "docker:index/image:Image": _docker_image,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/targetGroup:TargetGroup": _target_group,
-    "aws:acm/certificate:Certificate": _certificate,
-    "aws:acm/certificateValidation:CertificateValidation": _certificate_validation,
-    "aws:route53/record:Record": _route53_record,
     "aws:amp/workspace:Workspace": _amp_workspace,
 }

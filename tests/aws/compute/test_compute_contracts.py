@@ -312,7 +312,9 @@ def test_dev_differs_from_prod():
     [
         ({"tier": "prod", "aws": {"spot_workers": True}}, "FARGATE_SPOT workers are for dev stacks only"),
         ({"tier": "dev", "domain": None, "overrides": {"tls": False}}, "aws.allow_plain_http: true"),
-        ({"tier": "prod", "domain": None, "overrides": {"tls": False}, "aws": {"allow_plain_http": True}}, "dev stack"),
+        # (a private bucket: a prod CDN without the app's domain is refused before, by tier_problems)
+        ({"tier": "prod", "domain": None, "overrides": {"tls": False, "storage": {"media": {"access": "private"}}},
+          "aws": {"allow_plain_http": True}}, "dev stack"),
     ],
 )
 def test_dev_only_settings_are_refused_elsewhere(kwargs, message):

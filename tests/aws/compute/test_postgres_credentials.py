@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pulumi
 import pytest
 from appstack.components.aws.mock_outputs import _secret
 
 from appstack.synth import reveal
-from tests.conftest import synth_stack
+from tests.conftest import synth_config, synth_stack
 
 # The blueprints' (and Pulumi.prod.yaml's, for elizabeth) database username, plus `_app`.
 APP_ROLES = {"claude-relay": "claude_app_app", "elizabeth": "elizabeth_app", "small-squaretable": "sillytavern_app",
@@ -55,3 +56,14 @@ def test_every_stored_connection_value_is_the_application_roles(app):
     assert urls, app
     for name, url in urls.items():
         assert url.startswith(f"postgresql://{role}:"), (name, url.split(":")[1])
+
+
+@pytest.mark.parametrize("secret", ["DATABASE_ADMIN_URL", "DATABASE_APP_VERIFIER"])
+def test_a_declared_secret_cannot_take_the_name_of_a_bootstrap_secret(secret):
+    with pytest.raises(pulumi.RunError) as error:
+        synth_config(platform="aws", apps={"zmage": {"secrets": {secret: {"source": "generated"}}}})
+    slug = secret.lower().replace("_", "-")
+    assert str(error.value).splitlines()[1] == (
+        f"  - apps.zmage.database: its Secrets Manager secret is named like that of secrets.{secret} "
+        f"('<app>-{slug}'); rename one"
+    )

@@ -1,0 +1,91 @@
+"""CloudFront for `access: cdn` buckets: on the app's domain with an ACM certificate from us-east-1 and
+TLSv1.2_2021; the default certificate (which accepts TLS 1.0) only for dev stacks without a domain."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+from appstack.components.aws.mock_outputs import _certificate, _distribution
+
+from tests.conftest import synth_config
+
+from .conftest import compute_module
+from .helpers import DISTRIBUTION
+
+CERTIFICATE = "aws:acm/certificate:Certificate"
+RECORD = "aws:route53/record:Record"
+ZONE = "Z0123456789ABCDEFGHIJ"
+
+
+def synth(**kwargs):
+    with compute_module(None):
+        return synth_config(platform="aws", **kwargs)
+
+
+def test_prod_serves_the_bucket_on_the_apps_domain_with_tls_1_2_2021(prod):
+    (distribution,) = prod.by_type(DISTRIBUTION)
+    assert distribution.inputs["aliases"] == ["media.zmage.example.com"]
+    assert distribution.inputs["viewerCertificate"] == {
+        "acmCertificateArn": _certificate("zmage-media-cdn", {})["arn"],
+        "sslSupportMethod": "sni-only",
+        "minimumProtocolVersion": "TLSv1.2_2021",
+    }
+    (certificate,) = [c for c in prod.by_type(CERTIFICATE) if c.name == "zmage-media-cdn"]
+    assert certificate.inputs["domainName"] == "media.zmage.example.com"
+    assert certificate.inputs["validationMethod"] == "DNS"
+    assert certificate.options["provider"] in (None, "")  # us-east-1 is the stack's own region
+    assert not [r for r in prod.resources if r.type.startswith("pulumi:providers:")]
+
+
+def test_a_hosted_zone_validates_the_certificate_and_aliases_the_host_over_ipv4_and_ipv6():
+    synthesis = synth(tier="prod", apps={"zmage": {}}, extra={"aws": {"hosted_zone_id": ZONE}})
+    records = {r.name: r.inputs for r in synthesis.by_type(RECORD)}
+    target = {"name": _distribution("zmage-media", {})["domainName"], "zoneId": "Z2FDTNDATAQYW2",
+              "evaluateTargetHealth": False}
+    for kind in ("a", "aaaa"):
+        record = records[f"zmage-media-cdn-{kind}"]
+        assert (record["zoneId"], record["name"], record["type"]) == (ZONE, "media.zmage.example.com", kind.upper())
+        assert record["aliases"] == [target]
+    assert records["zmage-media-cdn-validation-0"]["type"] == "CNAME"
+
+
+def test_a_stack_outside_us_east_1_requests_the_certificate_there():
+    synthesis = synth(tier="prod", apps={"zmage": {}}, extra={"aws": {"region": "eu-west-1"}})
+    (provider,) = [r for r in synthesis.resources if r.type == "pulumi:providers:aws"]
+    assert provider.name == "zmage-us-east-1" and provider.inputs["region"] == "us-east-1"
+    (certificate,) = [c for c in synthesis.by_type(CERTIFICATE) if c.name == "zmage-media-cdn"]
+    assert certificate.options["provider"].startswith(provider.urn)
+
+
+def test_dev_without_a_domain_keeps_the_default_certificate():
+    synthesis = synth(tier="dev", domain=None, apps={"zmage": {"tls": False}},
+                      extra={"aws": {"allow_plain_http": True}})
+    (distribution,) = synthesis.by_type(DISTRIBUTION)
+    assert distribution.inputs["viewerCertificate"] == {"cloudfrontDefaultCertificate": True}
+    assert "aliases" not in distribution.inputs
+    assert not [c for c in synthesis.by_type(CERTIFICATE) if c.name.endswith("-cdn")]
+
+
+@pytest.mark.parametrize(("domain", "overrides"), [(None, {"tls": False}), ("example.com", {"tls": False})])
+def test_prod_refuses_a_cdn_on_the_default_certificate(domain, overrides):
+    with pytest.raises(pulumi.RunError) as error:
+        synth(tier="prod", domain=domain, apps={"zmage": overrides})
+    assert str(error.value).splitlines() == [
+        "Invalid configuration for stack 'test' (1 problem):",
+        "  - apps.zmage.storage.media.access: a prod CDN needs the app's domain with tls: true (served at "
+        "<bucket>.<domain> with an ACM certificate and TLS 1.2+); CloudFront's default certificate also accepts "
+        "TLS 1.0",
+    ]
+
+
+def test_the_cdn_host_fits_an_acm_certificate_and_no_route_takes_it():
+    long_domain = "z" * 50 + ".example.com"  # 62 characters: the app's own certificate fits
+    with pytest.raises(pulumi.RunError) as error:
+        synth(tier="dev", apps={"zmage": {"domain": long_domain}})
+    assert (f"  - apps.zmage.storage.media: is served at media.{long_domain} (68 characters); an ACM certificate's "
+            "first domain name takes at most 64") in str(error.value).splitlines()
+    route = {"services": {"web": {"routes": [{"path": "/", "host": "media.zmage.example.com"}]}}}
+    with pytest.raises(pulumi.RunError) as error:
+        synth(tier="dev", apps={"zmage": route})
+    assert ("  - apps.zmage.storage.media: is served at media.zmage.example.com, which a route of the app uses "
+            "too; rename one") in str(error.value).splitlines()
