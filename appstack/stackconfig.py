@@ -218,6 +218,16 @@ class AwsSettings(Strict):
     backup_retention_days: int | None = Field(
         None, ge=1, le=35, description="RDS/ElastiCache backup retention; prod never goes below 7"
     )
+    postgres_ssl_root_cert: str | None = Field(
+        None, pattern=r"^/[A-Za-z0-9._/-]+$",
+        description="path of the RDS CA bundle (global-bundle.pem) inside the app images; set: the apps' "
+        "PostgreSQL URLs verify the server (sslmode=verify-full&sslrootcert=<path>); unset: sslmode=require",
+    )
+    redis_auth_token_update: Literal["ROTATE", "SET"] = Field(
+        "ROTATE",
+        description="how ElastiCache applies a changed AUTH token: ROTATE keeps the previous token valid too "
+        "(clients roll over); SET, the rotation's second step, leaves only the current token valid",
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> AwsSettings:

@@ -138,7 +138,7 @@ class AppData(pulumi.ComponentResource):
                 app=spec.name, stack=stack, spec=db, subnet_ids=args.network.isolated_subnet_ids,
                 security_group_id=groups.data_ids["postgres"], kms_key_arn=key.arn, high_availability=ha,
                 protect=protect, backup_retention_days=retention, log_retention_days=defaults.log_retention_days,
-                tags=tags(stack, spec.name, "postgres"),
+                tags=tags(stack, spec.name, "postgres"), ssl_root_cert=settings.aws.postgres_ssl_root_cert,
             ), opts=child(self))
             self.database_instance_id = postgres.instance.identifier
             # Every binding is the application role's; the master URL goes only to the db-bootstrap job.
@@ -159,6 +159,7 @@ class AppData(pulumi.ComponentResource):
                 security_group_id=groups.data_ids["redis"], kms_key_arn=key.arn, high_availability=ha,
                 protect=protect, snapshot_retention_days=retention if ha else 0,
                 log_retention_days=defaults.log_retention_days, tags=tags(stack, spec.name, "redis"),
+                auth_token_update_strategy=settings.aws.redis_auth_token_update,
             ), opts=child(self))
             self.cache_replication_group_id = redis.group.id
             self.cache_node_count = 2 if ha else 1

@@ -138,13 +138,15 @@ class PostgresArgs:
     backup_retention_days: int
     log_retention_days: int
     tags: dict[str, str]
+    # Where the app images hold the RDS CA bundle: their URLs then verify the server (verify-full).
+    ssl_root_cert: str | None = None
 
 
 class PostgresDatabase(pulumi.ComponentResource):
     host: pulumi.Output[str]
     app_user: str  # the application role
     password: pulumi.Output[str]  # secret: the application role's password
-    url: pulumi.Output[str]  # secret: postgresql://<app role>:password@host:5432/db?sslmode=require
+    url: pulumi.Output[str]  # secret: postgresql://<app role>:password@host:5432/db?sslmode=require|verify-full
     app_password_verifier: pulumi.Output[str]  # secret: SCRAM-SHA-256 verifier of `password`
     admin_url: pulumi.Output[str]  # secret: the master user's URL, for the db-bootstrap job only
 
@@ -214,15 +216,18 @@ class PostgresDatabase(pulumi.ComponentResource):
         self.host = self.instance.address
         self.app_user = app_role_name(spec.username)
         self.password = pulumi.Output.secret(app_password.hex)
-        self.url = _url(self.app_user, app_password.hex, self.host, spec.database)
-        self.admin_url = _url(spec.username, master.hex, self.host, spec.database)
+        tls = f"sslmode=verify-full&sslrootcert={args.ssl_root_cert}" if args.ssl_root_cert else "sslmode=require"
+        self.url = _url(self.app_user, app_password.hex, self.host, spec.database, tls)
+        # The bootstrap job's image (official postgres) carries no RDS CA bundle: encrypted, not verified.
+        self.admin_url = _url(spec.username, master.hex, self.host, spec.database, "sslmode=require")
         self.app_password_verifier = pulumi.Output.secret(pulumi.Output.all(app_password.hex, salt.base64).apply(
             lambda v: scram_verifier(v[0], base64.b64decode(v[1]))
         ))
         self.register_outputs({"host": self.host, "url": self.url})
 
 
-def _url(user: str, password: pulumi.Input[str], host: pulumi.Input[str], database: str) -> pulumi.Output[str]:
+def _url(user: str, password: pulumi.Input[str], host: pulumi.Input[str], database: str,
+         tls: str) -> pulumi.Output[str]:
     return pulumi.Output.secret(pulumi.Output.format(
-        "postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=require", user, password, host, PORT, database,
+        "postgresql://{0}:{1}@{2}:{3}/{4}?{5}", user, password, host, PORT, database, tls,
     ))

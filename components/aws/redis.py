@@ -65,6 +65,8 @@ class RedisArgs:
     snapshot_retention_days: int  # 0 turns snapshots off
     log_retention_days: int
     tags: dict[str, str]
+    # ROTATE: a new token joins the old one; SET (after a ROTATE) revokes the old one (docs/operations.md 5.3).
+    auth_token_update_strategy: str = "ROTATE"
 
 
 class RedisCache(pulumi.ComponentResource):
@@ -106,7 +108,7 @@ class RedisCache(pulumi.ComponentResource):
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             auth_token=token.hex,
-            auth_token_update_strategy="ROTATE",
+            auth_token_update_strategy=args.auth_token_update_strategy,
             auto_minor_version_upgrade=True,
             apply_immediately=not ha,
             maintenance_window="sun:05:00-sun:06:00",

@@ -6,12 +6,15 @@ import base64
 import hashlib
 import hmac
 
+import pulumi
 import pytest
 from appstack.components.aws.postgres import app_role_name, instance_class, scram_verifier, windows
 
 from appstack.mocks import _random_bytes
 from appstack.spec import PostgresSpec
+from tests.conftest import synth_config
 
+from .conftest import compute_module
 from .helpers import APPS, LOG_GROUP, RDS, RDS_PARAMS, RDS_SUBNETS, SECRET_VERSION, SUBNET, of, one, plain
 
 
@@ -179,3 +182,22 @@ def test_backup_follows_the_spec_schedule_and_never_overlaps_maintenance(schedul
     maintenance_start = _minutes(m_start.split(":", 1)[1])
     assert (_minutes(m_end.split(":", 1)[1]) - maintenance_start) % 1440 == 60
     assert (maintenance_start - start) % 1440 >= 30 and (start - maintenance_start) % 1440 >= 60
+
+
+def test_a_baked_rds_ca_bundle_makes_the_apps_verify_the_server():
+    bundle = "/etc/ssl/certs/rds-global-bundle.pem"
+    with compute_module(None):
+        synthesis = synth_config(platform="aws", tier="prod", apps={"zmage": {}},
+                                 extra={"aws": {"postgres_ssl_root_cert": bundle}})
+    versions = {v.name: plain(v.inputs["secretString"]) for v in of(synthesis, SECRET_VERSION, "zmage")}
+    assert versions["zmage-env-database-url"].startswith("postgresql://zmage_app:")
+    assert versions["zmage-env-database-url"].endswith(f":5432/zmage?sslmode=verify-full&sslrootcert={bundle}")
+    # The db-bootstrap job's official psql image has no bundle: it keeps sslmode=require.
+    assert versions["zmage-database-admin-url"].endswith(":5432/zmage?sslmode=require")
+
+
+@pytest.mark.parametrize("path", ["relative/bundle.pem", "/etc/ssl/a b.pem", "/x.pem?sslmode=disable"])
+def test_the_bundle_path_cannot_bend_the_url(path):
+    with pytest.raises(pulumi.RunError) as error, compute_module(None):
+        synth_config(platform="aws", tier="prod", apps={"zmage": {}}, extra={"aws": {"postgres_ssl_root_cert": path}})
+    assert "aws.postgres_ssl_root_cert" in str(error.value)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 from appstack.components.aws.redis import node_type
 
 from appstack.spec import RedisSpec
+from tests.conftest import synth_config
 
+from .conftest import compute_module
 from .helpers import REDIS, REDIS_PARAMS, SECRET_VERSION, of, one, plain
 
 POLICIES = {"claude-relay": "allkeys-lru", "sparkle": "allkeys-lru", "small-squaretable": "volatile-lru",
@@ -57,3 +60,23 @@ def test_redis_url_uses_tls_and_the_auth_token(prod):
 ])
 def test_node_type_holds_maxmemory_after_reserved_memory(maxmemory, ha, expected):
     assert node_type(RedisSpec(engine="redis", maxmemory_mb=maxmemory), ha) == expected
+
+
+def test_token_updates_rotate_by_default_so_clients_survive_the_roll(prod, dev):
+    for synthesis in (prod, dev):
+        assert {g.inputs["authTokenUpdateStrategy"] for g in synthesis.by_type(REDIS)} == {"ROTATE"}
+
+
+def test_the_rotations_second_step_sets_the_token_and_revokes_the_old_one():
+    with compute_module(None):
+        synthesis = synth_config(platform="aws", tier="prod", apps={"zmage": {}},
+                                 extra={"aws": {"redis_auth_token_update": "SET"}})
+    (group,) = synthesis.by_type(REDIS)
+    assert group.inputs["authTokenUpdateStrategy"] == "SET"
+    assert group.inputs["transitEncryptionEnabled"] is True and group.inputs["transitEncryptionMode"] == "required"
+
+
+def test_only_rotate_and_set_are_accepted():
+    with pytest.raises(pulumi.RunError) as error, compute_module(None):
+        synth_config(platform="aws", tier="prod", apps={"zmage": {}}, extra={"aws": {"redis_auth_token_update": "DELETE"}})
+    assert "aws.redis_auth_token_update" in str(error.value) and "'ROTATE' or 'SET'" in str(error.value)
