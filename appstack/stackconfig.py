@@ -255,7 +255,7 @@ class AwsSettings(Strict):
     desync_mitigation_mode: Literal["defensive", "strictest"] = "defensive"
     deregistration_delay_seconds: int = Field(30, ge=0, le=3600, description="target group connection draining")
     health_check_grace_period_seconds: int = Field(60, ge=0, le=3600, description="ECS ignores ALB checks this long")
-    ecs_exec: bool = Field(False, description="ECS Exec (needs a writable root filesystem); leave off in prod")
+    ecs_exec: bool = Field(False, description="dev only: ECS Exec (needs a writable root filesystem); refused in prod")
     spot_workers: bool = Field(False, description="dev only: run workers on FARGATE_SPOT")
     wait_for_steady_state: bool = Field(False, description="`pulumi up` waits until every ECS rollout is stable")
     ecr_keep_images: int = Field(20, ge=1, le=1000, description="ECR lifecycle: keep this many most recent images")

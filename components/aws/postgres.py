@@ -6,7 +6,7 @@ Two roles, two generated passwords (Pulumi secrets):
   stores for it (AppDataRefs.database_admin_url_secret_arn);
 - the application role (`app_role_name`: `<username>_app`), which the bootstrap job creates and makes
   owner of the database, is what every service, worker and migration connects as.
-The job receives the application password only as a SCRAM-SHA-256 verifier (`scram_verifier`), so the
+The job receives the application password only as a SCRAM-SHA-256 verifier (appstack.scram), so the
 plaintext never reaches it, its command line or a server log.
 """
 
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from appstack.scram import scram_verifier
 from appstack.spec import PostgresSpec, cpu_millicores, memory_mib
 
 from .common import child, physical_name
@@ -49,7 +49,6 @@ STATIC_PARAMETERS = frozenset({
 # RDS's RSA 2048 / SHA-256 CA (automatic server certificate rotation); the global bundle carries it.
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 APP_ROLE_SUFFIX = "_app"
-SCRAM_ITERATIONS = 4096  # PostgreSQL's own scram_iterations default
 
 
 def app_role_name(username: str) -> str:
@@ -59,18 +58,6 @@ def app_role_name(username: str) -> str:
         return username + APP_ROLE_SUFFIX
     digest = hashlib.sha256(username.encode()).hexdigest()[:8]
     return f"{username[:50]}_{digest}{APP_ROLE_SUFFIX}"
-
-
-def scram_verifier(password: str, salt: bytes, iterations: int = SCRAM_ITERATIONS) -> str:
-    """The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802/7677; the format of
-    pg_authid.rolpassword). ALTER ROLE ... PASSWORD '<verifier>' stores it as is, so a login with the
-    plaintext works while only the verifier is ever sent. `password` is ASCII (hex), which SASLprep
-    leaves unchanged."""
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    stored_key = hashlib.sha256(hmac.digest(salted, b"Client Key", "sha256")).digest()
-    server_key = hmac.digest(salted, b"Server Key", "sha256")
-    b64 = base64.b64encode
-    return f"SCRAM-SHA-256${iterations}:{b64(salt).decode()}${b64(stored_key).decode()}:{b64(server_key).decode()}"
 
 
 def instance_class(spec: PostgresSpec, high_availability: bool) -> str:

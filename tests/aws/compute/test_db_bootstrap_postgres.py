@@ -10,13 +10,15 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from appstack.components.aws.compute.db_bootstrap import bootstrap_script
-from appstack.components.aws.postgres import scram_verifier
+
+from appstack.scram import scram_verifier
 
 BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 MASTER, MASTER_PASSWORD, DATABASE = "zmage", "master-pw-0123456789", "zmage"
@@ -167,3 +169,20 @@ def test_hostile_names_stay_names(server):
     names = psql(server, MASTER, MASTER_PASSWORD, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'odd%'")
     assert names.stdout.strip() == role
     assert bootstrap(server, "zmage_app", []).returncode == 0  # the database back to zmage_app
+
+
+def test_the_runbooks_rotation_sends_only_a_verifier_made_from_stdin(server):
+    """docs/operations.md 5.3: `python -m appstack.scram` reads the password from stdin, psql gets the
+    verifier and the role as variables; neither the password nor SQL text built from it is passed."""
+    new_password = "c3" * 32
+    made = subprocess.run([sys.executable, "-m", "appstack.scram"], input=f"{new_password}\n", capture_output=True,
+                          text=True, check=True)
+    verifier = made.stdout.strip()
+    assert verifier.startswith("SCRAM-SHA-256$4096:") and new_password not in made.stdout + made.stderr
+    subprocess.run(["psql", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-v", "role=zmage_app", "-v",
+                    f"verifier={verifier}"], input="ALTER ROLE :\"role\" PASSWORD :'verifier';\n",
+                   env=_env(server, MASTER, MASTER_PASSWORD), capture_output=True, text=True, check=True)
+    assert psql(server, "zmage_app", new_password, "SELECT current_user").stdout.strip() == "zmage_app"
+    assert bootstrap(server, "zmage_app", []).returncode == 0  # back to APP_PASSWORD for other tests
+    empty = subprocess.run([sys.executable, "-m", "appstack.scram"], input="\n", capture_output=True, text=True)
+    assert empty.returncode == 2 and empty.stdout == ""

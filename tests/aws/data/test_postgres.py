@@ -8,9 +8,10 @@ import hmac
 
 import pulumi
 import pytest
-from appstack.components.aws.postgres import app_role_name, instance_class, scram_verifier, windows
+from appstack.components.aws.postgres import app_role_name, instance_class, windows
 
 from appstack.mocks import _random_bytes
+from appstack.scram import scram_verifier
 from appstack.spec import PostgresSpec
 from tests.conftest import synth_config
 
