@@ -19,6 +19,7 @@ from . import kubernetes as kubernetes_names
 # Object names each Kubernetes app namespace holds besides its workloads' own (see components/kubernetes).
 KUBERNETES_POLICY_SUFFIXES = ("dns", "app-egress", "data-client-egress", "external-egress", "acme-http01")
 ACM_FIRST_DOMAIN = 64  # acm RequestCertificate DomainName: "cannot exceed 64 octets"
+ACM_ALTERNATIVE_NAME = 253  # acm RequestCertificate SubjectAlternativeNames[]: "cannot exceed 253 octets"
 
 
 def check_stack_names(settings, apps: dict[str, AppSpec]) -> list[Problem]:
@@ -116,9 +117,13 @@ def _aws(settings, spec: AppSpec) -> Iterator[tuple[str, str]]:
             host = f"{bucket}.{spec.domain}"
             if storage.access != "cdn":
                 continue
-            if len(host) > ACM_FIRST_DOMAIN:
-                yield f"storage.{bucket}", (f"is served at {host} ({len(host)} characters); an ACM certificate's "
-                                            f"first domain name takes at most {ACM_FIRST_DOMAIN}")
+            # A host beyond ACM's 64 goes behind the app's domain as the certificate's first name.
+            if len(host) > ACM_FIRST_DOMAIN and len(spec.domain) > ACM_FIRST_DOMAIN:
+                yield f"storage.{bucket}", (f"is served at {host} ({len(host)} characters); its ACM certificate's "
+                                            f"first domain name (the app's domain) takes at most {ACM_FIRST_DOMAIN}")
+            if len(host) > ACM_ALTERNATIVE_NAME:
+                yield f"storage.{bucket}", (f"is served at {host} ({len(host)} characters); an ACM certificate "
+                                            f"name takes at most {ACM_ALTERNATIVE_NAME}")
             if host in hosts:
                 yield f"storage.{bucket}", f"is served at {host}, which a route of the app uses too; rename one"
     yield from _aws_secrets(spec)

@@ -95,10 +95,10 @@ class AppBucketArgs:
     protect: bool
     log_bucket: pulumi.Input[str] | None
     tags: dict[str, str]
-    # `access: cdn` only: the distribution's own host (its certificate is DNS-validated, and the host
-    # aliased, in the Route 53 zone when given), and the us-east-1 provider when the stack runs elsewhere.
+    # `access: cdn` only: the distribution's own host, its certificate (DNS-validated, and the host aliased,
+    # in the Route 53 zone when given) and the us-east-1 provider when the stack runs elsewhere.
     cdn_domain: str | None = None
-    hosted_zone_id: str | None = None
+    cdn_certificate: CertificateArgs | None = None
     us_east_1: pulumi.ProviderResource | None = None
 
 
@@ -162,11 +162,10 @@ class AppBucket(pulumi.ComponentResource):
         self.register_outputs({"bucket": self.bucket_id, "arn": self.arn, "public_url": self.public_url})
 
     def _viewer_certificate(self, name: str, args: AppBucketArgs) -> dict:
-        if not args.cdn_domain:
+        if not args.cdn_domain or args.cdn_certificate is None:
             return {"cloudfront_default_certificate": True}
         certificate = DnsValidatedCertificate(
-            f"{name}-cdn", CertificateArgs(domains=[args.cdn_domain], hosted_zone_id=args.hosted_zone_id),
-            child(self, providers=[args.us_east_1] if args.us_east_1 else None),
+            f"{name}-cdn", args.cdn_certificate, child(self, providers=[args.us_east_1] if args.us_east_1 else None),
         )
         return {"acm_certificate_arn": certificate.arn, "ssl_support_method": "sni-only",
                 "minimum_protocol_version": CDN_TLS_POLICY}
@@ -198,10 +197,11 @@ class AppBucket(pulumi.ComponentResource):
             tags=args.tags,
             opts=child(self),
         )
-        if args.cdn_domain and args.hosted_zone_id:
+        zone = args.cdn_certificate.hosted_zone_id if args.cdn_certificate else None
+        if args.cdn_domain and zone:
             for record_type in ("A", "AAAA"):  # IPv6 is on
                 target = {"name": distribution.domain_name, "zone_id": distribution.hosted_zone_id,
                           "evaluate_target_health": False}
-                aws.route53.Record(f"{name}-cdn-{record_type.lower()}", zone_id=args.hosted_zone_id,
+                aws.route53.Record(f"{name}-cdn-{record_type.lower()}", zone_id=zone,
                                    name=args.cdn_domain, type=record_type, aliases=[target], opts=child(self))
         return distribution

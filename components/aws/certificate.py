@@ -13,6 +13,9 @@ import pulumi_aws as aws
 class CertificateArgs:
     domains: Sequence[str]  # the first is the certificate's name, the rest its alternative names
     hosted_zone_id: str | None
+    # Names whose validation CNAME another certificate of the stack already creates in the zone (ACM uses
+    # one record per name and account): not created twice, so deleting one certificate keeps the other's.
+    validated_elsewhere: Sequence[str] = ()
 
 
 def _validation_record(cert: aws.acm.Certificate, domain: str, field: str) -> pulumi.Output[str]:
@@ -45,6 +48,8 @@ class DnsValidatedCertificate(pulumi.ComponentResource):
             record_name = _validation_record(cert, name_to_validate, "resource_record_name")
             record_type = _validation_record(cert, name_to_validate, "resource_record_type")
             record_value = _validation_record(cert, name_to_validate, "resource_record_value")
+            if args.hosted_zone_id and name_to_validate in args.validated_elsewhere:
+                continue
             if args.hosted_zone_id:
                 record = aws.route53.Record(
                     f"{name}-validation-{index}",
@@ -63,10 +68,12 @@ class DnsValidatedCertificate(pulumi.ComponentResource):
                         f"create this DNS record to validate the certificate for {d}: {r[0]} {r[1]} {r[2]}", self
                     )
                 )
+        # With a record left to another certificate, wait for issuance rather than list every record.
+        complete = not any(d in args.validated_elsewhere for d in args.domains)
         validation = aws.acm.CertificateValidation(
             name,
             certificate_arn=cert.arn,
-            validation_record_fqdns=fqdns or None,
+            validation_record_fqdns=(fqdns or None) if complete else None,
             opts=child,
         )
         self.arn = validation.certificate_arn

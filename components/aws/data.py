@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from appstack.components.bindings import app_values, secret_values
 
 from appstack.naming.aws import kms_alias
+from appstack.naming.checks import ACM_FIRST_DOMAIN
 from appstack.spec import (
     AppSpec,
     ExternalCacheSpec,
@@ -24,6 +25,7 @@ from appstack.stackconfig import StackSettings
 
 from .app_secrets import AppSecretStore, AppSecretStoreArgs
 from .buckets import AccessLogBucket, AccessLogBucketArgs, AppBucket, AppBucketArgs
+from .certificate import CertificateArgs
 from .common import child, tags
 from .contracts import AppDataRefs, FileSystemRefs, NetworkRefs, namespace_name
 from .file_systems import ServiceVolume, ServiceVolumeArgs
@@ -48,6 +50,21 @@ def cdn_domain(spec: AppSpec, bucket: str) -> str | None:
     if storage is None or storage.access != "cdn" or not (spec.domain and spec.tls):
         return None
     return f"{bucket}.{spec.domain}"
+
+
+def cdn_certificate(spec: AppSpec, bucket: str, settings: StackSettings) -> CertificateArgs | None:
+    """The CDN host's certificate. ACM takes at most 64 characters in a certificate's first name: a longer
+    host becomes an alternative name (up to 253) behind the app's domain, whose validation record the
+    ALB's certificate already creates when the app is public."""
+    host = cdn_domain(spec, bucket)
+    if host is None or spec.domain is None:
+        return None
+    zone = settings.aws.hosted_zone_id
+    if len(host) <= ACM_FIRST_DOMAIN:
+        return CertificateArgs(domains=[host], hosted_zone_id=zone)
+    alb_validates = bool(spec.public_services) and not settings.aws.certificate_arn
+    return CertificateArgs(domains=[spec.domain, host], hosted_zone_id=zone,
+                           validated_elsewhere=[spec.domain] if alb_validates else [])
 
 
 def backup_retention_days(spec: AppSpec, settings: StackSettings) -> int:
@@ -117,7 +134,7 @@ class AppData(pulumi.ComponentResource):
                 kms_key_arn=key.raw_arn, versioning=ha, protect=protect,
                 log_bucket=log_bucket.bucket.bucket if log_bucket else None,
                 tags=tags(stack, spec.name, f"bucket-{bucket_name}"), cdn_domain=cdn_domain(spec, bucket_name),
-                hosted_zone_id=settings.aws.hosted_zone_id, us_east_1=us_east_1,
+                cdn_certificate=cdn_certificate(spec, bucket_name, settings), us_east_1=us_east_1,
             ), opts=child(self))
             for bucket_name, bucket in sorted(spec.storage.items())
         }

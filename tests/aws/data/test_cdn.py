@@ -78,12 +78,33 @@ def test_prod_refuses_a_cdn_on_the_default_certificate(domain, overrides):
     ]
 
 
-def test_the_cdn_host_fits_an_acm_certificate_and_no_route_takes_it():
-    long_domain = "z" * 50 + ".example.com"  # 62 characters: the app's own certificate fits
-    with pytest.raises(pulumi.RunError) as error:
-        synth(tier="dev", apps={"zmage": {"domain": long_domain}})
-    assert (f"  - apps.zmage.storage.media: is served at media.{long_domain} (68 characters); an ACM certificate's "
-            "first domain name takes at most 64") in str(error.value).splitlines()
+def test_a_host_beyond_acms_64_characters_goes_behind_the_apps_domain():
+    """ACM's first name takes 64 characters, alternative names 253: the app's domain leads, and its
+    validation record is left to the ALB's certificate, which creates it."""
+    domain = "z" * 50 + ".example.com"  # 62 characters: the ALB's certificate fits
+    synthesis = synth(tier="prod", apps={"zmage": {"domain": domain}}, extra={"aws": {"hosted_zone_id": ZONE}})
+    (certificate,) = [c for c in synthesis.by_type(CERTIFICATE) if c.name == "zmage-media-cdn"]
+    assert certificate.inputs["domainName"] == domain
+    assert certificate.inputs["subjectAlternativeNames"] == [f"media.{domain}"]
+    records = sorted(r.name for r in synthesis.by_type(RECORD) if r.name.startswith("zmage-media-cdn-validation"))
+    assert records == ["zmage-media-cdn-validation-1"]  # the host's; the domain's belongs to the ALB certificate
+    (validation,) = [v for v in synthesis.by_type("aws:acm/certificateValidation:CertificateValidation")
+                     if v.name == "zmage-media-cdn"]
+    assert "validationRecordFqdns" not in validation.inputs  # waits for issuance instead
+
+
+def test_a_short_host_is_the_certificates_only_name():
+    synthesis = synth(tier="prod", apps={"zmage": {}}, extra={"aws": {"hosted_zone_id": ZONE}})
+    (certificate,) = [c for c in synthesis.by_type(CERTIFICATE) if c.name == "zmage-media-cdn"]
+    assert certificate.inputs["domainName"] == "media.zmage.example.com"
+    assert certificate.inputs.get("subjectAlternativeNames") in (None, [])
+    (validation,) = [v for v in synthesis.by_type("aws:acm/certificateValidation:CertificateValidation")
+                     if v.name == "zmage-media-cdn"]
+    (option,) = _certificate("zmage-media-cdn", certificate.inputs)["domainValidationOptions"]
+    assert validation.inputs["validationRecordFqdns"] == [option["resourceRecordName"].rstrip(".")]
+
+
+def test_no_route_takes_the_cdn_host():
     route = {"services": {"web": {"routes": [{"path": "/", "host": "media.zmage.example.com"}]}}}
     with pytest.raises(pulumi.RunError) as error:
         synth(tier="dev", apps={"zmage": route})
