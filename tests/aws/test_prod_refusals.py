@@ -10,6 +10,7 @@ import pulumi
 import pytest
 
 from appstack import program
+from appstack.project import Project
 from appstack.stackconfig import tier_problems
 from appstack.synth import synthesize
 from tests.conftest import synth_config
@@ -77,14 +78,15 @@ def test_the_stack_file_decides_what_is_encrypted(tmp_path):
     document = {"config": {"appstack:platform": "aws", "appstack:tier": "prod", "appstack:domain": "example.com",
                            "appstack:apps": {"zmage": {}}, "zmage:GEMINI_API_KEY": {"secure": "v1:abc"},
                            "zmage:SENTRY_DSN": "https://k@sentry.example/1"}}
+    project = Project(root=tmp_path, name="appstack", config={"appstack:blueprints": str(ROOT / "apps")})
     (tmp_path / "Pulumi.shop.yaml").write_text(json.dumps(document))
     with pytest.raises(pulumi.RunError) as error:
-        synthesize("shop", project_root=tmp_path)
+        synthesize("shop", project=project)
     assert "  - apps.zmage.secrets.SENTRY_DSN: written in plaintext in Pulumi.shop.yaml;" in str(error.value)
     assert "GEMINI_API_KEY: written" not in str(error.value)
     document["config"]["zmage:SENTRY_DSN"] = {"secure": "v1:def"}
     (tmp_path / "Pulumi.shop.yaml").write_text(json.dumps(document))
-    assert synthesize("shop", project_root=tmp_path).by_type("aws:rds/instance:Instance")
+    assert synthesize("shop", project=project).by_type("aws:rds/instance:Instance")
 
 
 def test_the_program_asks_the_engine_which_keys_are_secret():
