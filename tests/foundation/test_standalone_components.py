@@ -25,7 +25,7 @@ EXPECTED = {
     1: ({"appstack:kubernetes:Redis": 1}, 5),
     2: ({"appstack:kubernetes:Postgres": 1, "appstack:kubernetes:Workload": 1,
          "appstack:kubernetes:ServiceExposure": 1}, 11),
-    3: ({"appstack:aws:Postgres": 1}, 6),
+    3: ({"appstack:aws:Postgres": 1}, 8),  # with the application role's password and its salt
     4: ({"appstack:aws:Redis": 1}, 5),
     5: ({"appstack:aws:Bucket": 1}, 7),
     6: ({"appstack:aws:EcsWorkload": 1}, 9),
