@@ -105,21 +105,18 @@ class AppSecretStore(pulumi.ComponentResource):
                 env_arns.append(arn)
             for workload in secret.workloads:
                 self.env_secret_arns[(workload, secret.name)] = arn
-        self.database_admin_url_arn = self.database_app_verifier_arn = None
-        if args.database_admin_url is not None:
-            self.database_admin_url_arn = self._secret(
-                f"{name}-database-admin-url",
-                f"{args.app}: PostgreSQL master connection URL (db-bootstrap release job)",
-                args.database_admin_url,
-            )
-            env_arns.append(self.database_admin_url_arn)
-        if args.database_app_verifier is not None:
-            self.database_app_verifier_arn = self._secret(
-                f"{name}-database-app-verifier",
-                f"{args.app}: SCRAM verifier of the PostgreSQL application role (db-bootstrap release job)",
-                args.database_app_verifier,
-            )
-            env_arns.append(self.database_app_verifier_arn)
+        # The db-bootstrap job's own secrets (RDS PostgreSQL only); no workload reads them.
+        bootstrap = {
+            "admin-url": ("PostgreSQL master connection URL", args.database_admin_url),
+            "app-verifier": ("SCRAM verifier of the PostgreSQL application role", args.database_app_verifier),
+        }
+        arns = {
+            key: self._secret(f"{name}-database-{key}", f"{args.app}: {what} (db-bootstrap release job)", value)
+            for key, (what, value) in bootstrap.items() if value is not None
+        }
+        self.database_admin_url_arn = arns.get("admin-url")
+        self.database_app_verifier_arn = arns.get("app-verifier")
+        env_arns += arns.values()
         self.arns = list(self.declared_arns.values()) + env_arns
         self.register_outputs({"arns": self.arns})
 
