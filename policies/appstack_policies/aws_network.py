@@ -7,21 +7,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .model import ADVISORY, MANDATORY, Resource, RuleContext, RuleSet
+from .addresses import is_internet_wide, is_large, reaches_internet
+from .model import ADVISORY, MANDATORY, Finding, Resource, RuleContext, RuleSet, Stack
 from .values import as_int, is_opaque, items_of, lookup, must_be_true_but_is_not
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
-LISTENER = "aws:lb/listener:Listener"
+PREFIX_LISTS = ("aws:ec2/managedPrefixList:ManagedPrefixList",)
+PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+# pulumi-aws registers every aws:lb resource also under an aws:alb alias token.
+LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+LOAD_BALANCER, LISTENER = LOAD_BALANCERS[0], LISTENERS[0]
 
-WORLD_CIDRS = ("0.0.0.0/0", "::/0")
 ALL_PROTOCOLS = {"-1", "all"}
 TCP_PROTOCOLS = {"tcp", "6"} | ALL_PROTOCOLS
+UDP_PROTOCOLS = {"udp", "17"}
 DATA_PORTS = {5432: "PostgreSQL", 6379: "Redis"}
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+WEB_PORTS = (80, 443)
 
 rules = RuleSet()
 
@@ -30,11 +36,14 @@ rules = RuleSet()
 class Permission:
     """One ingress or egress grant, whatever resource shape it came from."""
 
+    urn: str
     label: str
     protocol: Any
     from_port: Any
     to_port: Any
-    world_cidrs: tuple[str, ...]
+    sources: tuple[str, ...]  # as written; prefix-list entries as "CIDR via prefix list NAME"
+    cidrs: tuple[str, ...]  # the CIDR of each source
+    group: str  # the security group the grant opens (URN or id), for per-group unions
 
     @property
     def all_traffic(self) -> bool:
@@ -51,74 +60,183 @@ class Permission:
             return False
         return low <= port <= high
 
+    @property
+    def web_only(self) -> bool:
+        """TCP or UDP (HTTP/3) to 80 or 443 alone, or ICMP (path MTU discovery needs it)."""
+        protocol = str(self.protocol).lower()
+        if protocol in ("icmp", "1", "icmpv6", "58"):
+            return True
+        if self.all_traffic:
+            return False
+        low, high = as_int(self.from_port), as_int(self.to_port)
+        if low is None or high is None:
+            return True  # unknown ports cannot be judged
+        return protocol in TCP_PROTOCOLS - ALL_PROTOCOLS | UDP_PROTOCOLS and low == high and low in WEB_PORTS
 
-def _world(*cidr_values: Any) -> tuple[str, ...]:
-    found = []
-    for value in cidr_values:
-        for cidr in value if isinstance(value, list) else [value]:
-            if cidr in WORLD_CIDRS:
-                found.append(cidr)
-    return tuple(found)
+    @property
+    def ports(self) -> str:
+        if self.all_traffic:
+            return "all ports"
+        low, high = as_int(self.from_port), as_int(self.to_port)
+        return f"port {low}" if low == high else f"ports {low}-{high}"
+
+    @property
+    def wide_sources(self) -> str:
+        """The sources that make the grant internet-wide, as written (small blocks beside them left out)."""
+        reaching = [(s, c) for s, c in zip(self.sources, self.cidrs, strict=True) if reaches_internet(c)]
+        large = [s for s, c in reaching if is_large(c)]
+        return " and ".join(large or [s for s, _ in reaching])
 
 
-def permissions(r: Resource, direction: str) -> list[Permission]:
-    """World-reachable grants of ``direction`` ("ingress"/"egress") on any SG resource shape."""
-    grants: list[Permission] = []
+def _literals(*values: Any) -> list[str]:
+    return [v for value in values for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+
+
+def _prefix_lists(stack: Stack) -> dict[str, list[tuple[str, str]]]:
+    """Prefix list URN (and id, when known) -> (CIDR, list name) of every entry, inline or standalone."""
+    entries: dict[str, list[tuple[str, str]]] = {}
+    lists = stack.of_type(*PREFIX_LISTS)
+    for pl in lists:
+        found = [(e.get("cidr"), pl.name) for e in items_of(pl.get("entries")) if isinstance(e, dict)]
+        entries[pl.urn] = found
+        for standalone in stack.of_type(PREFIX_LIST_ENTRY):
+            if standalone.depends_on(pl):
+                found.append((standalone.get("cidr"), pl.name))
+        for key in (pl.get("id"), pl.get("name")):
+            if isinstance(key, str):
+                entries.setdefault(key, found)
+    return entries
+
+
+def _via_prefix_lists(r: Resource, ids: Any, lists: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    if ids in (None, []):
+        return []
+    found = [entry for pl in _literals(ids) for entry in lists.get(pl, [])]
+    if not found:  # at preview the list id is unknown: the grant's dependency names the list it uses
+        found = [entry for urn in r.dependencies for entry in lists.get(urn, [])]
+    return found
+
+
+def _group_of(r: Resource, stack: Stack) -> str:
+    group = r.get("securityGroupId")
+    if isinstance(group, str):
+        return group
+    owners = [sg.urn for sg in stack.of_type(SECURITY_GROUP) if r.depends_on(sg)]
+    return owners[0] if len(owners) == 1 else r.urn
+
+
+def permissions(r: Resource, direction: str, stack: Stack | None = None) -> list[Permission]:
+    """Grants of ``direction`` ("ingress"/"egress") on any SG resource shape that reach the internet."""
+    stack = stack or Stack((r,))
+    lists = _prefix_lists(stack)
+    shapes: list[tuple[str, Any, Any, Any, list[str], list[tuple[str, str]], str]] = []
     if r.type == SECURITY_GROUP:
         for index, item in enumerate(items_of(r.get(direction))):
-            if not isinstance(item, dict) or is_opaque(item):
+            if not isinstance(item, dict):
                 continue
-            cidrs = _world(lookup(item, "cidrBlocks"), lookup(item, "ipv6CidrBlocks"))
-            grants.append(
-                Permission(
-                    f"{direction}[{index}]", item.get("protocol"), item.get("fromPort"), item.get("toPort"), cidrs
-                )
-            )
+            cidrs = _literals(item.get("cidrBlocks"), item.get("ipv6CidrBlocks"))
+            via = _via_prefix_lists(r, item.get("prefixListIds"), lists)
+            shapes.append((f"{direction}[{index}]", item.get("protocol"), item.get("fromPort"), item.get("toPort"),
+                           cidrs, via, r.urn))
     elif r.type == SECURITY_GROUP_RULE and r.get("type") == direction:
-        cidrs = _world(r.get("cidrBlocks"), r.get("ipv6CidrBlocks"))
-        grants.append(Permission(direction, r.get("protocol"), r.get("fromPort"), r.get("toPort"), cidrs))
+        cidrs = _literals(r.get("cidrBlocks"), r.get("ipv6CidrBlocks"))
+        via = _via_prefix_lists(r, r.get("prefixListIds"), lists)
+        shapes.append((direction, r.get("protocol"), r.get("fromPort"), r.get("toPort"), cidrs, via,
+                       _group_of(r, stack)))
     elif r.type == {"ingress": INGRESS_RULE, "egress": EGRESS_RULE}[direction]:
-        cidrs = _world(r.get("cidrIpv4"), r.get("cidrIpv6"))
-        grants.append(Permission(direction, r.get("ipProtocol"), r.get("fromPort"), r.get("toPort"), cidrs))
-    return [g for g in grants if g.world_cidrs and not is_opaque(g.protocol)]
+        cidrs = _literals(r.get("cidrIpv4"), r.get("cidrIpv6"))
+        via = _via_prefix_lists(r, r.get("prefixListId"), lists)
+        shapes.append((direction, r.get("ipProtocol"), r.get("fromPort"), r.get("toPort"), cidrs, via,
+                       _group_of(r, stack)))
+    grants = []
+    for label, protocol, low, high, cidrs, via, group in shapes:
+        sources = [*cidrs, *(f"{cidr} via prefix list {name}" for cidr, name in via)]
+        all_cidrs = [*cidrs, *(cidr for cidr, _ in via)]
+        if not is_opaque(protocol) and any(reaches_internet(c) for c in all_cidrs):
+            grants.append(Permission(r.urn, label, protocol, low, high, tuple(sources), tuple(all_cidrs), group))
+    return grants
 
 
-def _world_ingress_to(r: Resource, ports: dict[int, str]) -> Iterator[str]:
-    for grant in permissions(r, "ingress"):
-        sources = " and ".join(grant.world_cidrs)
+def _ingress_grants(stack: Stack) -> list[Permission]:
+    return [g for r in stack.of_type(*SG_TYPES) for g in permissions(r, "ingress", stack)]
+
+
+def _world_ingress_to(stack: Stack, ports: dict[int, str]) -> Iterator[Finding]:
+    grants = _ingress_grants(stack)
+    for grant in grants:
+        if not is_internet_wide(grant.cidrs):
+            continue
         if grant.all_traffic:
-            yield f"{grant.label} allows {sources} to all ports."
+            yield Finding(f"{grant.label} allows {grant.wide_sources} to all ports.", grant.urn)
             continue
         for port, service in ports.items():
             if grant.opens_tcp_port(port):
-                yield f"{grant.label} allows {sources} to port {port} ({service})."
+                yield Finding(f"{grant.label} allows {grant.wide_sources} to port {port} ({service}).", grant.urn)
+    # Blocks that are each narrow may still add up to the internet on one group and port.
+    for port, service in ports.items():
+        by_group: dict[str, list[Permission]] = {}
+        for grant in grants:
+            if grant.opens_tcp_port(port) and not is_internet_wide(grant.cidrs):
+                by_group.setdefault(grant.group, []).append(grant)
+        for together in by_group.values():
+            if len(together) > 1 and is_internet_wide(c for g in together for c in g.cidrs):
+                names = ", ".join(_grant_name(stack, g) for g in together)
+                yield Finding(f"{names} together allow the internet to port {port} ({service}).", together[0].urn)
+
+
+def _grant_name(stack: Stack, grant: Permission) -> str:
+    name = next(r.name for r in stack.resources if r.urn == grant.urn)
+    return name if grant.label in ("ingress", "egress") else f"{name} {grant.label}"
 
 
 SG_TYPES = [SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE]
+SG_STACK_TYPES = [*SG_TYPES, *PREFIX_LISTS, PREFIX_LIST_ENTRY]
+REACH = (
+    "Internet-wide means any set of sources (IPv4, IPv6, prefix-list entries) whose union reaches a /8's worth of "
+    "internet addresses, e.g. 0.0.0.0/0, 0::/0 or 0.0.0.0/1 + 128.0.0.0/1."
+)
 
 
-@rules.resource(
+@rules.stack(
     "sg-no-world-ingress-data-ports",
     MANDATORY,
-    SG_TYPES,
-    "Security groups must not open PostgreSQL (5432), Redis (6379) or all ports to 0.0.0.0/0 or ::/0.",
-    "Allow ingress only from the application's security group (referencedSecurityGroupId) or VPC CIDRs.",
+    "Security groups must not open PostgreSQL (5432), Redis (6379) or all ports to internet-wide sources.",
+    "Allow ingress only from the application's security group (referencedSecurityGroupId) or VPC CIDRs. " + REACH,
+    types=SG_STACK_TYPES,
 )
-def sg_no_world_ingress_data_ports(r: Resource, ctx: RuleContext) -> Iterator[str]:
-    """Databases, caches and wide-open groups must never be reachable from the whole internet."""
-    yield from _world_ingress_to(r, DATA_PORTS)
+def sg_no_world_ingress_data_ports(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
+    """Databases, caches and wide-open groups must never be reachable from the whole internet, however the
+    sources are spelled or split.
+    """
+    yield from _world_ingress_to(stack, DATA_PORTS)
 
 
-@rules.resource(
+@rules.stack(
     "sg-no-world-ingress-admin-ports",
     MANDATORY,
-    SG_TYPES,
-    "Security groups must not open SSH (22) or RDP (3389) to 0.0.0.0/0 or ::/0.",
-    "Remove the rule; use SSM Session Manager or ECS Exec for shell access.",
+    "Security groups must not open SSH (22) or RDP (3389) to internet-wide sources.",
+    "Remove the rule; use SSM Session Manager or ECS Exec for shell access. " + REACH,
+    types=SG_STACK_TYPES,
 )
-def sg_no_world_ingress_admin_ports(r: Resource, ctx: RuleContext) -> Iterator[str]:
+def sg_no_world_ingress_admin_ports(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     """SSH and RDP exposed to the internet are scanned and brute-forced within minutes."""
-    yield from _world_ingress_to(r, ADMIN_PORTS)
+    yield from _world_ingress_to(stack, ADMIN_PORTS)
+
+
+@rules.stack(
+    "sg-world-ingress-web-ports-only",
+    MANDATORY,
+    "Internet-wide ingress may only reach ports 80 and 443 (TCP, or UDP for HTTP/3) and ICMP.",
+    "Put the service behind the load balancer, or restrict the sources to known client ranges. " + REACH,
+    types=SG_STACK_TYPES,
+)
+def sg_world_ingress_web_ports_only(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
+    """Only the load balancer's web listeners are meant for the whole internet; any other open port (a
+    database, an admin UI, a debug server) is an attack surface nobody reviewed.
+    """
+    for grant in _ingress_grants(stack):
+        if is_internet_wide(grant.cidrs) and not grant.web_only:
+            yield Finding(f"{grant.label} allows {grant.wide_sources} to {grant.ports}.", grant.urn)
 
 
 @rules.resource(
@@ -131,8 +249,8 @@ def sg_no_world_ingress_admin_ports(r: Resource, ctx: RuleContext) -> Iterator[s
 def sg_unrestricted_egress(r: Resource, ctx: RuleContext) -> Iterator[str]:
     """Open egress lets a compromised task exfiltrate data or reach command-and-control freely."""
     for grant in permissions(r, "egress"):
-        if grant.all_traffic:
-            yield f"{grant.label} allows all traffic to {' and '.join(grant.world_cidrs)}."
+        if grant.all_traffic and is_internet_wide(grant.cidrs):
+            yield f"{grant.label} allows all traffic to {grant.wide_sources}."
 
 
 def _redirects_to_https(action: Any) -> bool:
@@ -146,7 +264,7 @@ def _redirects_to_https(action: Any) -> bool:
 @rules.resource(
     "alb-listener-https",
     MANDATORY,
-    [LISTENER],
+    LISTENERS,
     "Load balancer listeners must serve HTTPS, or only redirect HTTP to HTTPS.",
     "Use protocol HTTPS with a certificate; keep port 80 only as a redirect action to HTTPS.",
 )
@@ -172,7 +290,7 @@ TLS12_POLICY = re.compile(r"TLS13-1-[23]|TLS-1-[23]|FS-1-2")
 @rules.resource(
     "alb-listener-tls-policy",
     MANDATORY,
-    [LISTENER],
+    LISTENERS,
     "HTTPS/TLS listeners must use a security policy that requires TLS 1.2 or later.",
     "Set sslPolicy to ELBSecurityPolicy-TLS13-1-2-2021-06 (or another TLS 1.2+ policy).",
 )
@@ -194,7 +312,7 @@ def _is_application_lb(r: Resource) -> bool:
 @rules.resource(
     "alb-drop-invalid-headers",
     MANDATORY,
-    [LOAD_BALANCER],
+    LOAD_BALANCERS,
     "Application load balancers must drop invalid HTTP header fields.",
     "Set dropInvalidHeaderFields to true (prevents header smuggling to the targets).",
 )
@@ -207,7 +325,7 @@ def alb_drop_invalid_headers(r: Resource, ctx: RuleContext) -> Iterator[str]:
 @rules.resource(
     "alb-desync-mitigation",
     ADVISORY,
-    [LOAD_BALANCER],
+    LOAD_BALANCERS,
     "Application load balancers should not run desync mitigation in monitor mode.",
     "Leave desyncMitigationMode at defensive or set it to strictest.",
 )
@@ -220,7 +338,7 @@ def alb_desync_mitigation(r: Resource, ctx: RuleContext) -> Iterator[str]:
 @rules.resource(
     "alb-access-logs",
     ADVISORY,
-    [LOAD_BALANCER],
+    LOAD_BALANCERS,
     "Load balancers should write access logs.",
     "Set accessLogs with enabled=true and an S3 bucket.",
 )
@@ -233,7 +351,7 @@ def alb_access_logs(r: Resource, ctx: RuleContext) -> Iterator[str]:
 @rules.resource(
     "alb-deletion-protection",
     ADVISORY,
-    [LOAD_BALANCER],
+    LOAD_BALANCERS,
     "Load balancers should have deletion protection.",
     "Set enableDeletionProtection to true.",
 )

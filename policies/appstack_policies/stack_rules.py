@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .aws_network import LISTENER, LOAD_BALANCER
+from .aws_network import LISTENERS, LOAD_BALANCERS
 from .kubernetes_pods import INGRESS
 from .model import MANDATORY, TIER_SETTING, Finding, Resource, RuleContext, RuleSet, Stack
 from .secret_patterns import name_looks_secret, value_secret_kind
@@ -58,14 +58,14 @@ def _ingress_gaps(ingress: Resource) -> Iterator[str]:
     "In prod every public route (internet-facing load balancer, Ingress host) is served over TLS.",
     "Give each public load balancer an HTTPS listener and list every Ingress host under spec.tls.",
     settings=TIER_SETTING,
-    types=[LOAD_BALANCER, LISTENER, INGRESS],
+    types=[*LOAD_BALANCERS, *LISTENERS, INGRESS],
 )
 def prod_public_routes_tls(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     """Production traffic carries user credentials and data that must not cross the internet in cleartext."""
     if not ctx.is_prod:
         return
-    listeners = stack.of_type(LISTENER)
-    for lb in stack.of_type(LOAD_BALANCER):
+    listeners = stack.of_type(*LISTENERS)
+    for lb in stack.of_type(*LOAD_BALANCERS):
         if not _public_load_balancer(lb):
             continue
         protocols = [listener.get("protocol") for listener in listeners if listener.depends_on(lb)]

@@ -54,6 +54,8 @@ BUCKET = "aws:s3/bucket:Bucket"
 LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
 SECRET_TYPE = "aws:secretsmanager/secret:Secret"
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
 
@@ -346,6 +348,33 @@ SCENARIOS: dict[str, Any] = {
                 "cidrBlocks": ["10.0.0.0/16"],
             },
         )
+    ],
+    "prefix_list": lambda: [
+        res(PREFIX_LIST, "office", {"addressFamily": "IPv4", "maxEntries": 5, "entries": [{"cidr": "81.2.69.0/24"}]}),
+        res(
+            "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
+            "office-vpn",
+            {"prefixListId": UNKNOWN, "cidr": "81.2.70.0/24"},
+            deps=(f"{PREFIX_LIST}::office",),
+        ),
+        res(
+            INGRESS_RULE,
+            "db-from-office",
+            {"securityGroupId": UNKNOWN, "ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, "prefixListId": UNKNOWN},
+            deps=(f"{PREFIX_LIST}::office",),
+        ),
+    ],
+    "split_rules": lambda: [
+        res("aws:ec2/securityGroup:SecurityGroup", "db-sg", {"vpcId": UNKNOWN}),
+        *(
+            res(
+                INGRESS_RULE,
+                name,
+                {"securityGroupId": UNKNOWN, "ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrIpv4": cidr},
+                deps=("aws:ec2/securityGroup:SecurityGroup::db-sg",),
+            )
+            for name, cidr in (("db-in-a", "10.0.0.0/16"), ("db-in-b", "81.2.69.0/24"))
+        ),
     ],
     "sg_egress_rule": lambda: [
         res(

@@ -102,6 +102,13 @@ def _world_postgres(inputs: dict[str, Any]) -> bool:
     return True
 
 
+def _world_ssh_v6(inputs: dict[str, Any]) -> bool:
+    inputs.pop("referencedSecurityGroupId", None)
+    inputs.pop("cidrIpv4", None)
+    inputs.update(cidrIpv6="0::/0", ipProtocol="tcp", fromPort=22, toPort=22)
+    return True
+
+
 def _public_assume_role(inputs: dict[str, Any]) -> bool:
     document = json.loads(inputs["assumeRolePolicy"])
     statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
@@ -143,6 +150,9 @@ MUTATIONS: list[tuple[str, str, Mutation]] = [
      _set("transitEncryptionEnabled", False)),
     ("redis-auth-token", "aws:elasticache/replicationGroup:ReplicationGroup", _delete("authToken")),
     ("sg-no-world-ingress-data-ports", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+     _world_postgres),
+    ("sg-no-world-ingress-admin-ports", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", _world_ssh_v6),
+    ("sg-world-ingress-web-ports-only", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
      _world_postgres),
     ("alb-listener-https", "aws:lb/listener:Listener", _redirect_to_http),
     ("alb-listener-tls-policy", "aws:lb/listener:Listener", _weak_tls_policy),
