@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
+from .iam_documents import (
+    ADMIN_ACTIONS,
+    allows,
+    escalations,
+    every_resource,
+    github_sub_problem,
+    open_to_anyone,
+    restricts_caller,
+)
 from .model import ADVISORY, MANDATORY, Finding, Resource, RuleContext, RuleSet, Stack
 from .values import (
     as_int,
@@ -18,50 +28,111 @@ from .values import (
 
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_USER_POLICY = "aws:iam/userPolicy:UserPolicy"
+IAM_GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
 IAM_ROLE = "aws:iam/role:Role"
 KMS_KEY = "aws:kms/key:Key"
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
-ADMIN_ACTIONS = {"*", "*:*"}
+PERMISSION_TYPES = [IAM_POLICY, IAM_ROLE_POLICY, IAM_USER_POLICY, IAM_GROUP_POLICY, IAM_ROLE]
+# Where a managed policy ARN is attached: one policyArn, or a list.
+ATTACHMENT_ARN = {
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
+    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
+    IAM_ROLE: "managedPolicyArns",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+}
+# AWS-managed policies (arn:<partition>:iam::aws:policy/...) that grant administrator-like reach.
+ADMIN_MANAGED_POLICY = re.compile(
+    r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?(AdministratorAccess[^/]*|PowerUserAccess|[^/]*FullAccess[^/]*)$"
+)
 
 rules = RuleSet()
 
 
 def _permission_documents(r: Resource) -> Iterator[tuple[str, Any]]:
-    if r.type in (IAM_POLICY, IAM_ROLE_POLICY):
-        yield "policy", parse_json_document(r.get("policy"))
-    elif r.type == IAM_ROLE:
+    if r.type == IAM_ROLE:
         for inline in items_of(r.get("inlinePolicies")):
             if isinstance(inline, dict):
                 yield f"inline policy {inline.get('name')}", parse_json_document(inline.get("policy"))
+    else:
+        yield "policy", parse_json_document(r.get("policy"))
+
+
+def _allow_statements(r: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
+    for where, document in _permission_documents(r):
+        for index, statement in enumerate(policy_statements(document)):
+            if allows(statement):
+                yield f"{where} statement {index}", statement
 
 
 @rules.resource(
     "iam-no-wildcard-actions",
     MANDATORY,
-    [IAM_POLICY, IAM_ROLE_POLICY, IAM_ROLE],
-    'IAM policies must not allow every action ("*" or "*:*").',
-    "List the specific actions the workload needs, scoped to its resources.",
+    PERMISSION_TYPES,
+    'IAM policies must not allow every action ("*" or "*:*", or NotAction on every resource).',
+    "List the specific actions the workload needs, scoped to its resources; never Allow with NotAction on *.",
 )
 def iam_no_wildcard_actions(r: Resource, ctx: RuleContext) -> Iterator[str]:
-    """A wildcard action is administrator access: one leaked credential compromises the account."""
-    for where, document in _permission_documents(r):
-        for index, statement in enumerate(policy_statements(document)):
-            if statement.get("Effect", "Allow") != "Allow":
-                continue
-            for action in as_strings(statement.get("Action")):
-                if action in ADMIN_ACTIONS:
-                    yield f"{where} statement {index} allows action {action}."
+    """A wildcard action is administrator access: one leaked credential compromises the account. Allow with
+    NotAction on every resource is the same, minus a short list.
+    """
+    for where, statement in _allow_statements(r):
+        if "NotAction" in statement:
+            if every_resource(statement):
+                yield f"{where} allows every action except its NotAction list on every resource."
+            continue
+        for action in as_strings(statement.get("Action")):
+            if action in ADMIN_ACTIONS:
+                yield f"{where} allows action {action}."
 
 
-def _anyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return "*" in as_strings(principal.get("AWS"))
-    return False
+@rules.resource(
+    "iam-no-privilege-escalation",
+    MANDATORY,
+    PERMISSION_TYPES,
+    "IAM policies must not grant actions that escalate privileges (iam:* and the like, or PassRole on any role).",
+    "Grant IAM write actions to no workload; scope iam:PassRole and sts:AssumeRole to named role ARNs.",
+)
+def iam_no_privilege_escalation(r: Resource, ctx: RuleContext) -> Iterator[str]:
+    """A principal that can attach or write policies, mint keys, or pass any role can make itself an
+    administrator, whatever its other statements say.
+    """
+    for where, statement in _allow_statements(r):
+        for how, action in escalations(statement):
+            via = "NotAction" if how == "NotAction" else f"action {how}"
+            yield f"{where} grants {action} through {via} (privilege escalation)."
+
+
+@rules.resource(
+    "iam-no-admin-managed-policy",
+    MANDATORY,
+    list(ATTACHMENT_ARN),
+    "Principals must not get AWS-managed administrator or full-access policies (AdministratorAccess, "
+    "PowerUserAccess, *FullAccess).",
+    "Write a customer-managed policy with the actions and resources the workload needs.",
+)
+def iam_no_admin_managed_policy(r: Resource, ctx: RuleContext) -> Iterator[str]:
+    """AWS-managed admin and full-access policies grant far more than any one workload needs, through an ARN
+    that no wildcard check sees.
+    """
+    field = ATTACHMENT_ARN[r.type]
+    arns = r.get(field)
+    for index, arn in enumerate(as_strings(arns)):
+        match = ADMIN_MANAGED_POLICY.match(arn) if isinstance(arn, str) else None
+        if match:
+            where = f"{field}[{index}]" if isinstance(arns, list) else field
+            yield f"{where} attaches the AWS-managed policy {match.group(1)}."
+
+
+def _trust_statements(r: Resource) -> Iterator[tuple[int, dict[str, Any]]]:
+    yield from enumerate(policy_statements(parse_json_document(r.get("assumeRolePolicy"))))
 
 
 @rules.resource(
@@ -69,15 +140,40 @@ def _anyone(principal: Any) -> bool:
     MANDATORY,
     [IAM_ROLE],
     "IAM roles must not be assumable by any principal.",
-    "Name the exact service or account principal in assumeRolePolicy, or add restricting Conditions.",
+    "Name the exact service or account principal in assumeRolePolicy, or add a Condition that pins the "
+    "caller (aws:PrincipalAccount, aws:PrincipalOrgID, aws:PrincipalArn, aws:SourceAccount, aws:SourceArn).",
 )
 def iam_no_public_assume_role(r: Resource, ctx: RuleContext) -> Iterator[str]:
-    """A role anyone can assume hands its permissions to every AWS account."""
-    document = parse_json_document(r.get("assumeRolePolicy"))
-    for index, statement in enumerate(policy_statements(document)):
-        allows_anyone = statement.get("Effect", "Allow") == "Allow" and _anyone(statement.get("Principal"))
-        if allows_anyone and not statement.get("Condition"):
-            yield f"assumeRolePolicy statement {index} lets any principal assume the role."
+    """A role anyone can assume hands its permissions to every AWS account; a condition that does not pin the
+    caller (aws:SecureTransport, StringLike "*", IfExists) changes nothing.
+    """
+    for index, statement in _trust_statements(r):
+        if not open_to_anyone(statement):
+            continue
+        where = f"assumeRolePolicy statement {index}"
+        if not statement.get("Condition"):
+            yield f"{where} lets any principal assume the role."
+        elif not restricts_caller(statement.get("Condition")):
+            yield f"{where} lets any principal assume the role (its Condition does not pin the caller)."
+
+
+@rules.resource(
+    "iam-github-oidc-trust-pinned",
+    MANDATORY,
+    [IAM_ROLE],
+    "A role trusting GitHub Actions OIDC must pin the token's sub to one repository and one branch, tag or "
+    "environment.",
+    'Add Condition StringEquals {"token.actions.githubusercontent.com:sub": '
+    '"repo:OWNER/REPO:environment:production"} (or ref:refs/heads/main) next to the aud check.',
+)
+def iam_github_oidc_trust_pinned(r: Resource, ctx: RuleContext) -> Iterator[str]:
+    """Every GitHub workflow in every repository gets tokens from the same issuer with the same audience: an
+    aud-only trust lets any of them, including a pull request's, assume the role.
+    """
+    for index, statement in _trust_statements(r):
+        problem = github_sub_problem(statement)
+        if problem:
+            yield f"assumeRolePolicy statement {index} trusts GitHub Actions OIDC {problem}."
 
 
 @rules.resource(

@@ -136,18 +136,29 @@ def permissions(r: Resource, direction: str, stack: Stack | None = None) -> list
                 continue
             cidrs = _literals(item.get("cidrBlocks"), item.get("ipv6CidrBlocks"))
             via = _via_prefix_lists(r, item.get("prefixListIds"), lists)
-            shapes.append((f"{direction}[{index}]", item.get("protocol"), item.get("fromPort"), item.get("toPort"),
-                           cidrs, via, r.urn))
+            shapes.append(
+                (
+                    f"{direction}[{index}]",
+                    item.get("protocol"),
+                    item.get("fromPort"),
+                    item.get("toPort"),
+                    cidrs,
+                    via,
+                    r.urn,
+                )
+            )
     elif r.type == SECURITY_GROUP_RULE and r.get("type") == direction:
         cidrs = _literals(r.get("cidrBlocks"), r.get("ipv6CidrBlocks"))
         via = _via_prefix_lists(r, r.get("prefixListIds"), lists)
-        shapes.append((direction, r.get("protocol"), r.get("fromPort"), r.get("toPort"), cidrs, via,
-                       _group_of(r, stack)))
+        shapes.append(
+            (direction, r.get("protocol"), r.get("fromPort"), r.get("toPort"), cidrs, via, _group_of(r, stack))
+        )
     elif r.type == {"ingress": INGRESS_RULE, "egress": EGRESS_RULE}[direction]:
         cidrs = _literals(r.get("cidrIpv4"), r.get("cidrIpv6"))
         via = _via_prefix_lists(r, r.get("prefixListId"), lists)
-        shapes.append((direction, r.get("ipProtocol"), r.get("fromPort"), r.get("toPort"), cidrs, via,
-                       _group_of(r, stack)))
+        shapes.append(
+            (direction, r.get("ipProtocol"), r.get("fromPort"), r.get("toPort"), cidrs, via, _group_of(r, stack))
+        )
     grants = []
     for label, protocol, low, high, cidrs, via, group in shapes:
         sources = [*cidrs, *(f"{cidr} via prefix list {name}" for cidr, name in via)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy_fixtures import DELETE, UNKNOWN, Json
+from policy_fixtures import DELETE, GITHUB_AUD, GITHUB_SUB, PINNED_SUB, UNKNOWN, Json
 
 M, A = "mandatory", "advisory"
 WORLD_ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -554,6 +554,177 @@ CASES = [
         "role",
         "assumeRolePolicy statement 0 lets any principal assume the role.",
         {"assumeRolePolicy.Statement.0.Principal": {"AWS": "*"}},
+    ),
+    Case(
+        "iam-no-wildcard-actions",
+        M,
+        "iam_policy",
+        "policy statement 0 allows every action except its NotAction list on every resource.",
+        {"policy.Statement.0": {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}},
+    ),
+    Case(
+        "iam-no-wildcard-actions",
+        M,
+        "user_policy",
+        "policy statement 0 allows every action except its NotAction list on every resource.",
+        {"policy.Statement.0": {"Effect": "Allow", "NotAction": "s3:DeleteBucket", "NotResource": "arn:aws:s3:::x"}},
+    ),
+    Case(
+        "iam-no-privilege-escalation",
+        M,
+        "iam_policy",
+        "policy statement 0 grants iam:AttachRolePolicy through action iam:* (privilege escalation).",
+        {"policy.Statement.0.Action": "iam:*"},
+    ),
+    Case(
+        "iam-no-privilege-escalation",
+        M,
+        "role_policy",
+        "policy statement 0 grants iam:PutRolePolicy through action IAM:Put* (privilege escalation).",
+        {"policy.Statement.0.Action": ["s3:GetObject", "IAM:Put*"]},
+    ),
+    Case(
+        "iam-no-privilege-escalation",
+        M,
+        "user_policy",
+        "policy statement 0 grants iam:AttachRolePolicy through action *:Attach* (privilege escalation).",
+        {"policy.Statement.0.Action": "*:Attach*"},
+    ),
+    Case(
+        "iam-no-privilege-escalation",
+        M,
+        "iam_policy",
+        "policy statement 0 grants iam:PassRole through action iam:PassRole (privilege escalation).",
+        {"policy.Statement.0": {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}},
+    ),
+    Case(
+        "iam-no-privilege-escalation",
+        M,
+        "role_policy",
+        "policy statement 0 grants iam:AttachRolePolicy through NotAction (privilege escalation).",
+        {
+            "policy.Statement.0": {
+                "Effect": "Allow",
+                "NotAction": "s3:*",
+                "Resource": "arn:aws:iam::123456789012:role/app",
+            }
+        },
+    ),
+    Case(
+        "iam-no-privilege-escalation",
+        M,
+        "role",
+        "inline policy read-assets statement 0 grants iam:CreateAccessKey through action "
+        "iam:CreateAccessKey (privilege escalation).",
+        {"inlinePolicies.0.policy.Statement.0.Action": "iam:CreateAccessKey"},
+    ),
+    Case(
+        "iam-no-admin-managed-policy",
+        M,
+        "role_attachment",
+        "policyArn attaches the AWS-managed policy AdministratorAccess.",
+        {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+    ),
+    Case(
+        "iam-no-admin-managed-policy",
+        M,
+        "role_attachment",
+        "policyArn attaches the AWS-managed policy IAMFullAccess.",
+        {"policyArn": "arn:aws-us-gov:iam::aws:policy/IAMFullAccess"},
+    ),
+    Case(
+        "iam-no-admin-managed-policy",
+        M,
+        "role",
+        "managedPolicyArns[0] attaches the AWS-managed policy PowerUserAccess.",
+        {"managedPolicyArns.0": "arn:aws:iam::aws:policy/PowerUserAccess"},
+    ),
+    Case(
+        "iam-no-public-assume-role",
+        M,
+        "cross_account_role",
+        "assumeRolePolicy statement 0 lets any principal assume the role (its Condition does not pin the caller).",
+        {"assumeRolePolicy.Statement.0.Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+    ),
+    Case(
+        "iam-no-public-assume-role",
+        M,
+        "cross_account_role",
+        "assumeRolePolicy statement 0 lets any principal assume the role (its Condition does not pin the caller).",
+        {"assumeRolePolicy.Statement.0.Condition": {"StringLike": {"aws:PrincipalArn": "*"}}},
+    ),
+    Case(
+        "iam-no-public-assume-role",
+        M,
+        "cross_account_role",
+        "assumeRolePolicy statement 0 lets any principal assume the role (its Condition does not pin the caller).",
+        {"assumeRolePolicy.Statement.0.Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/deploy"}}},
+    ),
+    Case(
+        "iam-no-public-assume-role",
+        M,
+        "cross_account_role",
+        "assumeRolePolicy statement 0 lets any principal assume the role (its Condition does not pin the caller).",
+        {"assumeRolePolicy.Statement.0.Condition": {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123def4"}}},
+    ),
+    Case(
+        "iam-no-public-assume-role",
+        M,
+        "cross_account_role",
+        "assumeRolePolicy statement 0 lets any principal assume the role (its Condition does not pin the caller).",
+        {"assumeRolePolicy.Statement.0.Condition": {"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}}},
+    ),
+    Case(
+        "iam-no-public-assume-role",
+        M,
+        "cross_account_role",
+        "assumeRolePolicy statement 0 lets any principal assume the role.",
+        {"assumeRolePolicy.Statement.0.Principal": "*", "assumeRolePolicy.Statement.0.Condition": DELETE},
+    ),
+    Case(
+        "iam-github-oidc-trust-pinned",
+        M,
+        "github_role",
+        "assumeRolePolicy statement 0 trusts GitHub Actions OIDC without a token.actions.githubusercontent.com:sub "
+        "condition, so any repository's workflow can assume it.",
+        {"assumeRolePolicy.Statement.0.Condition": {"StringEquals": {GITHUB_AUD: "sts.amazonaws.com"}}},
+    ),
+    Case(
+        "iam-github-oidc-trust-pinned",
+        M,
+        "github_role",
+        "assumeRolePolicy statement 0 trusts GitHub Actions OIDC for sub repo:acme/*:ref:refs/heads/main, which is "
+        "not one repository and one branch, tag or environment.",
+        {
+            "assumeRolePolicy.Statement.0.Condition": {
+                "StringEquals": {GITHUB_AUD: "sts.amazonaws.com"},
+                "StringLike": {GITHUB_SUB: "repo:acme/*:ref:refs/heads/main"},
+            }
+        },
+    ),
+    Case(
+        "iam-github-oidc-trust-pinned",
+        M,
+        "github_role",
+        "assumeRolePolicy statement 0 trusts GitHub Actions OIDC for sub repo:acme/shop:*, which is "
+        "not one repository and one branch, tag or environment.",
+        {"assumeRolePolicy.Statement.0.Condition": {"StringLike": {GITHUB_SUB: "repo:acme/shop:*"}}},
+    ),
+    Case(
+        "iam-github-oidc-trust-pinned",
+        M,
+        "github_role",
+        "assumeRolePolicy statement 0 trusts GitHub Actions OIDC for sub repo:acme/shop:pull_request, which is "
+        "not one repository and one branch, tag or environment.",
+        {"assumeRolePolicy.Statement.0.Condition": {"StringEquals": {GITHUB_SUB: "repo:acme/shop:pull_request"}}},
+    ),
+    Case(
+        "iam-github-oidc-trust-pinned",
+        M,
+        "github_role",
+        "assumeRolePolicy statement 0 trusts GitHub Actions OIDC without a token.actions.githubusercontent.com:sub "
+        "condition, so any repository's workflow can assume it.",
+        {"assumeRolePolicy.Statement.0.Condition": {"StringEqualsIfExists": {GITHUB_SUB: PINNED_SUB}}},
     ),
     Case("kms-key-rotation", M, "kms", "enableKeyRotation is not true.", {"enableKeyRotation": DELETE}),
     Case(

@@ -59,6 +59,10 @@ INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
 
+GITHUB_PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+GITHUB_AUD, GITHUB_SUB = "token.actions.githubusercontent.com:aud", "token.actions.githubusercontent.com:sub"
+PINNED_SUB = "repo:acme/shop:environment:production"
+
 POLICY_ALLOW_READ = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::app-assets/*"}],
@@ -360,7 +364,13 @@ SCENARIOS: dict[str, Any] = {
         res(
             INGRESS_RULE,
             "db-from-office",
-            {"securityGroupId": UNKNOWN, "ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, "prefixListId": UNKNOWN},
+            {
+                "securityGroupId": UNKNOWN,
+                "ipProtocol": "tcp",
+                "fromPort": 5432,
+                "toPort": 5432,
+                "prefixListId": UNKNOWN,
+            },
             deps=(f"{PREFIX_LIST}::office",),
         ),
     ],
@@ -559,6 +569,61 @@ SCENARIOS: dict[str, Any] = {
                     }
                 ),
                 "inlinePolicies": [{"name": "read-assets", "policy": Json(POLICY_ALLOW_READ)}],
+                "managedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"],
+            },
+        )
+    ],
+    "user_policy": lambda: [
+        res("aws:iam/userPolicy:UserPolicy", "ci-user", {"user": UNKNOWN, "policy": Json(POLICY_ALLOW_READ)})
+    ],
+    "role_attachment": lambda: [
+        res(
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "task-readonly",
+            {"role": UNKNOWN, "policyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"},
+        )
+    ],
+    "cross_account_role": lambda: [
+        res(
+            "aws:iam/role:Role",
+            "org-reader",
+            {
+                "assumeRolePolicy": Json(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "sts:AssumeRole",
+                                "Principal": {"AWS": "*"},
+                                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}},
+                            }
+                        ],
+                    }
+                )
+            },
+        )
+    ],
+    "github_role": lambda: [
+        res(
+            "aws:iam/role:Role",
+            "deploy",
+            {
+                "assumeRolePolicy": Json(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "sts:AssumeRoleWithWebIdentity",
+                                "Principal": {"Federated": GITHUB_PROVIDER},
+                                "Condition": {
+                                    "StringEquals": {GITHUB_AUD: "sts.amazonaws.com", GITHUB_SUB: PINNED_SUB}
+                                },
+                            }
+                        ],
+                    }
+                )
             },
         )
     ],

@@ -118,6 +118,22 @@ def _public_assume_role(inputs: dict[str, Any]) -> bool:
     return True
 
 
+def _first_statement(edit: Callable[[dict[str, Any]], None]) -> Mutation:
+    def mutate(inputs: dict[str, Any]) -> bool:
+        document = json.loads(inputs["policy"])
+        statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+        edit(statements[0])
+        inputs["policy"] = json.dumps(document)
+        return True
+
+    return mutate
+
+
+def _not_action_everywhere(statement: dict[str, Any]) -> None:
+    statement["NotAction"] = statement.pop("Action")
+    statement["Resource"] = "*"
+
+
 def _no_force_ssl(inputs: dict[str, Any]) -> bool:
     for parameter in inputs.get("parameters", []):
         if parameter["name"] == "rds.force_ssl":
@@ -165,6 +181,11 @@ MUTATIONS: list[tuple[str, str, Mutation]] = [
     ("ecr-scan-on-push", "aws:ecr/repository:Repository", _nested("imageScanningConfiguration.scanOnPush", False)),
     ("ecr-immutable-tags", "aws:ecr/repository:Repository", _set("imageTagMutability", "MUTABLE")),
     ("iam-no-public-assume-role", "aws:iam/role:Role", _public_assume_role),
+    ("iam-no-wildcard-actions", "aws:iam/rolePolicy:RolePolicy", _first_statement(_not_action_everywhere)),
+    ("iam-no-privilege-escalation", "aws:iam/rolePolicy:RolePolicy",
+     _first_statement(lambda st: st.update(Action=["iam:Put*"]))),
+    ("iam-no-admin-managed-policy", "aws:iam/role:Role",
+     _set("managedPolicyArns", ["arn:aws:iam::aws:policy/AdministratorAccess"])),
     ("kms-key-rotation", "aws:kms/key:Key", _set("enableKeyRotation", False)),
     ("log-group-retention", "aws:cloudwatch/logGroup:LogGroup", _delete("retentionInDays")),
     ("s3-public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
