@@ -7,6 +7,7 @@ from typing import Any
 
 from .kubernetes_pods import (
     LONG_RUNNING_TYPES,
+    PERSISTENT_VOLUME,
     WORKLOAD_TYPES,
     container_name,
     containers,
@@ -14,6 +15,7 @@ from .kubernetes_pods import (
     pod_spec,
 )
 from .model import ADVISORY, MANDATORY, Resource, RuleContext, RuleSet
+from .secret_patterns import name_looks_secret, value_secret_kind
 from .values import is_opaque, items_of, lookup
 
 rules = RuleSet()
@@ -63,14 +65,21 @@ def k8s_no_host_namespaces(r: Resource, ctx: RuleContext) -> Iterator[str]:
             yield f"pod spec sets {field}: true."
 
 
-@workload_rule(
+@rules.resource(
     "k8s-no-host-path-volumes",
     MANDATORY,
-    "Pods must not mount hostPath volumes.",
-    "Use emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret volume instead.",
+    [*WORKLOAD_TYPES, PERSISTENT_VOLUME],
+    "Pods must not mount hostPath volumes, and PersistentVolumes must not be hostPath volumes.",
+    "Use emptyDir, a PersistentVolumeClaim on a storage class, a ConfigMap or a Secret volume instead.",
 )
 def k8s_no_host_path_volumes(r: Resource, ctx: RuleContext) -> Iterator[str]:
-    """hostPath mounts expose node files (kubelet credentials, container runtime socket) to the pod."""
+    """hostPath mounts expose node files (kubelet credentials, container runtime socket) to the pod; a hostPath
+    PersistentVolume does the same through any claim that binds it.
+    """
+    if r.type == PERSISTENT_VOLUME:
+        if r.get("spec.hostPath") is not None and not is_opaque(r.get("spec.hostPath")):
+            yield f"PersistentVolume {r.name} is a hostPath volume ({r.get('spec.hostPath.path')})."
+        return
     for volume in items_of(lookup(pod_spec(r), "volumes")):
         if isinstance(volume, dict) and volume.get("hostPath") is not None and not is_opaque(volume["hostPath"]):
             yield f"volume {volume.get('name')} mounts a hostPath."
@@ -139,6 +148,53 @@ def k8s_drop_all_capabilities(r: Resource, ctx: RuleContext) -> Iterator[str]:
         return None if "ALL" in items_of(dropped) else "capabilities.drop does not include ALL."
 
     yield from _per_container(r, judge)
+
+
+# The one capability Pod Security "restricted" lets a container add back.
+ALLOWED_ADDED_CAPABILITIES = {"NET_BIND_SERVICE"}
+
+
+@workload_rule(
+    "k8s-no-added-capabilities",
+    MANDATORY,
+    "Containers must not add Linux capabilities other than NET_BIND_SERVICE.",
+    "Remove securityContext.capabilities.add (or keep only NET_BIND_SERVICE); listen on a port above 1024.",
+)
+def k8s_no_added_capabilities(r: Resource, ctx: RuleContext) -> Iterator[str]:
+    """Dropping ALL means nothing if the container adds SYS_ADMIN, NET_ADMIN or NET_RAW back; Pod Security
+    restricted allows only NET_BIND_SERVICE.
+    """
+
+    def judge(spec: dict, c: dict) -> str | None:
+        added = [a for a in items_of(lookup(c, "securityContext.capabilities.add")) if isinstance(a, str)]
+        # The runtime accepts both CAP_SYS_ADMIN and SYS_ADMIN, in any case.
+        extra = [a for a in added if a.upper().removeprefix("CAP_") not in ALLOWED_ADDED_CAPABILITIES]
+        return f"capabilities.add includes {', '.join(extra)}." if extra else None
+
+    yield from _per_container(r, judge)
+
+
+@workload_rule(
+    "k8s-no-plaintext-secret-env",
+    MANDATORY,
+    "Container env values must not carry secrets in plaintext.",
+    "Put the value in a Secret and reference it with env[].valueFrom.secretKeyRef (or envFrom.secretRef).",
+)
+def k8s_no_plaintext_secret_env(r: Resource, ctx: RuleContext) -> Iterator[str]:
+    """A plain env value is part of the pod template: anyone who can read the Deployment (and every
+    kubectl describe, audit log and GitOps diff) sees it.
+    """
+    for container in containers(pod_spec(r)):
+        for variable in items_of(container.get("env")):
+            if not isinstance(variable, dict):
+                continue
+            name, value = variable.get("name"), variable.get("value")
+            if is_opaque(value) or value in (None, ""):
+                continue
+            if name_looks_secret(name):
+                yield f"container {container_name(container)}: env {name} is set in plaintext."
+            elif kind := value_secret_kind(value):
+                yield f"container {container_name(container)}: env {name} holds what looks like {kind}."
 
 
 @workload_rule(

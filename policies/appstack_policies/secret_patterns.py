@@ -11,13 +11,32 @@ from typing import Any
 
 # Names that announce a credential (matched on the upper-cased name).
 SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL")
-# ...unless the name says the value only points at the credential.
-REFERENCE_SUFFIX = re.compile(r"(_|^)(ARN|ID|NAME|FILE|PATH|REF)$")
+# Whole words that announce one: DB_PASS, SMTP_PWD, STRIPE_SK, PASSWORD_SALT.
+SECRET_WORDS = {"PASS", "PWD", "SK", "SALT", "PEPPER"}
+# A last word KEY(S) is a key (ENCRYPTION_KEY, STRIPE_KEY, MASTER_KEY) unless a word before
+# it says the key is public by design (STRIPE_PUBLISHABLE_KEY, RECAPTCHA_SITE_KEY).
+KEY_WORDS = {"KEY", "KEYS"}
+PUBLIC_KEY_WORDS = {"PUBLIC", "PUBLISHABLE", "PUB", "SITE"}
+# ...unless the name says the value only points at the credential (or configures it):
+# *_KEY_ID, *_SECRET_ARN, *_TOKEN_URL, *_TOKEN_TTL. The value checks still apply to these.
+REFERENCE_SUFFIX = re.compile(
+    r"(_|^)(ARN|ID|IDS|NAME|FILE|PATH|REF|URL|URI|ENDPOINT|HOST|PORT|TTL|LENGTH|ALGORITHM|MINUTES|SECONDS)$"
+)
 
 SECRET_VALUE_SHAPES = (
     ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
     ("a PEM private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-    ("a URL with an embedded password", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
+    # user:password@ and :password@ (an empty user, as in rediss://:token@host)
+    ("a URL with an embedded password", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)),
+    # ?password=..., &pwd=..., and libpq's "host=db password=..." keyword form
+    (
+        "a connection string with a credential parameter",
+        re.compile(
+            r"(^|[?&;\s])(password|passwd|pwd|pass|sslpassword|secret|client_secret|token|access_token|"
+            r"auth_token|api_?key)=[^&;\s#]+",
+            re.IGNORECASE,
+        ),
+    ),
     ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}")),
     ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
     ("a Stripe live key", re.compile(r"\b[rs]k_live_[A-Za-z0-9]{10,}")),
@@ -33,8 +52,12 @@ def _words(name: str) -> str:
 def name_looks_secret(name: Any) -> bool:
     if not isinstance(name, str):
         return False
-    words = _words(name)
-    return bool(SECRET_NAME.search(words)) and not REFERENCE_SUFFIX.search(words)
+    upper = _words(name)
+    words = [w for w in upper.split("_") if w]
+    if not words or REFERENCE_SUFFIX.search(upper):
+        return False
+    key = words[-1] in KEY_WORDS and not PUBLIC_KEY_WORDS & set(words[:-1])
+    return bool(SECRET_NAME.search(upper)) or bool(SECRET_WORDS & set(words)) or key
 
 
 def value_secret_kind(value: Any) -> str | None:

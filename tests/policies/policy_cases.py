@@ -477,6 +477,60 @@ CASES = [
         {f"{CONTAINERS}.environment.1": {"name": "UPSTREAM", "value": "AKIAIOSFODNN7EXAMPLE"}},
     ),
     Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "container web sets ENCRYPTION_KEY in its plaintext environment.",
+        {f"{CONTAINERS}.environment.1": {"name": "ENCRYPTION_KEY", "value": "b64:Zm9vYmFy"}},
+    ),
+    Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "container web sets STRIPE_SK in its plaintext environment.",
+        {f"{CONTAINERS}.environment.1": {"name": "STRIPE_SK", "value": "sk_test_abc"}},
+    ),
+    Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "container web sets DB_PASS in its plaintext environment.",
+        {f"{CONTAINERS}.environment.1": {"name": "DB_PASS", "value": "hunter22"}},
+    ),
+    Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "container web sets signingKey in its plaintext environment.",
+        {f"{CONTAINERS}.environment.1": {"name": "signingKey", "value": "k1"}},
+    ),
+    Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "container web environment REDIS_URL holds what looks like a URL with an embedded password.",
+        {f"{CONTAINERS}.environment.1": {"name": "REDIS_URL", "value": "rediss://:tok3n@cache.internal:6379/0"}},
+    ),
+    Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "container web environment DATABASE_URL holds what looks like a connection string with a credential parameter.",
+        {
+            f"{CONTAINERS}.environment.1": {
+                "name": "DATABASE_URL",
+                "value": "postgres://db.internal/app?user=app&password=s3cr3t",
+            }
+        },
+    ),
+    Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "container web environment PG_DSN holds what looks like a connection string with a credential parameter.",
+        {f"{CONTAINERS}.environment.1": {"name": "PG_DSN", "value": "host=db.internal user=app pwd=s3cr3t"}},
+    ),
+    Case(
         "ecs-service-no-public-ip",
         M,
         "ecs_service",
@@ -788,6 +842,13 @@ CASES = [
         {f"{POD}.volumes.0.hostPath": {"path": "/var/run"}},
     ),
     Case(
+        "k8s-no-host-path-volumes",
+        M,
+        "persistent_volume",
+        "PersistentVolume data-pv is a hostPath volume (/var/lib/data).",
+        {"spec.csi": DELETE, "spec.hostPath": {"path": "/var/lib/data"}},
+    ),
+    Case(
         "k8s-no-privilege-escalation",
         M,
         "deployment",
@@ -829,6 +890,53 @@ CASES = [
         "deployment",
         "container web: capabilities.drop does not include ALL.",
         {f"{SC}.capabilities.drop": ["NET_RAW"]},
+    ),
+    Case(
+        "k8s-no-added-capabilities",
+        M,
+        "deployment",
+        "container web: capabilities.add includes SYS_ADMIN.",
+        {f"{SC}.capabilities.add": ["SYS_ADMIN"]},
+    ),
+    Case(
+        "k8s-no-added-capabilities",
+        M,
+        "cronjob",
+        "container web: capabilities.add includes cap_net_raw.",
+        {
+            "report:spec.jobTemplate.spec.template.spec.containers.0.securityContext.capabilities.add": [
+                "NET_BIND_SERVICE",
+                "cap_net_raw",
+            ]
+        },
+    ),
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "deployment",
+        "container web: env ENCRYPTION_KEY is set in plaintext.",
+        {f"{C0}.env.0": {"name": "ENCRYPTION_KEY", "value": "0123456789abcdef"}},
+    ),
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "deployment",
+        "container web: env DB_PASSWORD is set in plaintext.",
+        {f"{C0}.env.1": {"name": "DB_PASSWORD", "value": "hunter22"}},
+    ),
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "statefulset",
+        "container web: env REDIS_URL holds what looks like a URL with an embedded password.",
+        {"queue:spec.template.spec.containers.0.env.0": {"name": "REDIS_URL", "value": "rediss://:tok3n@redis:6380/0"}},
+    ),
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "job",
+        "container web: env STRIPE_SK is set in plaintext.",
+        {"migrate:spec.template.spec.containers.0.env.0": {"name": "STRIPE_SK", "value": "sk_test_abc"}},
     ),
     Case(
         "k8s-seccomp-runtime-default",
@@ -1000,6 +1108,34 @@ CASES = [
         "outputs",
         "output dbEndpoint holds what looks like a URL with an embedded password in plaintext.",
         outputs={"dbEndpoint": "postgres://app:s3cr3t@db.internal:5432/app"},
+    ),
+    Case(
+        "stack-outputs-no-plaintext-secrets",
+        M,
+        "outputs",
+        "output cacheUrl holds what looks like a URL with an embedded password in plaintext.",
+        outputs={"cacheUrl": "rediss://:tok3n@cache.internal:6379"},
+    ),
+    Case(
+        "stack-outputs-no-plaintext-secrets",
+        M,
+        "outputs",
+        "output dbEndpoint holds what looks like a connection string with a credential parameter in plaintext.",
+        outputs={"dbEndpoint": "postgres://db.internal/app?password=s3cr3t"},
+    ),
+    Case(
+        "stack-outputs-no-plaintext-secrets",
+        M,
+        "outputs",
+        "output encryptionKey is named like a secret but is not marked secret.",
+        outputs={"encryptionKey": "0123456789abcdef"},
+    ),
+    Case(
+        "stack-outputs-no-plaintext-secrets",
+        M,
+        "outputs",
+        "output smtp.pass is named like a secret but is not marked secret.",
+        outputs={"smtp": {"pass": "hunter22"}},
     ),
 ]
 

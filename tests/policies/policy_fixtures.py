@@ -76,8 +76,14 @@ def _container(name: str = "web", probes: bool = True) -> dict[str, Any]:
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
+            "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]},
         },
+        "env": [
+            {"name": "LOG_LEVEL", "value": "info"},
+            {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
+            {"name": "RECAPTCHA_SITE_KEY", "value": "6LcPUBLICsiteKEY"},
+            {"name": "API_TOKEN_TTL", "value": "3600"},
+        ],
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
     }
     if probes:
@@ -477,6 +483,14 @@ SCENARIOS: dict[str, Any] = {
                                     "name": "DB_PASSWORD_SECRET_ARN",
                                     "value": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db",
                                 },
+                                {"name": "STRIPE_PUBLISHABLE_KEY", "value": "pk_live_51Hpublishable"},
+                                {"name": "OAUTH_TOKEN_URL", "value": "https://auth.example.com/oauth/token"},
+                                {"name": "REDIS_KEY_PREFIX", "value": "shop:"},
+                                {"name": "S3_ACCESS_KEY_ID", "value": "minio-app"},
+                                {
+                                    "name": "DATABASE_URL",
+                                    "value": "postgres://db.internal:5432/app?sslmode=verify-full",
+                                },
                             ],
                             "secrets": [
                                 {
@@ -681,6 +695,21 @@ SCENARIOS: dict[str, Any] = {
         ),
         _k8s_guards("debug")[0],
     ],
+    "persistent_volume": lambda: [
+        res(
+            "kubernetes:core/v1:PersistentVolume",
+            "data-pv",
+            {
+                "metadata": {"name": "data-pv"},
+                "spec": {
+                    "capacity": {"storage": "10Gi"},
+                    "accessModes": ["ReadWriteOnce"],
+                    "csi": {"driver": "ebs.csi.aws.com", "volumeHandle": "vol-0123456789abcdef0"},
+                },
+            },
+            protect=True,
+        )
+    ],
     "ingress": lambda: [
         res(
             "kubernetes:networking.k8s.io/v1:Ingress",
@@ -704,6 +733,8 @@ OUTPUTS = {
     "dbEndpoint": "db.internal:5432",
     "dbPassword": SECRET,
     "config": {"apiToken": SECRET, "region": "eu-west-1"},
+    "stripePublishableKey": "pk_live_51Hpublishable",
+    "tokenUrl": "https://auth.example.com/oauth/token",
 }
 
 

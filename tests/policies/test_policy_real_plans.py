@@ -177,6 +177,8 @@ MUTATIONS: list[tuple[str, str, Mutation]] = [
      _container_json(lambda c: c.update(privileged=True))),
     ("ecs-no-plaintext-secrets", "aws:ecs/taskDefinition:TaskDefinition",
      _container_json(lambda c: c.setdefault("environment", []).append({"name": "DB_PASSWORD", "value": "x1"}))),
+    ("ecs-no-plaintext-secrets", "aws:ecs/taskDefinition:TaskDefinition",
+     _container_json(lambda c: c.setdefault("environment", []).append({"name": "CACHE", "value": "rediss://:t@h"}))),
     ("ecs-service-no-public-ip", "aws:ecs/service:Service", _nested("networkConfiguration.assignPublicIp", True)),
     ("ecr-scan-on-push", "aws:ecr/repository:Repository", _nested("imageScanningConfiguration.scanOnPush", False)),
     ("ecr-immutable-tags", "aws:ecr/repository:Repository", _set("imageTagMutability", "MUTABLE")),
@@ -202,6 +204,11 @@ MUTATIONS: list[tuple[str, str, Mutation]] = [
             ("k8s-run-as-non-root",
              _container(lambda c: c.setdefault("securityContext", {}).update(runAsNonRoot=False))),
             ("k8s-pinned-image-tag", _container(lambda c: c.update(image="nginx:latest"))),
+            ("k8s-no-added-capabilities",
+             _container(lambda c: c.setdefault("securityContext", {}).setdefault("capabilities", {}).update(
+                 add=["SYS_ADMIN"]))),
+            ("k8s-no-plaintext-secret-env",
+             _container(lambda c: c.setdefault("env", []).append({"name": "ENCRYPTION_KEY", "value": "k"}))),
             ("k8s-memory-limit", _container(_drop_memory_limit)),
         )
     ],
