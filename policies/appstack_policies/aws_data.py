@@ -8,8 +8,15 @@ from .model import ADVISORY, MANDATORY, TIER_SETTING, Resource, RuleContext, Rul
 from .values import as_int, is_opaque, items_of, must_be_true_but_is_not
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"  # Aurora and Multi-AZ DB clusters
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 REDIS_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+
+# Where the data and its backups live: the instance, or the cluster for Aurora.
+RDS_STORAGE = [RDS_INSTANCE, RDS_CLUSTER]
+REDIS_TYPES = [REDIS_GROUP, CACHE_CLUSTER]
 
 rules = RuleSet()
 
@@ -17,8 +24,8 @@ rules = RuleSet()
 @rules.resource(
     "rds-not-publicly-accessible",
     MANDATORY,
-    [RDS_INSTANCE],
-    "RDS instances must not be publicly accessible.",
+    [RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE],
+    "RDS instances, Aurora/Multi-AZ clusters and cluster instances must not be publicly accessible.",
     "Set publiclyAccessible to false and reach the database from inside the VPC.",
 )
 def rds_not_publicly_accessible(r: Resource, ctx: RuleContext) -> Iterator[str]:
@@ -30,8 +37,8 @@ def rds_not_publicly_accessible(r: Resource, ctx: RuleContext) -> Iterator[str]:
 @rules.resource(
     "rds-storage-encrypted",
     MANDATORY,
-    [RDS_INSTANCE],
-    "RDS storage must be encrypted at rest.",
+    RDS_STORAGE,
+    "RDS storage (instances and Aurora/Multi-AZ clusters) must be encrypted at rest.",
     "Set storageEncrypted to true (optionally with a customer-managed kmsKeyId).",
 )
 def rds_storage_encrypted(r: Resource, ctx: RuleContext) -> Iterator[str]:
@@ -46,8 +53,8 @@ def rds_storage_encrypted(r: Resource, ctx: RuleContext) -> Iterator[str]:
 @rules.resource(
     "rds-backup-retention",
     MANDATORY,
-    [RDS_INSTANCE],
-    "RDS automated backups must be kept for at least the configured number of days.",
+    RDS_STORAGE,
+    "RDS automated backups (instances and clusters) must be kept for at least the configured number of days.",
     "Set backupRetentionPeriod to at least the configured minimumDays.",
     settings={"minimumDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": 7}},
 )
@@ -64,8 +71,8 @@ def rds_backup_retention(r: Resource, ctx: RuleContext) -> Iterator[str]:
 @rules.resource(
     "rds-deletion-protection-prod",
     MANDATORY,
-    [RDS_INSTANCE],
-    "RDS instances in prod must have deletion protection.",
+    RDS_STORAGE,
+    "RDS instances and clusters in prod must have deletion protection.",
     "Set deletionProtection to true on prod databases.",
     settings=TIER_SETTING,
 )
@@ -157,15 +164,27 @@ def rds_force_ssl(r: Resource, ctx: RuleContext) -> Iterator[str]:
         yield "parameter rds.force_ssl is not set to 1."
 
 
+def _standalone_redis(r: Resource) -> bool:
+    """A cache cluster outside any replication group running Redis or Valkey (a member inherits the group's
+    settings; Memcached has neither AUTH nor at-rest encryption to ask for)."""
+    engine = r.get("engine")
+    group = r.get("replicationGroupId")
+    return group is None and isinstance(engine, str) and engine.lower() in ("redis", "valkey")
+
+
 @rules.resource(
     "redis-encrypted-at-rest",
     MANDATORY,
-    [REDIS_GROUP],
-    "Redis replication groups must encrypt data at rest.",
+    REDIS_TYPES,
+    "Redis replication groups must encrypt data at rest (a standalone Redis cache cluster cannot).",
     "Set atRestEncryptionEnabled to true.",
 )
 def redis_encrypted_at_rest(r: Resource, ctx: RuleContext) -> Iterator[str]:
     """Cache nodes and their snapshots often hold sessions and tokens."""
+    if r.type == CACHE_CLUSTER:
+        if _standalone_redis(r):
+            yield "a standalone Redis cache cluster cannot encrypt at rest: use a replication group."
+        return
     if must_be_true_but_is_not(r.get("atRestEncryptionEnabled")):
         yield "atRestEncryptionEnabled is not true."
 
@@ -173,12 +192,14 @@ def redis_encrypted_at_rest(r: Resource, ctx: RuleContext) -> Iterator[str]:
 @rules.resource(
     "redis-encrypted-in-transit",
     MANDATORY,
-    [REDIS_GROUP],
-    "Redis replication groups must encrypt traffic in transit.",
+    REDIS_TYPES,
+    "ElastiCache replication groups and standalone cache clusters must encrypt traffic in transit.",
     "Set transitEncryptionEnabled to true (and connect clients with TLS).",
 )
 def redis_encrypted_in_transit(r: Resource, ctx: RuleContext) -> Iterator[str]:
     """Redis speaks a plaintext protocol: anyone on the path can read or inject commands."""
+    if r.type == CACHE_CLUSTER and r.get("replicationGroupId") is not None:
+        return  # a member cluster inherits the group's setting
     if must_be_true_but_is_not(r.get("transitEncryptionEnabled")):
         yield "transitEncryptionEnabled is not true."
 
@@ -186,12 +207,16 @@ def redis_encrypted_in_transit(r: Resource, ctx: RuleContext) -> Iterator[str]:
 @rules.resource(
     "redis-auth-token",
     MANDATORY,
-    [REDIS_GROUP],
-    "Redis replication groups must require authentication.",
+    REDIS_TYPES,
+    "Redis replication groups must require authentication (a standalone Redis cache cluster cannot).",
     "Set authToken from a generated secret (or attach RBAC userGroupIds).",
 )
 def redis_auth_token(r: Resource, ctx: RuleContext) -> Iterator[str]:
     """Without AUTH any workload that reaches the port can read and flush the cache."""
+    if r.type == CACHE_CLUSTER:
+        if _standalone_redis(r):
+            yield "a standalone Redis cache cluster cannot require AUTH: use a replication group with authToken."
+        return
     token, user_groups = r.get("authToken"), r.get("userGroupIds")
     if is_opaque(token) or is_opaque(user_groups) or is_opaque(r.get("authTokenWo")):
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .iam_documents import open_to_anyone, restricts_caller
 from .model import ADVISORY, MANDATORY, Finding, Resource, RuleContext, RuleSet, Stack
 from .values import (
     as_strings,
@@ -21,30 +22,31 @@ from .values import (
     policy_statements,
 )
 
-BUCKET = "aws:s3/bucket:Bucket"
+# pulumi-aws v7 keeps the deprecated *V2 tokens next to the current ones; both create the same
+# AWS objects, so every rule reads both.
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-BUCKET_ACL = "aws:s3/bucketAcl:BucketAcl"
-BUCKET_ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
+BUCKET_ENCRYPTIONS = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+BUCKET_VERSIONINGS = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+BUCKET_LOGGINGS = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
 
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 PUBLIC_CANNED_ACLS = {"public-read", "public-read-write", "authenticated-read"}
-PUBLIC_GRANTEE_GROUPS = {
-    "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers",
-    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "AuthenticatedUsers",
-}
 
 rules = RuleSet()
 
 
-def attached(stack: Stack, bucket: Resource, companion_type: str) -> list[Resource]:
-    """Companions of ``companion_type`` that configure ``bucket``."""
+def attached(stack: Stack, bucket: Resource, *companion_types: str) -> list[Resource]:
+    """Companions of ``companion_types`` that configure ``bucket``."""
     name = bucket.get("bucket")
     return [
         c
-        for c in stack.of_type(companion_type)
+        for c in stack.of_type(*companion_types)
         if c.depends_on(bucket) or (isinstance(name, str) and c.get("bucket") == name)
     ]
 
@@ -55,13 +57,13 @@ def attached(stack: Stack, bucket: Resource, companion_type: str) -> list[Resour
     "Every S3 bucket must have a public access block with all four flags on.",
     "Add a BucketPublicAccessBlock for the bucket with blockPublicAcls, blockPublicPolicy, "
     "ignorePublicAcls and restrictPublicBuckets all true.",
-    types=[BUCKET, PUBLIC_ACCESS_BLOCK],
+    types=[*BUCKETS, PUBLIC_ACCESS_BLOCK],
 )
 def s3_public_access_block(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     """The account-independent access block is the guard rail that keeps a later ACL or policy mistake from
     publishing the bucket.
     """
-    for bucket in stack.of_type(BUCKET):
+    for bucket in stack.of_type(*BUCKETS):
         if not attached(stack, bucket, PUBLIC_ACCESS_BLOCK):
             yield Finding("bucket has no BucketPublicAccessBlock.", bucket.urn)
     for block in stack.of_type(PUBLIC_ACCESS_BLOCK):
@@ -73,7 +75,7 @@ def s3_public_access_block(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
 @rules.resource(
     "s3-no-public-acl",
     MANDATORY,
-    [BUCKET, BUCKET_ACL],
+    [*BUCKETS, *BUCKET_ACLS],
     "S3 buckets must not grant access to everyone through ACLs.",
     "Use acl private (or no ACL, with object ownership BucketOwnerEnforced) and share through policies.",
 )
@@ -83,9 +85,39 @@ def s3_no_public_acl(r: Resource, ctx: RuleContext) -> Iterator[str]:
     if acl in PUBLIC_CANNED_ACLS:
         yield f"acl {acl} grants public access."
     for grant in items_of(r.get("accessControlPolicy.grants")):
-        group = PUBLIC_GRANTEE_GROUPS.get(lookup(grant, "grantee.uri"))
+        group = _public_group(lookup(grant, "grantee.uri"))
         if group:
             yield f"accessControlPolicy grants {lookup(grant, 'permission')} to {group}."
+    for grant in items_of(r.get("grants")):  # the inline grants of Bucket/BucketV2
+        group = _public_group(lookup(grant, "uri"))
+        if group:
+            yield f"grants give {', '.join(map(str, items_of(lookup(grant, 'permissions'))))} to {group}."
+
+
+def _public_group(uri: Any) -> str | None:
+    """AllUsers / AuthenticatedUsers, however the URI is spelled (http or https, case)."""
+    if not isinstance(uri, str):
+        return None
+    tail = uri.rstrip("/").rsplit("/", 1)[-1].lower()
+    return {"allusers": "AllUsers", "authenticatedusers": "AuthenticatedUsers"}.get(tail)
+
+
+@rules.resource(
+    "s3-no-public-policy",
+    MANDATORY,
+    [BUCKET_POLICY, *BUCKETS],
+    "S3 bucket policies must not allow any principal unless a Condition pins the caller.",
+    "Name the principals (a role ARN, cloudfront.amazonaws.com with aws:SourceArn), or add a Condition on "
+    "aws:PrincipalOrgID, aws:SourceVpce or a bounded aws:SourceIp set.",
+)
+def s3_no_public_policy(r: Resource, ctx: RuleContext) -> Iterator[str]:
+    """Principal "*" (or NotPrincipal) in an Allow publishes the bucket to every AWS account and, for object
+    reads, to anonymous users; a condition such as aws:SecureTransport narrows nothing.
+    """
+    for index, statement in enumerate(policy_statements(parse_json_document(r.get("policy")))):
+        if open_to_anyone(statement) and not restricts_caller(statement.get("Condition")):
+            actions = ", ".join(str(a) for a in as_strings(statement.get("Action") or statement.get("NotAction")))
+            yield f"policy statement {index} allows {actions or 'its actions'} to any principal."
 
 
 def _sets_algorithm(rule: Any) -> bool:
@@ -98,17 +130,17 @@ def _sets_algorithm(rule: Any) -> bool:
     MANDATORY,
     "Every S3 bucket must have default server-side encryption configured.",
     "Add a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms (preferred) or AES256.",
-    types=[BUCKET, BUCKET_ENCRYPTION],
+    types=[*BUCKETS, *BUCKET_ENCRYPTIONS],
 )
 def s3_encryption(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     """An explicit default encryption (ideally with a customer-managed key) governs who can decrypt the
     objects.
     """
-    for bucket in stack.of_type(BUCKET):
+    for bucket in stack.of_type(*BUCKETS):
         inline = bucket.get("serverSideEncryptionConfiguration.rule")
-        if not inline and not attached(stack, bucket, BUCKET_ENCRYPTION):
+        if not inline and not attached(stack, bucket, *BUCKET_ENCRYPTIONS):
             yield Finding("bucket has no server-side encryption configuration.", bucket.urn)
-    for config in stack.of_type(BUCKET_ENCRYPTION):
+    for config in stack.of_type(*BUCKET_ENCRYPTIONS):
         rules_ = config.get("rules")
         if not is_opaque(rules_) and not any(_sets_algorithm(rule) for rule in items_of(rules_)):
             yield Finding("the encryption configuration sets no sseAlgorithm.", config.urn)
@@ -135,11 +167,11 @@ def denies_insecure_transport(document: Any) -> bool:
     "Every S3 bucket policy must deny requests that do not use TLS.",
     'Add a bucket policy statement: Effect Deny, Principal "*", Action "s3:*", '
     'Condition {"Bool": {"aws:SecureTransport": "false"}}.',
-    types=[BUCKET, BUCKET_POLICY],
+    types=[*BUCKETS, BUCKET_POLICY],
 )
 def s3_require_tls(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     """S3 accepts plain HTTP unless the bucket policy refuses it."""
-    for bucket in stack.of_type(BUCKET):
+    for bucket in stack.of_type(*BUCKETS):
         documents = [parse_json_document(p.get("policy")) for p in attached(stack, bucket, BUCKET_POLICY)]
         if bucket.get("policy") is not None:
             documents.append(parse_json_document(bucket.get("policy")))
@@ -155,12 +187,12 @@ def s3_require_tls(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     ADVISORY,
     "S3 buckets should keep object versions.",
     "Add a BucketVersioning with versioningConfiguration.status Enabled.",
-    types=[BUCKET, BUCKET_VERSIONING],
+    types=[*BUCKETS, *BUCKET_VERSIONINGS],
 )
 def s3_versioning(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     """Versioning lets you recover objects that were overwritten or deleted by mistake or by malware."""
-    for bucket in stack.of_type(BUCKET):
-        versionings = attached(stack, bucket, BUCKET_VERSIONING)
+    for bucket in stack.of_type(*BUCKETS):
+        versionings = attached(stack, bucket, *BUCKET_VERSIONINGS)
         statuses = [v.get("versioningConfiguration.status") for v in versionings]
         inline = bucket.get("versioning.enabled")
         if is_opaque(inline) or any(is_opaque(s) for s in statuses):
@@ -174,13 +206,13 @@ def s3_versioning(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     ADVISORY,
     "S3 buckets should log access requests (except the buckets that receive the logs).",
     "Add a BucketLogging that targets the stack's log bucket.",
-    types=[BUCKET, BUCKET_LOGGING],
+    types=[*BUCKETS, *BUCKET_LOGGINGS],
 )
 def s3_access_logging(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     """Access logs show who read or changed objects."""
-    log_targets = {c.get("targetBucket") for c in stack.of_type(BUCKET_LOGGING)}
-    for bucket in stack.of_type(BUCKET):
+    log_targets = {c.get("targetBucket") for c in stack.of_type(*BUCKET_LOGGINGS)}
+    for bucket in stack.of_type(*BUCKETS):
         if bucket.get("bucket") in log_targets and bucket.get("bucket") is not None:
             continue  # a log bucket logging into itself would loop
-        if bucket.get("logging") is None and not attached(stack, bucket, BUCKET_LOGGING):
+        if bucket.get("logging") is None and not attached(stack, bucket, *BUCKET_LOGGINGS):
             yield Finding("bucket has no access logging.", bucket.urn)

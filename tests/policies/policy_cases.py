@@ -9,6 +9,7 @@ from typing import Any
 from policy_fixtures import DELETE, GITHUB_AUD, GITHUB_SUB, PINNED_SUB, UNKNOWN, Json
 
 M, A = "mandatory", "advisory"
+PUBLIC_READ = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-assets/*"}
 WORLD_ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
@@ -129,6 +130,98 @@ CASES = [
         "redis",
         "automaticFailoverEnabled is not true.",
         {"automaticFailoverEnabled": False},
+    ),
+    Case(
+        "rds-not-publicly-accessible",
+        M,
+        "aurora",
+        "publiclyAccessible is true: the instance gets a public endpoint.",
+        {"aurora-1:publiclyAccessible": True},
+    ),
+    Case(
+        "rds-not-publicly-accessible",
+        M,
+        "aurora",
+        "publiclyAccessible is true: the instance gets a public endpoint.",
+        {"aurora:publiclyAccessible": True},
+    ),
+    Case("rds-storage-encrypted", M, "aurora", "storageEncrypted is not true.", {"aurora:storageEncrypted": DELETE}),
+    Case(
+        "rds-backup-retention",
+        M,
+        "aurora",
+        "backupRetentionPeriod is 1 day(s); at least 7 required.",
+        {"aurora:backupRetentionPeriod": 1},
+    ),
+    Case(
+        "rds-deletion-protection-prod",
+        M,
+        "aurora",
+        "deletionProtection is not true on a prod database.",
+        {"aurora:deletionProtection": False},
+    ),
+    Case(
+        "prod-stateful-resources-protected",
+        M,
+        "aurora",
+        "Cluster aurora is not protected (protect=True).",
+        {"aurora:options/protect": False},
+    ),
+    Case(
+        "redis-encrypted-at-rest",
+        M,
+        "cache_cluster",
+        "a standalone Redis cache cluster cannot encrypt at rest: use a replication group.",
+        {"engine": "redis"},
+    ),
+    Case(
+        "redis-auth-token",
+        M,
+        "cache_cluster",
+        "a standalone Redis cache cluster cannot require AUTH: use a replication group with authToken.",
+        {"engine": "valkey"},
+    ),
+    Case(
+        "redis-encrypted-in-transit",
+        M,
+        "cache_cluster",
+        "transitEncryptionEnabled is not true.",
+        {"transitEncryptionEnabled": False},
+    ),
+    Case(
+        "prod-stateful-resources-protected",
+        M,
+        "cache_cluster",
+        "Cluster sessions is not protected (protect=True).",
+        {"options/protect": False},
+    ),
+    Case(
+        "alb-drop-invalid-headers",
+        M,
+        "alb_alias",
+        "dropInvalidHeaderFields is not true.",
+        {"alb:dropInvalidHeaderFields": False},
+    ),
+    Case(
+        "alb-listener-tls-policy",
+        M,
+        "alb_alias",
+        "sslPolicy ELBSecurityPolicy-2016-08 accepts TLS versions below 1.2.",
+        {"https:sslPolicy": "ELBSecurityPolicy-2016-08"},
+    ),
+    Case(
+        "alb-listener-https",
+        M,
+        "alb_alias",
+        "HTTP listener serves traffic instead of only redirecting to HTTPS.",
+        {"https:protocol": "HTTP"},
+    ),
+    Case(
+        "prod-public-routes-tls",
+        M,
+        "alb_alias",
+        "public load balancer alb has no HTTPS listener.",
+        {"https:protocol": "HTTP"},
     ),
     # --- network -------------------------------------------------------------------------
     Case(
@@ -442,6 +535,119 @@ CASES = [
         {"assets-versioning:versioningConfiguration.status": "Suspended"},
     ),
     Case("s3-access-logging", A, "bucket", "bucket has no access logging.", drop=("assets-logging",)),
+    Case("s3-public-access-block", M, "bucket_v2", "bucket has no BucketPublicAccessBlock.", drop=("assets-pab",)),
+    Case(
+        "s3-public-access-block",
+        M,
+        "bucket_v2",
+        "ignorePublicAcls is not true.",
+        {"assets-pab:ignorePublicAcls": DELETE},
+    ),
+    Case("s3-encryption", M, "bucket_v2", "bucket has no server-side encryption configuration.", drop=("assets-sse",)),
+    Case(
+        "s3-require-tls",
+        M,
+        "bucket_v2",
+        "no bucket policy denies requests without TLS (aws:SecureTransport false).",
+        drop=("assets-policy",),
+    ),
+    Case("s3-versioning", A, "bucket_v2", "bucket versioning is not enabled.", drop=("assets-versioning",)),
+    Case("s3-access-logging", A, "bucket_v2", "bucket has no access logging.", drop=("assets-logging",)),
+    Case("s3-no-public-acl", M, "bucket_acl_v2", "acl public-read grants public access.", {"acl": "public-read"}),
+    Case(
+        "s3-no-public-acl",
+        M,
+        "bucket_acl_v2",
+        "acl authenticated-read grants public access.",
+        {"acl": "authenticated-read"},
+    ),
+    Case(
+        "s3-no-public-acl",
+        M,
+        "bucket_acl_v2",
+        "accessControlPolicy grants WRITE to AuthenticatedUsers.",
+        {
+            "accessControlPolicy": {
+                "grants": [
+                    {
+                        "permission": "WRITE",
+                        "grantee": {
+                            "type": "Group",
+                            "uri": "https://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+                        },
+                    }
+                ]
+            }
+        },
+    ),
+    Case(
+        "s3-no-public-acl",
+        M,
+        "bucket_v2",
+        "acl public-read grants public access.",
+        {"assets:acl": "public-read"},
+    ),
+    Case(
+        "s3-no-public-acl",
+        M,
+        "bucket",
+        "grants give READ, READ_ACP to AllUsers.",
+        {
+            "assets:grants": [
+                {
+                    "type": "Group",
+                    "uri": "http://acs.amazonaws.com/groups/global/AllUsers",
+                    "permissions": ["READ", "READ_ACP"],
+                }
+            ]
+        },
+    ),
+    Case(
+        "s3-no-public-policy",
+        M,
+        "bucket",
+        "policy statement 1 allows s3:GetObject to any principal.",
+        {"assets-policy:policy.Statement.1": PUBLIC_READ},
+    ),
+    Case(
+        "s3-no-public-policy",
+        M,
+        "bucket",
+        "policy statement 1 allows s3:GetObject to any principal.",
+        {"assets-policy:policy.Statement.1": {**PUBLIC_READ, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}},
+    ),
+    Case(
+        "s3-no-public-policy",
+        M,
+        "bucket",
+        "policy statement 1 allows s3:GetObject to any principal.",
+        {
+            "assets-policy:policy.Statement.1": {
+                **PUBLIC_READ,
+                "Principal": {"AWS": ["*"]},
+                "Condition": {"IpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}},
+            }
+        },
+    ),
+    Case(
+        "s3-no-public-policy",
+        M,
+        "bucket",
+        "policy statement 1 allows s3:GetObject to any principal.",
+        {
+            "assets-policy:policy.Statement.1": {
+                **PUBLIC_READ,
+                "Condition": {"StringLike": {"aws:PrincipalOrgID": "o-*"}},
+            }
+        },
+    ),
+    Case(
+        "s3-no-public-policy",
+        M,
+        "bucket_v2",
+        "policy statement 0 allows s3:GetObject to any principal.",
+        {"assets:policy": Json({"Version": "2012-10-17", "Statement": [PUBLIC_READ]})},
+    ),
     # --- ECS / ECR -----------------------------------------------------------------------
     Case(
         "ecs-no-privileged-containers",

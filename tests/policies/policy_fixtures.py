@@ -63,6 +63,8 @@ GITHUB_PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubu
 GITHUB_AUD, GITHUB_SUB = "token.actions.githubusercontent.com:aud", "token.actions.githubusercontent.com:sub"
 PINNED_SUB = "repo:acme/shop:environment:production"
 
+CDN_ARN = "arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE"
+
 POLICY_ALLOW_READ = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::app-assets/*"}],
@@ -134,8 +136,8 @@ def _k8s_guards(app: str) -> list[dict[str, Any]]:
     ]
 
 
-def _bucket_set() -> list[dict[str, Any]]:
-    on_bucket = (f"{BUCKET}::assets",)
+def _bucket_set(bucket_type: str = BUCKET, suffix: str = "") -> list[dict[str, Any]]:
+    on_bucket = (f"{bucket_type}::assets",)
     tls_policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -146,11 +148,19 @@ def _bucket_set() -> list[dict[str, Any]]:
                 "Action": "s3:*",
                 "Resource": ["arn:aws:s3:::app-assets", "arn:aws:s3:::app-assets/*"],
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
+            },
+            {
+                "Sid": "CloudFrontReads",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::app-assets/*",
+                "Condition": {"StringEquals": {"AWS:SourceArn": CDN_ARN}},
+            },
         ],
     }
     return [
-        res(BUCKET, "assets", {"bucket": "app-assets"}, protect=True),
+        res(bucket_type, "assets", {"bucket": "app-assets"}, protect=True),
         res(
             "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
             "assets-pab",
@@ -164,7 +174,7 @@ def _bucket_set() -> list[dict[str, Any]]:
             deps=on_bucket,
         ),
         res(
-            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            f"aws:s3/bucketServerSideEncryptionConfiguration{suffix}:BucketServerSideEncryptionConfiguration{suffix}",
             "assets-sse",
             {
                 "bucket": UNKNOWN,
@@ -186,13 +196,13 @@ def _bucket_set() -> list[dict[str, Any]]:
             deps=on_bucket,
         ),
         res(
-            "aws:s3/bucketVersioning:BucketVersioning",
+            f"aws:s3/bucketVersioning{suffix}:BucketVersioning{suffix}",
             "assets-versioning",
             {"bucket": UNKNOWN, "versioningConfiguration": {"status": "Enabled"}},
             deps=on_bucket,
         ),
         res(
-            "aws:s3/bucketLogging:BucketLogging",
+            f"aws:s3/bucketLogging{suffix}:BucketLogging{suffix}",
             "assets-logging",
             {"bucket": UNKNOWN, "targetBucket": "app-logs", "targetPrefix": "assets/"},
             deps=on_bucket,
@@ -457,7 +467,80 @@ SCENARIOS: dict[str, Any] = {
         res(LISTENER, "http", {"protocol": "HTTP", "port": 80}, deps=(f"{LB}::alb",)),
     ],
     "bucket": _bucket_set,
+    "bucket_v2": lambda: _bucket_set("aws:s3/bucketV2:BucketV2", "V2"),
     "bucket_acl": lambda: [res("aws:s3/bucketAcl:BucketAcl", "assets-acl", {"bucket": UNKNOWN, "acl": "private"})],
+    "bucket_acl_v2": lambda: [
+        res("aws:s3/bucketAclV2:BucketAclV2", "assets-acl", {"bucket": UNKNOWN, "acl": "private"})
+    ],
+    "alb_alias": lambda: [
+        res(
+            "aws:alb/loadBalancer:LoadBalancer",
+            "alb",
+            {
+                "loadBalancerType": "application",
+                "internal": False,
+                "dropInvalidHeaderFields": True,
+                "desyncMitigationMode": "strictest",
+                "enableDeletionProtection": True,
+                "accessLogs": {"bucket": "app-logs", "prefix": "alb", "enabled": True},
+            },
+        ),
+        res(
+            "aws:alb/listener:Listener",
+            "https",
+            {
+                "loadBalancerArn": UNKNOWN,
+                "port": 443,
+                "protocol": "HTTPS",
+                "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "certificateArn": UNKNOWN,
+                "defaultActions": [{"type": "forward", "targetGroupArn": UNKNOWN}],
+            },
+            deps=("aws:alb/loadBalancer:LoadBalancer::alb",),
+        ),
+    ],
+    "aurora": lambda: [
+        res(
+            "aws:rds/cluster:Cluster",
+            "aurora",
+            {
+                "engine": "aurora-postgresql",
+                "engineVersion": "16.4",
+                "storageEncrypted": True,
+                "kmsKeyId": UNKNOWN,
+                "backupRetentionPeriod": 14,
+                "deletionProtection": True,
+                "masterUsername": "admin_user",
+                "masterPassword": SECRET,
+            },
+            protect=True,
+        ),
+        res(
+            "aws:rds/clusterInstance:ClusterInstance",
+            "aurora-1",
+            {
+                "clusterIdentifier": UNKNOWN,
+                "engine": "aurora-postgresql",
+                "instanceClass": "db.r6g.large",
+                "publiclyAccessible": False,
+            },
+            deps=("aws:rds/cluster:Cluster::aurora",),
+        ),
+    ],
+    "cache_cluster": lambda: [
+        res(
+            "aws:elasticache/cluster:Cluster",
+            "sessions",
+            {
+                "clusterId": "sessions",
+                "engine": "memcached",
+                "nodeType": "cache.t4g.small",
+                "numCacheNodes": 2,
+                "transitEncryptionEnabled": True,
+            },
+            protect=True,
+        )
+    ],
     "task_definition": lambda: [
         res(
             "aws:ecs/taskDefinition:TaskDefinition",

@@ -193,6 +193,8 @@ MUTATIONS: list[tuple[str, str, Mutation]] = [
     ("s3-public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
      _set("blockPublicAcls", False)),
     ("s3-require-tls", "aws:s3/bucketPolicy:BucketPolicy", _no_tls_deny),
+    ("s3-no-public-policy", "aws:s3/bucketPolicy:BucketPolicy",
+     _first_statement(lambda st: st.update(Effect="Allow", Principal={"AWS": "*"}))),
     *[
         (rule, workload, mutation)
         for workload in WORKLOADS
