@@ -15,7 +15,7 @@ AREA_TITLES = {
     "aws_compute": "AWS compute (ECS, ECR)",
     "aws_identity": "AWS identity, keys, secrets and logs",
     "kubernetes_workloads": "Kubernetes workloads",
-    "kubernetes_cluster": "Kubernetes coverage (NetworkPolicy, PodDisruptionBudget)",
+    "kubernetes_cluster": "Kubernetes cluster objects (NetworkPolicy and PDB coverage, namespaces, Services, RBAC)",
     "stack_rules": "Whole stack",
 }
 

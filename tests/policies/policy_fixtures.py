@@ -226,6 +226,20 @@ def _workload(
     return res(type_, name, body)
 
 
+RESTRICTED = {"pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted"}
+
+
+def _data_store_workload() -> dict[str, Any]:
+    postgres = _workload(STATEFUL_SET, "postgres", {"replicas": 1})
+    postgres["inputs"]["spec"]["template"]["spec"]["containers"][0]["image"] = "postgres:16.4"
+    return postgres
+
+
+def _service(name: str, selector: dict[str, str], port: int, kind: str = "ClusterIP") -> dict[str, Any]:
+    spec = {"type": kind, "selector": selector, "ports": [{"port": port, "targetPort": port}]}
+    return res("kubernetes:core/v1:Service", name, {"metadata": _meta(name), "spec": spec})
+
+
 SCENARIOS: dict[str, Any] = {
     "rds": lambda: [
         res(
@@ -792,6 +806,56 @@ SCENARIOS: dict[str, Any] = {
             },
             protect=True,
         )
+    ],
+    "namespace": lambda: [
+        res("kubernetes:core/v1:Namespace", "apps", {"metadata": {"name": "apps", "labels": dict(RESTRICTED)}}),
+        res(
+            "kubernetes:core/v1:Namespace",
+            "legacy",
+            {
+                "metadata": {
+                    "name": "legacy",
+                    "labels": {"pod-security.kubernetes.io/enforce": "baseline"},
+                    "annotations": {"appstack.dev/pod-security-justification": "vendor agent needs a writable root"},
+                }
+            },
+        ),
+    ],
+    "data_services": lambda: [
+        _data_store_workload(),
+        _workload(DEPLOYMENT, "web", {"replicas": 2}),
+        _service("db", {"app": "postgres"}, 5432),
+        _service("pg-metrics", {"app": "postgres"}, 9187),
+        _service("pg-pooler", {"cnpg.io/cluster": "pg"}, 6432),
+        _service("web-lb", {"app": "web"}, 443, "LoadBalancer"),
+    ],
+    "rbac": lambda: [
+        res(
+            "kubernetes:rbac.authorization.k8s.io/v1:Role",
+            "reader",
+            {
+                "metadata": _meta("reader"),
+                "rules": [{"apiGroups": [""], "resources": ["pods", "configmaps"], "verbs": ["get", "list", "watch"]}],
+            },
+        ),
+        res(
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+            "reader-binding",
+            {
+                "metadata": _meta("reader-binding"),
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+                "subjects": [{"kind": "ServiceAccount", "name": "web", "namespace": "apps"}],
+            },
+        ),
+        res(
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+            "view-binding",
+            {
+                "metadata": {"name": "view-binding"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+                "subjects": [{"kind": "Group", "name": "auditors", "apiGroup": "rbac.authorization.k8s.io"}],
+            },
+        ),
     ],
     "ingress": lambda: [
         res(

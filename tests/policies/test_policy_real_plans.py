@@ -149,6 +149,17 @@ def _no_tls_deny(inputs: dict[str, Any]) -> bool:
     return True
 
 
+def _expose_data_store(inputs: dict[str, Any]) -> bool:
+    if inputs["spec"].get("selector", {}).get("app.kubernetes.io/name") not in ("postgres", "redis"):
+        return False
+    inputs["spec"]["type"] = "LoadBalancer"
+    return True
+
+
+def _no_enforce_label(inputs: dict[str, Any]) -> bool:
+    return inputs["metadata"]["labels"].pop("pod-security.kubernetes.io/enforce", None) is not None
+
+
 def _drop_memory_limit(container: dict[str, Any]) -> None:
     container["resources"]["limits"].pop("memory")
 
@@ -195,6 +206,8 @@ MUTATIONS: list[tuple[str, str, Mutation]] = [
     ("s3-require-tls", "aws:s3/bucketPolicy:BucketPolicy", _no_tls_deny),
     ("s3-no-public-policy", "aws:s3/bucketPolicy:BucketPolicy",
      _first_statement(lambda st: st.update(Effect="Allow", Principal={"AWS": "*"}))),
+    ("k8s-no-exposed-data-store", "kubernetes:core/v1:Service", _expose_data_store),
+    ("k8s-namespace-pod-security", "kubernetes:core/v1:Namespace", _no_enforce_label),
     *[
         (rule, workload, mutation)
         for workload in WORKLOADS
