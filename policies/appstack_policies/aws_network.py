@@ -4,176 +4,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from .addresses import is_internet_wide, is_large, reaches_internet
+from .addresses import is_internet_wide
 from .model import ADVISORY, MANDATORY, Finding, Resource, RuleContext, RuleSet, Stack
-from .values import as_int, is_opaque, items_of, lookup, must_be_true_but_is_not
+from .sg_grants import (
+    EGRESS_RULE,
+    PREFIX_LIST_ENTRY,
+    PREFIX_LISTS,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    SG_TYPES,
+    Permission,
+    ingress_grants,
+    permissions,
+)
+from .values import is_opaque, items_of, lookup, must_be_true_but_is_not
 
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-PREFIX_LISTS = ("aws:ec2/managedPrefixList:ManagedPrefixList",)
-PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
 # pulumi-aws registers every aws:lb resource also under an aws:alb alias token.
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 LOAD_BALANCER, LISTENER = LOAD_BALANCERS[0], LISTENERS[0]
 
-ALL_PROTOCOLS = {"-1", "all"}
-TCP_PROTOCOLS = {"tcp", "6"} | ALL_PROTOCOLS
-UDP_PROTOCOLS = {"udp", "17"}
 DATA_PORTS = {5432: "PostgreSQL", 6379: "Redis"}
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
-WEB_PORTS = (80, 443)
 
 rules = RuleSet()
 
 
-@dataclass(frozen=True)
-class Permission:
-    """One ingress or egress grant, whatever resource shape it came from."""
-
-    urn: str
-    label: str
-    protocol: Any
-    from_port: Any
-    to_port: Any
-    sources: tuple[str, ...]  # as written; prefix-list entries as "CIDR via prefix list NAME"
-    cidrs: tuple[str, ...]  # the CIDR of each source
-    group: str  # the security group the grant opens (URN or id), for per-group unions
-
-    @property
-    def all_traffic(self) -> bool:
-        if str(self.protocol).lower() in ALL_PROTOCOLS:
-            return True
-        low, high = as_int(self.from_port), as_int(self.to_port)
-        return str(self.protocol).lower() in TCP_PROTOCOLS and low == 0 and high == 65535
-
-    def opens_tcp_port(self, port: int) -> bool:
-        if self.all_traffic:
-            return True
-        low, high = as_int(self.from_port), as_int(self.to_port)
-        if str(self.protocol).lower() not in TCP_PROTOCOLS or low is None or high is None:
-            return False
-        return low <= port <= high
-
-    @property
-    def web_only(self) -> bool:
-        """TCP or UDP (HTTP/3) to 80 or 443 alone, or ICMP (path MTU discovery needs it)."""
-        protocol = str(self.protocol).lower()
-        if protocol in ("icmp", "1", "icmpv6", "58"):
-            return True
-        if self.all_traffic:
-            return False
-        low, high = as_int(self.from_port), as_int(self.to_port)
-        if low is None or high is None:
-            return True  # unknown ports cannot be judged
-        return protocol in TCP_PROTOCOLS - ALL_PROTOCOLS | UDP_PROTOCOLS and low == high and low in WEB_PORTS
-
-    @property
-    def ports(self) -> str:
-        if self.all_traffic:
-            return "all ports"
-        low, high = as_int(self.from_port), as_int(self.to_port)
-        return f"port {low}" if low == high else f"ports {low}-{high}"
-
-    @property
-    def wide_sources(self) -> str:
-        """The sources that make the grant internet-wide, as written (small blocks beside them left out)."""
-        reaching = [(s, c) for s, c in zip(self.sources, self.cidrs, strict=True) if reaches_internet(c)]
-        large = [s for s, c in reaching if is_large(c)]
-        return " and ".join(large or [s for s, _ in reaching])
-
-
-def _literals(*values: Any) -> list[str]:
-    return [v for value in values for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
-
-
-def _prefix_lists(stack: Stack) -> dict[str, list[tuple[str, str]]]:
-    """Prefix list URN (and id, when known) -> (CIDR, list name) of every entry, inline or standalone."""
-    entries: dict[str, list[tuple[str, str]]] = {}
-    lists = stack.of_type(*PREFIX_LISTS)
-    for pl in lists:
-        found = [(e.get("cidr"), pl.name) for e in items_of(pl.get("entries")) if isinstance(e, dict)]
-        entries[pl.urn] = found
-        for standalone in stack.of_type(PREFIX_LIST_ENTRY):
-            if standalone.depends_on(pl):
-                found.append((standalone.get("cidr"), pl.name))
-        for key in (pl.get("id"), pl.get("name")):
-            if isinstance(key, str):
-                entries.setdefault(key, found)
-    return entries
-
-
-def _via_prefix_lists(r: Resource, ids: Any, lists: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str]]:
-    if ids in (None, []):
-        return []
-    found = [entry for pl in _literals(ids) for entry in lists.get(pl, [])]
-    if not found:  # at preview the list id is unknown: the grant's dependency names the list it uses
-        found = [entry for urn in r.dependencies for entry in lists.get(urn, [])]
-    return found
-
-
-def _group_of(r: Resource, stack: Stack) -> str:
-    group = r.get("securityGroupId")
-    if isinstance(group, str):
-        return group
-    owners = [sg.urn for sg in stack.of_type(SECURITY_GROUP) if r.depends_on(sg)]
-    return owners[0] if len(owners) == 1 else r.urn
-
-
-def permissions(r: Resource, direction: str, stack: Stack | None = None) -> list[Permission]:
-    """Grants of ``direction`` ("ingress"/"egress") on any SG resource shape that reach the internet."""
-    stack = stack or Stack((r,))
-    lists = _prefix_lists(stack)
-    shapes: list[tuple[str, Any, Any, Any, list[str], list[tuple[str, str]], str]] = []
-    if r.type == SECURITY_GROUP:
-        for index, item in enumerate(items_of(r.get(direction))):
-            if not isinstance(item, dict):
-                continue
-            cidrs = _literals(item.get("cidrBlocks"), item.get("ipv6CidrBlocks"))
-            via = _via_prefix_lists(r, item.get("prefixListIds"), lists)
-            shapes.append(
-                (
-                    f"{direction}[{index}]",
-                    item.get("protocol"),
-                    item.get("fromPort"),
-                    item.get("toPort"),
-                    cidrs,
-                    via,
-                    r.urn,
-                )
-            )
-    elif r.type == SECURITY_GROUP_RULE and r.get("type") == direction:
-        cidrs = _literals(r.get("cidrBlocks"), r.get("ipv6CidrBlocks"))
-        via = _via_prefix_lists(r, r.get("prefixListIds"), lists)
-        shapes.append(
-            (direction, r.get("protocol"), r.get("fromPort"), r.get("toPort"), cidrs, via, _group_of(r, stack))
-        )
-    elif r.type == {"ingress": INGRESS_RULE, "egress": EGRESS_RULE}[direction]:
-        cidrs = _literals(r.get("cidrIpv4"), r.get("cidrIpv6"))
-        via = _via_prefix_lists(r, r.get("prefixListId"), lists)
-        shapes.append(
-            (direction, r.get("ipProtocol"), r.get("fromPort"), r.get("toPort"), cidrs, via, _group_of(r, stack))
-        )
-    grants = []
-    for label, protocol, low, high, cidrs, via, group in shapes:
-        sources = [*cidrs, *(f"{cidr} via prefix list {name}" for cidr, name in via)]
-        all_cidrs = [*cidrs, *(cidr for cidr, _ in via)]
-        if not is_opaque(protocol) and any(reaches_internet(c) for c in all_cidrs):
-            grants.append(Permission(r.urn, label, protocol, low, high, tuple(sources), tuple(all_cidrs), group))
-    return grants
-
-
-def _ingress_grants(stack: Stack) -> list[Permission]:
-    return [g for r in stack.of_type(*SG_TYPES) for g in permissions(r, "ingress", stack)]
-
-
 def _world_ingress_to(stack: Stack, ports: dict[int, str]) -> Iterator[Finding]:
-    grants = _ingress_grants(stack)
+    grants = ingress_grants(stack)
     for grant in grants:
         if not is_internet_wide(grant.cidrs):
             continue
@@ -200,7 +60,6 @@ def _grant_name(stack: Stack, grant: Permission) -> str:
     return name if grant.label in ("ingress", "egress") else f"{name} {grant.label}"
 
 
-SG_TYPES = [SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE]
 SG_STACK_TYPES = [*SG_TYPES, *PREFIX_LISTS, PREFIX_LIST_ENTRY]
 REACH = (
     "Internet-wide means any set of sources (IPv4, IPv6, prefix-list entries) whose union reaches a /8's worth of "
@@ -245,7 +104,7 @@ def sg_world_ingress_web_ports_only(stack: Stack, ctx: RuleContext) -> Iterator[
     """Only the load balancer's web listeners are meant for the whole internet; any other open port (a
     database, an admin UI, a debug server) is an attack surface nobody reviewed.
     """
-    for grant in _ingress_grants(stack):
+    for grant in ingress_grants(stack):
         if is_internet_wide(grant.cidrs) and not grant.web_only:
             yield Finding(f"{grant.label} allows {grant.wide_sources} to {grant.ports}.", grant.urn)
 
