@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .model import ADVISORY, MANDATORY, Resource, RuleContext, RuleSet
-from .secret_patterns import name_looks_secret, value_secret_kind
+from .secret_patterns import plaintext_env_secrets
 from .values import is_opaque, items_of, must_be_true_but_is_not, parse_json_document
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -56,15 +56,10 @@ def ecs_no_plaintext_secrets(r: Resource, ctx: RuleContext) -> Iterator[str]:
     and state.
     """
     for container in containers(r):
-        for variable in items_of(container.get("environment")):
-            if not isinstance(variable, dict):
-                continue
-            name, value = variable.get("name"), variable.get("value")
-            if is_opaque(value) or value in (None, ""):
-                continue
-            if name_looks_secret(name):
+        for name, kind in plaintext_env_secrets(container.get("environment")):
+            if kind is None:
                 yield f"container {_name(container)} sets {name} in its plaintext environment."
-            elif kind := value_secret_kind(value):
+            else:
                 yield f"container {_name(container)} environment {name} holds what looks like {kind}."
 
 

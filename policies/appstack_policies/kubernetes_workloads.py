@@ -15,7 +15,7 @@ from .kubernetes_pods import (
     pod_spec,
 )
 from .model import ADVISORY, MANDATORY, Resource, RuleContext, RuleSet
-from .secret_patterns import name_looks_secret, value_secret_kind
+from .secret_patterns import plaintext_env_secrets
 from .values import is_opaque, items_of, lookup
 
 rules = RuleSet()
@@ -185,15 +185,10 @@ def k8s_no_plaintext_secret_env(r: Resource, ctx: RuleContext) -> Iterator[str]:
     kubectl describe, audit log and GitOps diff) sees it.
     """
     for container in containers(pod_spec(r)):
-        for variable in items_of(container.get("env")):
-            if not isinstance(variable, dict):
-                continue
-            name, value = variable.get("name"), variable.get("value")
-            if is_opaque(value) or value in (None, ""):
-                continue
-            if name_looks_secret(name):
+        for name, kind in plaintext_env_secrets(container.get("env")):
+            if kind is None:
                 yield f"container {container_name(container)}: env {name} is set in plaintext."
-            elif kind := value_secret_kind(value):
+            else:
                 yield f"container {container_name(container)}: env {name} holds what looks like {kind}."
 
 

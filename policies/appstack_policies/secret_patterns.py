@@ -7,6 +7,7 @@ these never include the value itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 # Names that announce a credential (matched on the upper-cased name).
@@ -68,3 +69,18 @@ def value_secret_kind(value: Any) -> str | None:
         if shape.search(value):
             return kind
     return None
+
+
+def plaintext_env_secrets(variables: Any) -> Iterator[tuple[Any, str | None]]:
+    """(name, None) for each env entry named like a secret with a plain value, (name, kind) for one whose
+    value looks like a credential. ECS ``environment`` and Kubernetes ``env`` share the {name, value} shape."""
+    for variable in variables if isinstance(variables, list) else []:
+        if not isinstance(variable, dict):
+            continue
+        name, value = variable.get("name"), variable.get("value")
+        if not isinstance(value, str) or not value:
+            continue  # absent, empty, or opaque (normalized to a marker): never a finding
+        if name_looks_secret(name):
+            yield name, None
+        elif kind := value_secret_kind(value):
+            yield name, kind

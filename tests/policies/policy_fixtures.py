@@ -240,6 +240,23 @@ def _service(name: str, selector: dict[str, str], port: int, kind: str = "Cluste
     return res("kubernetes:core/v1:Service", name, {"metadata": _meta(name), "spec": spec})
 
 
+ALB_INPUTS = {
+    "loadBalancerType": "application",
+    "internal": False,
+    "dropInvalidHeaderFields": True,
+    "desyncMitigationMode": "strictest",
+    "enableDeletionProtection": True,
+    "accessLogs": {"bucket": "app-logs", "prefix": "alb", "enabled": True},
+}
+HTTPS_LISTENER_INPUTS = {
+    "loadBalancerArn": UNKNOWN,
+    "port": 443,
+    "protocol": "HTTPS",
+    "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "certificateArn": UNKNOWN,
+    "defaultActions": [{"type": "forward", "targetGroupArn": UNKNOWN}],
+}
+
 SCENARIOS: dict[str, Any] = {
     "rds": lambda: [
         res(
@@ -434,28 +451,14 @@ SCENARIOS: dict[str, Any] = {
         res(
             LB,
             "alb",
-            {
-                "loadBalancerType": "application",
-                "internal": False,
-                "dropInvalidHeaderFields": True,
-                "desyncMitigationMode": "strictest",
-                "enableDeletionProtection": True,
-                "accessLogs": {"bucket": "app-logs", "prefix": "alb", "enabled": True},
-            },
+            dict(ALB_INPUTS),
         )
     ],
     "https_listener": lambda: [
         res(
             LISTENER,
             "https",
-            {
-                "loadBalancerArn": UNKNOWN,
-                "port": 443,
-                "protocol": "HTTPS",
-                "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                "certificateArn": UNKNOWN,
-                "defaultActions": [{"type": "forward", "targetGroupArn": UNKNOWN}],
-            },
+            dict(HTTPS_LISTENER_INPUTS),
         )
     ],
     "http_listener": lambda: [
@@ -490,26 +493,12 @@ SCENARIOS: dict[str, Any] = {
         res(
             "aws:alb/loadBalancer:LoadBalancer",
             "alb",
-            {
-                "loadBalancerType": "application",
-                "internal": False,
-                "dropInvalidHeaderFields": True,
-                "desyncMitigationMode": "strictest",
-                "enableDeletionProtection": True,
-                "accessLogs": {"bucket": "app-logs", "prefix": "alb", "enabled": True},
-            },
+            dict(ALB_INPUTS),
         ),
         res(
             "aws:alb/listener:Listener",
             "https",
-            {
-                "loadBalancerArn": UNKNOWN,
-                "port": 443,
-                "protocol": "HTTPS",
-                "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                "certificateArn": UNKNOWN,
-                "defaultActions": [{"type": "forward", "targetGroupArn": UNKNOWN}],
-            },
+            dict(HTTPS_LISTENER_INPUTS),
             deps=("aws:alb/loadBalancer:LoadBalancer::alb",),
         ),
     ],
