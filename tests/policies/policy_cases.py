@@ -217,6 +217,55 @@ CASES = [
         {"https:protocol": "HTTP"},
     ),
     Case(
+        "alb-desync-mitigation",
+        A,
+        "alb_alias",
+        "desyncMitigationMode is monitor: request smuggling attempts are only logged.",
+        {"alb:desyncMitigationMode": "monitor"},
+    ),
+    Case("alb-access-logs", A, "alb_alias", "accessLogs.enabled is not true.", {"alb:accessLogs.enabled": False}),
+    Case(
+        "alb-deletion-protection",
+        A,
+        "alb_alias",
+        "enableDeletionProtection is not true.",
+        {"alb:enableDeletionProtection": DELETE},
+    ),
+    Case(
+        "prod-stateful-resources-protected",
+        M,
+        "bucket_v2",
+        "BucketV2 assets is not protected (protect=True).",
+        {"assets:options/protect": False},
+    ),
+    Case(
+        "sg-unrestricted-egress",
+        A,
+        "sg_egress_rule",
+        "egress allows all traffic to 0.0.0.0/1 and 128.0.0.0/1.",
+        {"protocol": "-1", "cidrBlocks": ["0.0.0.0/1", "128.0.0.0/1"]},
+    ),
+    Case(
+        "iam-no-wildcard-actions",
+        M,
+        "group_policy",
+        "policy statement 0 allows action *:*.",
+        {"policy.Statement.0.Action": "*:*"},
+    ),
+    Case(
+        "iam-no-privilege-escalation",
+        M,
+        "group_policy",
+        "policy statement 0 grants iam:PassRole through action iam:Pass* (privilege escalation).",
+        {
+            "policy.Statement.0": {
+                "Effect": "Allow",
+                "Action": "iam:Pass*",
+                "Resource": "arn:aws:iam::123456789012:role/*",
+            }
+        },
+    ),
+    Case(
         "prod-public-routes-tls",
         M,
         "alb_alias",

@@ -676,6 +676,9 @@ SCENARIOS: dict[str, Any] = {
     "user_policy": lambda: [
         res("aws:iam/userPolicy:UserPolicy", "ci-user", {"user": UNKNOWN, "policy": Json(POLICY_ALLOW_READ)})
     ],
+    "group_policy": lambda: [
+        res("aws:iam/groupPolicy:GroupPolicy", "auditors", {"group": UNKNOWN, "policy": Json(POLICY_ALLOW_READ)})
+    ],
     "role_attachment": lambda: [
         res(
             "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
