@@ -113,18 +113,27 @@ def _via_prefix_lists(r: Resource, ids: Any, lists: dict[str, list[tuple[str, st
     return []
 
 
-def _group_of(r: Resource, stack: Stack) -> str:
+def _group_of(r: Resource, group_urns: set[str]) -> str:
     group = r.get("securityGroupId")
     if isinstance(group, str):
         return group
-    owners = [sg.urn for sg in stack.of_type(SECURITY_GROUP) if r.depends_on(sg)]
+    owners = [urn for urn in r.dependencies if urn in group_urns]
     return owners[0] if len(owners) == 1 else r.urn
 
 
-def permissions(r: Resource, direction: str, stack: Stack | None = None) -> list[Permission]:
-    """Grants of ``direction`` ("ingress"/"egress") on any SG resource shape that reach the internet."""
+def permissions(
+    r: Resource,
+    direction: str,
+    stack: Stack | None = None,
+    lists: dict[str, list[tuple[str, str]]] | None = None,
+    group_urns: set[str] | None = None,
+) -> list[Permission]:
+    """Grants of ``direction`` ("ingress"/"egress") on any SG resource shape that reach the internet.
+    ``lists`` and ``group_urns`` are derived from ``stack`` unless a caller walking many grants passes them."""
     stack = stack or Stack((r,))
-    lists = _prefix_lists(stack)
+    lists = _prefix_lists(stack) if lists is None else lists
+    if group_urns is None:
+        group_urns = {sg.urn for sg in stack.of_type(SECURITY_GROUP)}
     shapes: list[tuple[str, Any, Any, Any, list[str], list[tuple[str, str]], str]] = []
     if r.type == SECURITY_GROUP:
         for index, item in enumerate(items_of(r.get(direction))):
@@ -147,13 +156,13 @@ def permissions(r: Resource, direction: str, stack: Stack | None = None) -> list
         cidrs = _literals(r.get("cidrBlocks"), r.get("ipv6CidrBlocks"))
         via = _via_prefix_lists(r, r.get("prefixListIds"), lists)
         shapes.append(
-            (direction, r.get("protocol"), r.get("fromPort"), r.get("toPort"), cidrs, via, _group_of(r, stack))
+            (direction, r.get("protocol"), r.get("fromPort"), r.get("toPort"), cidrs, via, _group_of(r, group_urns))
         )
     elif r.type == {"ingress": INGRESS_RULE, "egress": EGRESS_RULE}[direction]:
         cidrs = _literals(r.get("cidrIpv4"), r.get("cidrIpv6"))
         via = _via_prefix_lists(r, r.get("prefixListId"), lists)
         shapes.append(
-            (direction, r.get("ipProtocol"), r.get("fromPort"), r.get("toPort"), cidrs, via, _group_of(r, stack))
+            (direction, r.get("ipProtocol"), r.get("fromPort"), r.get("toPort"), cidrs, via, _group_of(r, group_urns))
         )
     grants = []
     for label, protocol, low, high, cidrs, via, group in shapes:
@@ -165,7 +174,8 @@ def permissions(r: Resource, direction: str, stack: Stack | None = None) -> list
 
 
 def ingress_grants(stack: Stack) -> list[Permission]:
-    return [g for r in stack.of_type(*SG_TYPES) for g in permissions(r, "ingress", stack)]
+    lists, group_urns = _prefix_lists(stack), {sg.urn for sg in stack.of_type(SECURITY_GROUP)}
+    return [g for r in stack.of_type(*SG_TYPES) for g in permissions(r, "ingress", stack, lists, group_urns)]
 
 
 SG_TYPES = [SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE]

@@ -252,7 +252,9 @@ def test_insecure_edit_of_every_real_resource_is_caught(rule_id: str, type_token
     for stack in STACKS:
         if rule_id == "rds-deletion-protection-prod" and _tier(stack) == "dev":
             continue
-        resources = list(_resources(stack))
+        # A stack rule reads only the types it declares: the rest of the stack is left out (faster, and a
+        # rule reading an undeclared type would miss here).
+        resources = [r for r in _resources(stack) if not rule.resource_types or r["type"] in rule.resource_types]
         assert not _violations(rule_id, resources, stack), f"{rule_id} fails on the shipped {stack} stack"
         for index, resource in enumerate(resources):
             if resource["type"] != type_token:
