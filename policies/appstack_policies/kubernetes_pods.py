@@ -18,6 +18,7 @@ NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 POD_DISRUPTION_BUDGET = "kubernetes:policy/v1:PodDisruptionBudget"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 PERSISTENT_VOLUME = "kubernetes:core/v1:PersistentVolume"
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 
 # Path of the pod template (metadata + spec) inside each workload kind.
 POD_TEMPLATE_PATH = {

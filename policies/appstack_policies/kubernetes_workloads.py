@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .kubernetes_pods import (
+    CONFIG_MAP,
     LONG_RUNNING_TYPES,
     PERSISTENT_VOLUME,
     WORKLOAD_TYPES,
@@ -174,16 +175,24 @@ def k8s_no_added_capabilities(r: Resource, ctx: RuleContext) -> Iterator[str]:
     yield from _per_container(r, judge)
 
 
-@workload_rule(
+@rules.resource(
     "k8s-no-plaintext-secret-env",
     MANDATORY,
-    "Container env values must not carry secrets in plaintext.",
+    [*WORKLOAD_TYPES, CONFIG_MAP],
+    "Container env values and ConfigMap data must not carry secrets in plaintext.",
     "Put the value in a Secret and reference it with env[].valueFrom.secretKeyRef (or envFrom.secretRef).",
 )
 def k8s_no_plaintext_secret_env(r: Resource, ctx: RuleContext) -> Iterator[str]:
-    """A plain env value is part of the pod template: anyone who can read the Deployment (and every
-    kubectl describe, audit log and GitOps diff) sees it.
+    """A plain env value is part of the pod template (a ConfigMap is the same, one envFrom away): anyone who
+    can read the Deployment or the ConfigMap (and every kubectl describe, audit log and GitOps diff) sees it.
     """
+    if r.type == CONFIG_MAP:  # envFrom.configMapRef turns every key into a plain env value
+        data = r.get("data")
+        entries = [{"name": k, "value": v} for k, v in data.items()] if isinstance(data, dict) else []
+        for name, kind in plaintext_env_secrets(entries):
+            problem = "is set in plaintext" if kind is None else f"holds what looks like {kind}"
+            yield f"ConfigMap {r.name}: data key {name} {problem}."
+        return
     for container in containers(pod_spec(r)):
         for name, kind in plaintext_env_secrets(container.get("env")):
             if kind is None:

@@ -1194,6 +1194,20 @@ CASES = [
         {"migrate:spec.template.spec.containers.0.env.0": {"name": "STRIPE_SK", "value": "sk_test_abc"}},
     ),
     Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "configmap",
+        "ConfigMap web-config: data key DB_PASS is set in plaintext.",
+        {"data.DB_PASS": "hunter22"},
+    ),
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "configmap",
+        "ConfigMap web-config: data key CACHE holds what looks like a URL with an embedded password.",
+        {"data.CACHE": "rediss://:tok3n@redis:6380/0"},
+    ),
+    Case(
         "k8s-seccomp-runtime-default",
         M,
         "deployment",

@@ -784,6 +784,13 @@ SCENARIOS: dict[str, Any] = {
         ),
         _k8s_guards("debug")[0],
     ],
+    "configmap": lambda: [
+        res(
+            "kubernetes:core/v1:ConfigMap",
+            "web-config",
+            {"metadata": _meta("web-config"), "data": {"LOG_LEVEL": "info", "API_TOKEN_TTL": "3600"}},
+        )
+    ],
     "persistent_volume": lambda: [
         res(
             "kubernetes:core/v1:PersistentVolume",
