@@ -257,7 +257,9 @@ class AwsSettings(Strict):
     health_check_grace_period_seconds: int = Field(60, ge=0, le=3600, description="ECS ignores ALB checks this long")
     ecs_exec: bool = Field(False, description="dev only: ECS Exec (needs a writable root filesystem); refused in prod")
     spot_workers: bool = Field(False, description="dev only: run workers on FARGATE_SPOT")
-    wait_for_steady_state: bool = Field(False, description="`pulumi up` waits until every ECS rollout is stable")
+    wait_for_steady_state: bool = Field(
+        True, description="`pulumi up` waits for every ECS rollout and fails when the circuit breaker rolls it back"
+    )
     ecr_keep_images: int = Field(20, ge=1, le=1000, description="ECR lifecycle: keep this many most recent images")
     alarm_emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = Field(
         default_factory=list, description="SNS email subscriptions for alarms"

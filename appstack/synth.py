@@ -154,7 +154,16 @@ def _options(request: Any) -> dict[str, Any]:
         "provider": "::".join(provider[:-1]) if request.provider else None,
         "aliases": sorted(json_format.MessageToJson(a, sort_keys=True, indent=None) for a in request.aliases),
         "additional_secret_outputs": sorted(request.additionalSecretOutputs),
+        "custom_timeouts": _custom_timeouts(request),
     }
+
+
+def _custom_timeouts(request: Any) -> dict[str, str] | None:
+    """How long the engine waits for each operation (set where a rollout or a Job may take longer)."""
+    if not request.HasField("customTimeouts"):
+        return None
+    timeouts = {op: getattr(request.customTimeouts, op) for op in ("create", "update", "delete")}
+    return {op: value for op, value in timeouts.items() if value} or None
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):

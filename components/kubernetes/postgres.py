@@ -33,6 +33,7 @@ from .common import (
 )
 from .network_policy import DataStoreAccess
 from .pod import PodArgs, pod_template, secret_env
+from .rollout import rollout_budget
 from .secrets import secret_object
 
 PASSWORD_BYTES = 24  # 48 hex characters: URL-safe, 192 bits
@@ -140,6 +141,13 @@ class Postgres(pulumi.ComponentResource):
             f"{name}-sa", metadata=ctx.meta(NAME), automount_service_account_token=False, opts=child(self))
         ready = {"exec": {"command": ["pg_isready", "--host=127.0.0.1", f"--port={PORT}", "--username=postgres"]}}
         requests = ({"cpu": spec.cpu, "memory": spec.memory} if ctx.prod else {"cpu": "100m", "memory": "256Mi"})
+        pod_probes = {
+            "startupProbe": {**ready, "periodSeconds": 5, "failureThreshold": 120, "timeoutSeconds": 5},
+            "readinessProbe": {**ready, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
+            "livenessProbe": {**ready, "periodSeconds": 20, "timeoutSeconds": 5, "failureThreshold": 6},
+        }
+        # Recovery after a crash may use the whole startup window: the provider waits that long, not 10 minutes.
+        budget = rollout_budget(pod_probes, 1)
         template = pod_template(ctx, PodArgs(
             name=NAME,
             component="database",
@@ -158,11 +166,7 @@ class Postgres(pulumi.ComponentResource):
             service_account=NAME,
             args=parameter_flags(spec),
             ports=[{"name": "postgres", "containerPort": PORT, "protocol": "TCP"}],
-            probes={
-                "startupProbe": {**ready, "periodSeconds": 5, "failureThreshold": 120, "timeoutSeconds": 5},
-                "readinessProbe": {**ready, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
-                "livenessProbe": {**ready, "periodSeconds": 20, "timeoutSeconds": 5, "failureThreshold": 6},
-            },
+            probes=pod_probes,
             resources={"requests": requests, "limits": {"memory": spec.memory}},
             writable_paths=["/tmp", "/var/run/postgresql"],
             volumes=[{"name": "init", "configMap": {"name": "postgres-init"}},
@@ -176,7 +180,7 @@ class Postgres(pulumi.ComponentResource):
         ))
         self.stateful_set = k8s.apps.v1.StatefulSet(
             name,
-            metadata=ctx.meta(NAME),
+            metadata=ctx.meta(NAME, annotations=budget.annotations()),
             spec={
                 "replicas": 1,
                 "serviceName": NAME,
@@ -187,6 +191,7 @@ class Postgres(pulumi.ComponentResource):
                 "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
             },
             opts=child(self, protect=ctx.protect, ignore_changes=["spec.volumeClaimTemplates"],
+                       custom_timeouts=budget.custom_timeouts(),
                        depends_on=[self.credentials, self.init_scripts, self.service, self.service_account]),
         )
         self.access = DataStoreAccess(NAME, selector, PORT)

@@ -21,6 +21,7 @@ from appstack.spec import RedisSpec
 from .common import DATA_STORE_UID, REDIS_IMAGES, TYPE_PREFIX, AppContext, child, volume_claim
 from .network_policy import DataStoreAccess
 from .pod import PodArgs, pod_template, secret_env
+from .rollout import rollout_budget
 from .secrets import secret_object
 
 PASSWORD_BYTES = 24  # 48 hex characters: URL-safe, 192 bits
@@ -93,6 +94,12 @@ class Redis(pulumi.ComponentResource):
             "secretName": SECRET, "defaultMode": 0o440, "items": [{"key": "auth.conf", "path": "auth.conf"}]}}]
         if not persistent:
             volumes.append({"name": "data", "emptyDir": {"sizeLimit": "1Gi"}})
+        pod_probes = {
+            "startupProbe": {"tcpSocket": {"port": PORT}, "periodSeconds": 5, "failureThreshold": 60},
+            "readinessProbe": {**ping, "periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3},
+            "livenessProbe": {"tcpSocket": {"port": PORT}, "periodSeconds": 20, "failureThreshold": 6},
+        }
+        budget = rollout_budget(pod_probes, 1)  # loading a large AOF file may use the whole startup window
         template = pod_template(ctx, PodArgs(
             name=NAME,
             component="cache",
@@ -104,11 +111,7 @@ class Redis(pulumi.ComponentResource):
             command=["redis-server"],
             args=server_args(spec),
             ports=[{"name": "redis", "containerPort": PORT, "protocol": "TCP"}],
-            probes={
-                "startupProbe": {"tcpSocket": {"port": PORT}, "periodSeconds": 5, "failureThreshold": 60},
-                "readinessProbe": {**ping, "periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3},
-                "livenessProbe": {"tcpSocket": {"port": PORT}, "periodSeconds": 20, "failureThreshold": 6},
-            },
+            probes=pod_probes,
             resources={"requests": {"cpu": "100m" if not ctx.prod else "250m", "memory": request},
                        "limits": {"memory": limit}},
             volumes=volumes,
@@ -130,9 +133,10 @@ class Redis(pulumi.ComponentResource):
             body["persistentVolumeClaimRetentionPolicy"] = {"whenDeleted": "Retain", "whenScaled": "Retain"}
         self.stateful_set = k8s.apps.v1.StatefulSet(
             name,
-            metadata=ctx.meta(NAME),
+            metadata=ctx.meta(NAME, annotations=budget.annotations()),
             spec=body,
             opts=child(self, protect=ctx.protect and persistent, ignore_changes=["spec.volumeClaimTemplates"],
+                       custom_timeouts=budget.custom_timeouts(),
                        depends_on=[self.auth, self.service, self.service_account]),
         )
         self.host = f"{NAME}.{ctx.namespace}.svc.cluster.local"

@@ -19,6 +19,7 @@ from appstack.spec import ServiceSpec, WorkerSpec
 
 from .common import TYPE_PREFIX, AppContext, child, image_reference, volume_claim
 from .pod import PodArgs, pod_template, probes, resources, spread
+from .rollout import rollout_budget
 from .secrets import ENV_CHECKSUM_ANNOTATION, container_env, env_checksum, secret_object
 
 PORT_NAMES = {"http": "http", "grpc": "grpc", "tcp": "tcp"}
@@ -71,6 +72,8 @@ class Workload(pulumi.ComponentResource):
             for volume_name, volume in sorted(spec.volumes.items()):
                 mounts.append({"name": volume_name, "mountPath": volume.mount_path})
                 claims.append(volume_claim(volume_name, volume.size_gb, ctx))
+        pod_probes = probes(spec, spec.port if is_service else None)
+        budget = rollout_budget(pod_probes, spec.max_replicas)
         template = pod_template(ctx, PodArgs(
             name=args.name,
             component="service" if is_service else "worker",
@@ -82,7 +85,7 @@ class Workload(pulumi.ComponentResource):
             command=spec.command,
             args=spec.args,
             ports=container_ports(spec),
-            probes=probes(spec, spec.port if is_service else None),
+            probes=pod_probes,
             resources=resources(spec),
             writable_paths=spec.writable_paths,
             volumes=volumes,
@@ -110,22 +113,23 @@ class Workload(pulumi.ComponentResource):
             # Claim templates are immutable: a size change must not replace the set (resize the PVC instead).
             self.controller: pulumi.CustomResource = k8s.apps.v1.StatefulSet(
                 name,
-                metadata=ctx.meta(args.name, {"app.kubernetes.io/name": args.name}),
+                metadata=ctx.meta(args.name, {"app.kubernetes.io/name": args.name}, annotations=budget.annotations()),
                 spec=body,
-                opts=child(self, protect=ctx.protect, depends_on=deps,
+                opts=child(self, protect=ctx.protect, depends_on=deps, custom_timeouts=budget.custom_timeouts(),
                            ignore_changes=["spec.volumeClaimTemplates"]),
             )
         else:
             # A singleton never has two pods, not even for a moment: the old pod is gone before the new starts.
             body["strategy"] = {"type": "Recreate"} if spec.singleton else {
                 "type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
-            body["progressDeadlineSeconds"] = 600
+            body["progressDeadlineSeconds"] = budget.progress_deadline_seconds
             self.kind = "Deployment"
+            # The provider waits for the rollout (a failed one fails `pulumi up`) as long as the probes allow.
             self.controller = k8s.apps.v1.Deployment(
                 name,
-                metadata=ctx.meta(args.name, {"app.kubernetes.io/name": args.name}),
+                metadata=ctx.meta(args.name, {"app.kubernetes.io/name": args.name}, annotations=budget.annotations()),
                 spec=body,
-                opts=child(self, depends_on=deps),
+                opts=child(self, depends_on=deps, custom_timeouts=budget.custom_timeouts()),
             )
         self.object_name = args.name
         self.register_outputs({"kind": self.kind, "object_name": self.object_name})

@@ -20,6 +20,7 @@ from .autoscaling import ScalingArgs, attach_autoscaling
 from .images import ImageRef
 from .naming import log_group_name
 from .prometheus import CollectorSettings, collector_sidecar
+from .rollout import ecs_rollout_budget
 from .service_discovery import discovery_service
 from .task_definition import (
     ContainerPlan,
@@ -216,6 +217,9 @@ class EcsWorkload(pulumi.ComponentResource):
         # a deployment stops the old task before it starts the new one.
         sqlite_writer = isinstance(spec.database, SqliteSpec) and spec.database.service == args.workload
         single_writer = sqlite_writer or container.singleton
+        grace = grace_period(container, aws_settings.health_check_grace_period_seconds) if lb else None
+        rollout = ecs_rollout_budget(container, grace_seconds=grace,
+                                     deregistration_delay_seconds=aws_settings.deregistration_delay_seconds)
         self.service = aws.ecs.Service(
             name,
             name=args.workload,
@@ -232,9 +236,7 @@ class EcsWorkload(pulumi.ComponentResource):
             deployment_circuit_breaker={"enable": True, "rollback": True},
             deployment_minimum_healthy_percent=0 if single_writer else 100,
             deployment_maximum_percent=100 if single_writer else 200,
-            health_check_grace_period_seconds=grace_period(container, aws_settings.health_check_grace_period_seconds)
-            if lb
-            else None,
+            health_check_grace_period_seconds=grace,
             load_balancers=(
                 [
                     {
@@ -253,8 +255,11 @@ class EcsWorkload(pulumi.ComponentResource):
             wait_for_steady_state=aws_settings.wait_for_steady_state,
             force_new_deployment=bool(secret_env),
             triggers={"secret-env": secret_digest(secret_env, args.rollout_key)} if secret_env else None,
+            # A rollout the circuit breaker rolls back fails `pulumi up`, within a bound derived from the spec.
             # Autoscaling owns the running count once the service exists.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"] if container.autoscale else None),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"] if container.autoscale else None,
+                                        custom_timeouts=rollout.custom_timeouts()
+                                        if aws_settings.wait_for_steady_state else None),
         )
         if container.autoscale is not None:
             attach_autoscaling(
