@@ -105,7 +105,7 @@ def plan_table(synthesis: Synthesis, stack: Stack, style: Any = None, apps: list
     protected = sorted(r.name for r in synthesis.resources if r.options.get("protect"))
     lines += ["", bold(f"Protected resources: {len(protected)}")]
     if synthesis.warnings:
-        lines += ["", bold("Warnings (offline plan used placeholders):")] + [f"  - {w}" for w in synthesis.warnings]
+        lines += ["", bold("Warnings:")] + [f"  - {w}" for w in synthesis.warnings]
     return "\n".join(lines) + "\n"
 
 

@@ -199,6 +199,8 @@ def main(*, placeholders_for_missing: bool = False, transforms: Sequence[Transfo
         raise pulumi.RunError(error.render()) from None
     except ProjectNotFound as error:
         raise pulumi.RunError(str(error)) from None
+    for warning in stack.warnings:  # `pulumi preview` and `pulumi up` show them, as the offline plan does
+        pulumi.log.warn(warning)
     from .project import find_project
 
     deploy(stack, secrets.values, transforms, project_root=find_project().root)

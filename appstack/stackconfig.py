@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from .errors import ConfigError, Problem, join_path, problems_from_validation
 from .overrides import ResourceOverride, TransformRef
@@ -324,6 +324,7 @@ class Stack:
     name: str
     settings: StackSettings
     apps: dict[str, AppSpec]
+    warnings: tuple[str, ...] = ()  # valid but worth a look (fields a stack override drops); shown by the plan
 
     @property
     def defaults(self) -> TierDefaults:
@@ -363,6 +364,12 @@ def load_blueprint(name: str, directory: Path | None = None) -> dict[str, Any]:
     return {key: value for key, value in document.items() if not str(key).startswith("x-")}
 
 
+def _merges(old: Any, new: Any) -> bool:
+    """A mapping override merges into a mapping unless it names a different `engine`."""
+    return (isinstance(new, Mapping) and isinstance(old, Mapping)
+            and new.get("engine", old.get("engine")) == old.get("engine"))
+
+
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Overrides win; mappings merge key by key; lists and scalars replace; null removes a key.
 
@@ -372,15 +379,84 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     for key, value in override.items():
         if value is None:
             merged.pop(key, None)
-        elif (
-            isinstance(value, Mapping)
-            and isinstance(merged.get(key), Mapping)
-            and value.get("engine", merged[key].get("engine")) == merged[key].get("engine")
-        ):
+        elif _merges(merged.get(key), value):
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
     return merged
+
+
+@dataclass(frozen=True)
+class DroppedFields:
+    """A blueprint mapping an override replaced whole, and the blueprint's fields that went with it."""
+
+    path: tuple[str, ...]  # inside the app, e.g. ("database",)
+    old_engine: Any
+    new_engine: Any
+    dropped: tuple[str, ...]  # the blueprint's keys the override does not restate, sorted
+
+
+def replaced_subspecs(base: Mapping[str, Any], override: Mapping[str, Any],
+                      path: tuple[str, ...] = ()) -> list[DroppedFields]:
+    """Where `deep_merge(base, override)` replaces a blueprint mapping instead of merging into it
+    (an engine switch, or a mapping overridden by a scalar or list), and which fields that drops.
+    An explicit `null` is a deliberate removal and is not reported."""
+    found: list[DroppedFields] = []
+    for key, value in override.items():
+        old = base.get(key)
+        if value is None or not isinstance(old, Mapping):
+            continue
+        where = (*path, str(key))
+        if _merges(old, value):
+            found += replaced_subspecs(old, value, where)
+            continue
+        kept = set(value) if isinstance(value, Mapping) else set()
+        dropped = tuple(sorted(str(k) for k in old if k not in kept and k != "engine"))
+        if dropped:
+            new_engine = value.get("engine") if isinstance(value, Mapping) else None
+            found.append(DroppedFields(where, old.get("engine"), new_engine, dropped))
+    return found
+
+
+def _engine_model(field_path: tuple[str, ...], engine: Any) -> type[BaseModel] | None:
+    """The spec model an `engine` value selects for a top-level app field (database, cache)."""
+    if len(field_path) != 1 or field_path[0] not in AppSpec.model_fields:
+        return None
+    pending = [AppSpec.model_fields[field_path[0]].annotation]
+    while pending:
+        tp = pending.pop()
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            literal = tp.model_fields.get("engine")
+            if literal is not None and engine in get_args(literal.annotation):
+                return tp
+        pending += list(get_args(tp))
+    return None
+
+
+def override_warnings(app: str, blueprint: Mapping[str, Any], override: Mapping[str, Any]) -> list[str]:
+    """One warning per blueprint mapping a stack override replaces, naming every field it drops.
+
+    Fields the new sub-spec also has (a backup schedule kept across sqlite -> postgres) are called out:
+    they silently fall back to defaults unless the override restates them.
+    """
+    warnings = []
+    for item in replaced_subspecs(blueprint, override):
+        where = join_path("apps", app, *item.path)
+        model = _engine_model(item.path, item.new_engine)
+        carried = [f for f in item.dropped if model is not None and f in model.model_fields]
+        other = [f for f in item.dropped if f not in carried]
+        how = (f"switches engine {item.old_engine} -> {item.new_engine}" if item.new_engine is not None
+               else "replaces the blueprint's mapping")
+        parts = []
+        if carried:
+            it = "they fall back to defaults unless the override restates them" if len(carried) > 1 else \
+                "it falls back to its default unless the override restates it"
+            parts.append(f"{', '.join(carried)} ({item.new_engine} has {'them' if len(carried) > 1 else 'it'} "
+                         f"too: {it})")
+        if other:
+            parts.append(f"{', '.join(other)}" + (f" (no {item.new_engine} field)" if model is not None else ""))
+        warnings.append(f"{where}: the stack override {how} and drops the blueprint's {'; '.join(parts)}")
+    return warnings
 
 
 def read_settings(read: ConfigReader, all_keys: list[str] | None = None) -> dict[str, Any]:
@@ -423,11 +499,14 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
     raw_domain = raw.get("domain")
     domain = settings.domain if settings else (raw_domain if isinstance(raw_domain, str) else None)
     apps: dict[str, AppSpec] = {}
+    warnings: list[str] = []
     for name, overrides in (app_overrides if isinstance(app_overrides, dict) else {}).items():
         spec, app_problems = _load_app(str(name), overrides, domain, blueprints_dir)
         problems += app_problems
         if spec is not None:
             apps[str(name)] = spec
+            if overrides:
+                warnings += override_warnings(str(name), load_blueprint(str(name), blueprints_dir), overrides)
     if settings is not None:
         from .naming.checks import check_stack_names
 
@@ -435,7 +514,7 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
     if problems:
         raise ConfigError(problems, title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None
-    return Stack(stack_name, settings, apps)
+    return Stack(stack_name, settings, apps, tuple(warnings))
 
 
 def tier_problems(settings: StackSettings, apps: Mapping[str, AppSpec]) -> list[Problem]:

@@ -340,7 +340,7 @@ def _validated(
                                          is_secret=set(secret_keys).__contains__)
     except ConfigError as error:
         raise pulumi.RunError(error.render()) from None
-    warnings = [
+    warnings = [*model.warnings] + [
         f"secret not set in Pulumi.{stack_name}.yaml: {set_secret_command(stack_name, app, name)}"
         for app, name in provided.missing
     ]

@@ -13,7 +13,7 @@ __all__ = ["ACTIONS", "PLAN_FORMAT", "PlanDiff", "PlanFormatError", "PropertyCha
            "diff_plans", "diff_values"]
 
 _OPTION_KEYS = ("protect", "retain_on_delete", "delete_before_replace", "ignore_changes",
-                "replace_on_changes", "additional_secret_outputs")
+                "replace_on_changes", "additional_secret_outputs", "custom_timeouts")
 
 
 def _norm_provider(ref: Any) -> str | None:
@@ -117,6 +117,11 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
     for c in outputs:
         c.path = c.path or "(outputs)"
     return PlanDiff(_meta(base), _meta(head), diffs, unchanged, outputs, warnings)
+
+
+def _plan_warnings(plan: dict[str, Any]) -> list[str]:
+    warnings = plan.get("warnings")
+    return [w for w in warnings if isinstance(w, str)] if isinstance(warnings, list) else []
 
 
 def _outputs(plan: dict[str, Any]) -> Any:
@@ -247,6 +252,9 @@ def _warnings(base: dict, head: dict, pairs: list, diffs: list[ResourceDiff]) ->
     out = []
     if base.get("stack") and head.get("stack") and base.get("stack") != head.get("stack"):
         out.append(f"comparing plans of different stacks: {base.get('stack')} -> {head.get('stack')}")
+    # What the head's planning warned about that the base did not (fields a stack override drops, ...).
+    seen = set(_plan_warnings(base))
+    out += [f"new plan warning: {w}" for w in _plan_warnings(head) if w not in seen]
     for d, (b, h, _) in zip(diffs, pairs, strict=True):
         if not (b and h and d.stateful):
             continue
