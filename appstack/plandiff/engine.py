@@ -255,6 +255,15 @@ def _warnings(base: dict, head: dict, pairs: list, diffs: list[ResourceDiff]) ->
     # What the head's planning warned about that the base did not (fields a stack override drops, ...).
     seen = set(_plan_warnings(base))
     out += [f"new plan warning: {w}" for w in _plan_warnings(head) if w not in seen]
+    unknown = sorted({d.type for d in diffs if d.action in ("update", "replace", "create")
+                      and d.type.split(":")[0] in ("aws", "kubernetes", "random", "docker")
+                      and not rules.known(d.type) and not d.type.startswith("pulumi:")})
+    out += [f"{t}: not in the replacement table (appstack/plandiff/rules.py); a change of it may replace "
+            "it without being shown as a replacement: check `pulumi preview --diff`" for t in unknown]
+    for d in diffs:
+        # stateful ones head the report; immutable revisions (task definitions) replace on every change
+        if d.action == "replace" and not d.hazard and rules.rule_for(d.type).replace_all_except is None:
+            out.append(f"{d.type} `{d.name}` will be replaced: {'; '.join(d.replace_reasons)}")
     for d, (b, h, _) in zip(diffs, pairs, strict=True):
         if not (b and h and d.stateful):
             continue
