@@ -9,6 +9,7 @@ from typing import Any
 from .spec import AppSpec, ExternalCacheSpec, PostgresSpec, RedisSpec, SqliteSpec, references
 from .stackconfig import Stack
 from .synth import PlanResource, Synthesis, mask
+from .upgrades import declared_upgrades
 
 PLAN_FORMAT = "appstack.plan/v1"
 APPLICATION_TYPE = "appstack:app:Application"
@@ -30,6 +31,7 @@ def plan_document(synthesis: Synthesis, stack: Stack, apps: list[str] | None = N
         "outputs": mask(synthesis.outputs),
         "warnings": list(synthesis.warnings),
         "overrides": applied_overrides(synthesis, stack),
+        "upgrades": declared_upgrades(stack.apps),
     }
     if apps:
         document["selection"] = {"apps": sorted(apps)}

@@ -511,6 +511,9 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
         from .naming.checks import check_stack_names
 
         problems += check_stack_names(settings, apps) + tier_problems(settings, apps)
+        from .upgrades import check_upgrades
+
+        problems += check_upgrades(settings.platform, settings.kubernetes.postgres.mode_for, apps)
     if problems:
         raise ConfigError(problems, title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None

@@ -94,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-different-stacks", action="store_true",
                    help="compare plans of two different stacks (refused by default: every resource would differ)")
     p.add_argument("--fail-on-stateful-replacement", action="store_true",
-                   help="exit 3 when a stateful resource would be replaced or deleted")
+                   help="exit 3 when a stateful resource would be replaced or deleted, or a data store's "
+                        "major version changes without upgrade_from")
     return p
 
 
@@ -140,9 +141,13 @@ def main_diff(argv: list[str] | None = None) -> int:
         FsPath(args.output).write_text(report, encoding="utf-8")
     else:
         sys.stdout.write(report)
-    if args.fail_on_stateful_replacement and diff.stateful_hazards:
-        print(f"appstack plan diff: {len(diff.stateful_hazards)} stateful resource(s) would be replaced "
-              "or deleted", file=sys.stderr)
+    if args.fail_on_stateful_replacement and (diff.stateful_hazards or diff.unstated_upgrades):
+        if diff.stateful_hazards:
+            print(f"appstack plan diff: {len(diff.stateful_hazards)} stateful resource(s) would be replaced "
+                  "or deleted", file=sys.stderr)
+        for upgrade in diff.unstated_upgrades:
+            print(f"appstack plan diff: major version upgrade not stated in the spec: {upgrade.line()}",
+                  file=sys.stderr)
         return EXIT_STATEFUL
     return EXIT_OK
 

@@ -7,6 +7,7 @@ from typing import Any
 from . import rules
 from .model import ACTIONS, PLAN_FORMAT, PlanDiff, PlanFormatError, PropertyChange, ResourceDiff
 from .paths import first_cover, first_overlap, format_path, parse_path
+from .upgrades import major_upgrades
 from .values import OUTPUTS, diff_values
 
 __all__ = ["ACTIONS", "PLAN_FORMAT", "PlanDiff", "PlanFormatError", "PropertyChange", "ResourceDiff",
@@ -116,7 +117,12 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
     outputs = diff_values(_outputs(base), _outputs(head), OUTPUTS)
     for c in outputs:
         c.path = c.path or "(outputs)"
-    return PlanDiff(_meta(base), _meta(head), diffs, unchanged, outputs, warnings)
+    upgrades = major_upgrades(base, head, pairs)
+    by_urn = {d.urn: d for d in diffs}
+    for upgrade in upgrades:
+        if upgrade.urn in by_urn:
+            by_urn[upgrade.urn].notes.append(f"major version upgrade: {upgrade.line()}")
+    return PlanDiff(_meta(base), _meta(head), diffs, unchanged, outputs, warnings, upgrades)
 
 
 def _plan_warnings(plan: dict[str, Any]) -> list[str]:

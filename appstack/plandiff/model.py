@@ -69,6 +69,11 @@ class PlanDiff:
     unchanged: int
     output_changes: list[PropertyChange] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    major_upgrades: list[Any] = field(default_factory=list)  # upgrades.MajorUpgrade, high risk every one
+
+    @property
+    def unstated_upgrades(self) -> list[Any]:
+        return [u for u in self.major_upgrades if not u.stated]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -100,4 +105,5 @@ class PlanDiff:
                 "summary": self.counts, "stateful_hazards": [r.urn for r in self.stateful_hazards],
                 "warnings": list(self.warnings), "uncomparable_secrets": self.uncomparable_secrets,
                 "resources": [r.to_dict() for r in self.resources if r.action != "unchanged" or r.changes],
-                "outputs": [c.to_dict() for c in self.output_changes]}
+                "outputs": [c.to_dict() for c in self.output_changes],
+                "major_upgrades": [u.to_dict() for u in self.major_upgrades]}

@@ -107,6 +107,11 @@ def render_markdown(diff: PlanDiff, base_label: str | None = None, head_label: s
                 "Data may be lost. Review before merging.**", ">"]
         out += [f"> - {_hazard_line(r)}" for r in hazards]
         out.append("")
+    if diff.major_upgrades:
+        out += ["> [!CAUTION]", f"> **⚠️ {len(diff.major_upgrades)} major version upgrade(s) of a data store "
+                "(high risk)" + (f", {len(diff.unstated_upgrades)} not stated in the spec" if diff.unstated_upgrades
+                                 else "") + ".**", ">"]
+        out += [f"> - {html.escape(u.line(), quote=False)}" for u in diff.major_upgrades] + [""]
     if diff.warnings:
         out += ["> [!WARNING]"] + [f"> - {w}" for w in diff.warnings] + [""]
     counts = diff.counts
@@ -145,6 +150,9 @@ def render_text(diff: PlanDiff, base_label: str | None = None, head_label: str |
         out.append(f"!!! WARNING: {len(hazards)} stateful resource(s) would be REPLACED or DELETED !!!")
         out += [f"  - {_hazard_line(r).replace('**', '').replace('`', '')}" for r in hazards]
         out.append("")
+    if diff.major_upgrades:
+        out.append(f"!!! HIGH RISK: {len(diff.major_upgrades)} major version upgrade(s) of a data store !!!")
+        out += [f"  - {u.line().replace('`', '')}" for u in diff.major_upgrades] + [""]
     out += [f"warning: {w.replace('`', '')}" for w in diff.warnings]
     counts = diff.counts
     out.append("  ".join(f"{a}: {counts[a]}" for a in ("create", "update", "replace", "delete", "unchanged")))

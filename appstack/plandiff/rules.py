@@ -87,6 +87,9 @@ RULES: dict[str, TypeRule] = {
                  "restoreToPointInTime", "s3Import", "snapshotIdentifier", "sourceRegion",
                  "storageEncrypted"),
         stateful=True, what="database cluster storage"),
+    # a manual snapshot is immutable; it holds a copy of the database (appstack retains it on delete)
+    "aws:rds/snapshot:Snapshot": TypeRule(replace_all_except=("tags", "tagsAll"), stateful=True,
+                                          what="the manual snapshot (a copy of the database)"),
     "aws:rds/clusterInstance:ClusterInstance": TypeRule(
         replace=("availabilityZone", "clusterIdentifier", "customIamInstanceProfile", "dbSubnetGroupName",
                  "engine", "identifier", "identifierPrefix")),
@@ -243,6 +246,8 @@ RULES: dict[str, TypeRule] = {
         "networking.k8s.io/v1:Ingress", "networking.k8s.io/v1:NetworkPolicy", "policy/v1:PodDisruptionBudget",
         "cert-manager.io/v1:Certificate", "postgresql.cnpg.io/v1:ScheduledBackup",
         "monitoring.coreos.com/v1:PrometheusRule", "monitoring.coreos.com/v1:ServiceMonitor")},
+    # an on-demand CloudNativePG backup is taken once, at creation
+    "kubernetes:postgresql.cnpg.io/v1:Backup": TypeRule(replace=("spec",)),
     # a Helm release is found by its name in its namespace
     "kubernetes:helm.sh/v3:Release": TypeRule(replace=("name", "namespace")),
     # -------------------------------------------------------------------- providers

@@ -475,6 +475,9 @@ RULES: dict[str, TypeRules] = {
         ),
         AutoName("name", 255, lowercase=True),
     ),
+    "aws:rds/snapshot:Snapshot": TypeRules(
+        (F("dbSnapshotIdentifier", C.RDS_SNAPSHOT_ID), F("dbInstanceIdentifier", C.RDS_INSTANCE_ID)),
+    ),
     "aws:rds/subnetGroup:SubnetGroup": TypeRules(
         (F("name", C.RDS_SUBNET_GROUP_NAME),), AutoName("name", 255, lowercase=True)
     ),

@@ -20,6 +20,14 @@ class BackupSpec(Strict):
     retention_days: int = Field(7, ge=1, le=35)
 
 
+def _check_upgrade(upgrade_from: str | None, version: str) -> None:
+    """A stated major upgrade goes up: from an older major to the version's."""
+    major = version.split(".")[0]
+    if upgrade_from is not None and int(upgrade_from) >= int(major):
+        raise ValueError(f"upgrade_from ({upgrade_from}) must be an older major version than version ({version}); "
+                         "a major version cannot be downgraded in place, and an unchanged one needs no upgrade_from")
+
+
 class PostgresSpec(Strict):
     engine: Literal["postgres"]
     version: str = Field(pattern=r"^(1[3-9])(\.\d+)?$", description="major version 13-19, optionally .minor")
@@ -36,9 +44,15 @@ class PostgresSpec(Strict):
     extensions: list[str] = Field(default_factory=list)
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
     backup: BackupSpec | None = Field(None, description="defaults to the stack tier's backup policy")
+    upgrade_from: str | None = Field(
+        None, pattern=r"^1[3-9]$",
+        description="the major version the running database has: states a major upgrade to `version` "
+        "(RDS: snapshot, then in place; CloudNativePG: backup, then pg_upgrade; refused in-cluster)",
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> PostgresSpec:
+        _check_upgrade(self.upgrade_from, self.version)
         if self.username in {"postgres", "rdsadmin", "admin"}:
             raise ValueError(f"username '{self.username}' is reserved; choose an application user name")
         if self.max_storage_gb is not None and self.max_storage_gb < self.storage_gb:
@@ -93,6 +107,19 @@ class RedisSpec(Strict):
     ] = "noeviction"
     persistence: Literal["aof", "rdb", "none"] = "aof"
     node_type: str | None = Field(None, pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", description="AWS node type")
+    upgrade_from: str | None = Field(
+        None, pattern=r"^[67]$",
+        description="the major version the running cache has: states a major upgrade to `version`",
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RedisSpec:
+        _check_upgrade(self.upgrade_from, self.version)
+        return self
+
+    @property
+    def major_version(self) -> str:
+        return self.version.split(".")[0]
 
 
 class ExternalCacheSpec(Strict):

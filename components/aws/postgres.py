@@ -160,13 +160,16 @@ class PostgresDatabase(pulumi.ComponentResource):
         app_password = random.RandomBytes(f"{name}-app-password", length=32, opts=child(self, protect=args.protect))
         salt = random.RandomBytes(f"{name}-app-password-salt", length=16, opts=child(self, protect=args.protect))
         backup_window, maintenance_window = windows(spec.backup.schedule if spec.backup else None)
+        upgrade = spec.upgrade_from is not None
+        before_upgrade = [self._pre_upgrade_snapshot(name, identifier, spec)] if upgrade else []
         self.instance = aws.rds.Instance(
             name,
             identifier=identifier,
             engine="postgres",
             engine_version=spec.version,
             auto_minor_version_upgrade=True,
-            allow_major_version_upgrade=False,
+            # RDS refuses a new major unless allowed; only a stated upgrade allows it.
+            allow_major_version_upgrade=upgrade,
             instance_class=instance_class(spec, ha),
             db_name=spec.database,
             username=spec.username,
@@ -192,13 +195,13 @@ class PostgresDatabase(pulumi.ComponentResource):
             delete_automated_backups=not args.protect,
             skip_final_snapshot=not args.protect,
             final_snapshot_identifier=f"{identifier}-final" if args.protect else None,
-            apply_immediately=not ha,
+            apply_immediately=upgrade or not ha,  # a stated upgrade runs now, right after its snapshot
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             performance_insights_enabled=True,
             performance_insights_kms_key_id=args.kms_key_arn,
             performance_insights_retention_period=7,
             tags=args.tags,
-            opts=child(self, protect=args.protect, depends_on=log_groups),
+            opts=child(self, protect=args.protect, depends_on=[*log_groups, *before_upgrade]),
         )
         self.host = self.instance.address
         self.app_user = app_role_name(spec.username)
@@ -211,6 +214,18 @@ class PostgresDatabase(pulumi.ComponentResource):
             lambda v: scram_verifier(v[0], base64.b64decode(v[1]))
         ))
         self.register_outputs({"host": self.host, "url": self.url})
+
+    def _pre_upgrade_snapshot(self, name: str, identifier: str, spec: PostgresSpec) -> aws.rds.Snapshot:
+        """A manual snapshot of the running (old major) instance, taken before the upgrade modifies it.
+
+        Kept when `upgrade_from` is removed later (retain_on_delete): it is the way back.
+        """
+        return aws.rds.Snapshot(
+            f"{name}-pre-upgrade-{spec.major_version}",
+            db_instance_identifier=identifier,
+            db_snapshot_identifier=f"{identifier}-pre-{spec.upgrade_from}-to-{spec.major_version}",
+            opts=child(self, retain_on_delete=True),
+        )
 
 
 def _url(user: str, password: pulumi.Input[str], host: pulumi.Input[str], database: str,

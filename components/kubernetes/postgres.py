@@ -44,6 +44,7 @@ CNPG_NAMESPACE = "cnpg-system"
 # The provider does not wait for custom resources unless told what "ready" means: without this, the
 # migration Jobs and workloads that depend on the Cluster would start before its primary exists.
 CNPG_READY = {WAIT_FOR_ANNOTATION: "condition=Ready", **await_timeout(1800)}
+PRE_UPGRADE_BACKUP_SECONDS = 3600  # a full base backup of the database before a major upgrade
 PGDATA = "/var/lib/postgresql/data/pgdata"
 INIT_SCRIPT = """set -eu
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \\
@@ -249,13 +250,16 @@ class Postgres(pulumi.ComponentResource):
             }
         else:
             cluster_spec["backup"] = {"volumeSnapshot": {"online": True}}
+        # A stated major upgrade (upgrade_from): back the running cluster up, then change its image; the
+        # operator then runs its offline in-place upgrade (pg_upgrade) on the new major's image.
+        before_upgrade = [self._pre_upgrade_backup(name, ctx, spec, s3)] if spec.upgrade_from else []
         self.cluster = k8s.apiextensions.CustomResource(
             f"{name}-cluster",
             api_version="postgresql.cnpg.io/v1",
             kind="Cluster",
             metadata=ctx.meta(NAME, annotations=CNPG_READY),
             spec=cluster_spec,
-            opts=child(self, protect=ctx.protect, depends_on=[self.credentials],
+            opts=child(self, protect=ctx.protect, depends_on=[self.credentials, *before_upgrade],
                        ignore_changes=["spec.storage.size"]),
         )
         self.ready = [self.cluster]
@@ -272,3 +276,19 @@ class Postgres(pulumi.ComponentResource):
             )
         self.access = DataStoreAccess(NAME, {"cnpg.io/cluster": NAME}, PORT, peers_port=[PORT, 8000],
                                       operator_namespace=CNPG_NAMESPACE, api_egress=True)
+
+    def _pre_upgrade_backup(self, name: str, ctx: AppContext, spec: PostgresSpec, s3: bool) -> pulumi.Resource:
+        """An on-demand Backup of the running (old major) cluster; `pulumi up` waits for it to complete.
+
+        Kept when `upgrade_from` is removed later (retain_on_delete): it is the way back.
+        """
+        return k8s.apiextensions.CustomResource(
+            f"{name}-pre-upgrade-{spec.major_version}",
+            api_version="postgresql.cnpg.io/v1",
+            kind="Backup",
+            metadata=ctx.meta(f"{NAME}-pre-{spec.upgrade_from}-to-{spec.major_version}",
+                              annotations={WAIT_FOR_ANNOTATION: "jsonpath={.status.phase}=completed",
+                                           **await_timeout(PRE_UPGRADE_BACKUP_SECONDS)}),
+            spec={"cluster": {"name": NAME}, "method": "barmanObjectStore" if s3 else "volumeSnapshot"},
+            opts=child(self, retain_on_delete=True),
+        )

@@ -54,7 +54,9 @@ def _app(name: str, platform: str) -> dict:
                              "cors": [{"allowed_origins": ["https://${app.domain}"], "allowed_methods": ["GET"]}]}},
         "secrets": {"API_KEY": {"source": "generated"}},
         "alerts": [{"name": "HighErrorRate", "expr": "rate(errors_total[5m]) > 1", "summary": "errors"}],
-        "database": {"engine": "postgres", "version": "16", "database": "app", "cpu": "1", "memory": "2Gi"},
+        # A stated major upgrade on AWS registers the pre-upgrade RDS snapshot (refused in-cluster on Kubernetes).
+        "database": {"engine": "postgres", "version": "16", "database": "app", "cpu": "1", "memory": "2Gi",
+                     **({"upgrade_from": "15"} if platform == "aws" else {})},
         "cache": {"engine": "redis"},
         "env": {"BUCKET": f"${{storage.{bucket}.bucket}}", "DATABASE_URL": "${database.url}",
                 "REDIS_URL": "${redis.url}", "API_KEY": "${secrets.API_KEY}"},
