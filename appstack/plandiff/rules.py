@@ -184,9 +184,9 @@ RULES: dict[str, TypeRule] = {
     "aws:appautoscaling/policy:Policy": TypeRule(replace=("name", "resourceId", "scalableDimension",
                                                           "serviceNamespace")),
     "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": TypeRule(replace=("name", "vpc")),
-    "aws:servicediscovery/service:Service": TypeRule(replace=("dnsConfig.namespaceId",
-                                                              "healthCheckCustomConfig", "name",
-                                                              "namespaceId", "type")),
+    "aws:servicediscovery/service:Service": TypeRule(
+        replace=("dnsConfig.dnsRecords[*].type", "dnsConfig.namespaceId", "dnsConfig.routingPolicy",
+                 "healthCheckConfig.type", "healthCheckCustomConfig", "name", "namespaceId", "type")),
     "aws:iam/rolePolicy:RolePolicy": TypeRule(replace=("name", "namePrefix", "role")),
     "aws:kms/keyPolicy:KeyPolicy": TypeRule(replace=("keyId",)),
     "aws:efs/backupPolicy:BackupPolicy": TypeRule(replace=("fileSystemId",)),
