@@ -23,6 +23,7 @@ from .overrides import ResourceOverride, TransformRef
 from .spec import AppSpec, check_app
 from .spec.base import Hostname, Name, Strict
 from .spec.cron import CronExpression
+from .spec.renames import deployed_document
 
 CONFIG_NAMESPACE = "appstack"
 # Project-wide keys read by appstack.project rather than by the stack model.
@@ -563,7 +564,12 @@ def _load_app(
         spec = AppSpec.model_validate(merged)
     except ValidationError as error:
         return None, problems_from_validation(error, prefix=f"apps.{name}", model=AppSpec)
-    return spec, [Problem(join_path("apps", name, p.path), p.message) for p in check_app(spec)]
+    problems = [Problem(join_path("apps", name, p.path), p.message) for p in check_app(spec)]
+    deployed = deployed_document(merged)
+    if deployed is not None and not problems:
+        # Renamed entities are deployed under the names they had (appstack/spec/renames.py).
+        spec = AppSpec.model_validate(deployed)
+    return spec, problems
 
 
 def validate_blueprint(name: str, blueprints_dir: Path | None = None) -> AppSpec:

@@ -24,7 +24,30 @@ def check_app(spec: AppSpec) -> list[Problem]:
         *_check_external_secrets(spec),
         *_check_alerts(spec),
         *_check_cors(spec),
+        *_check_renames(spec),
     ]
+
+
+def _check_renames(spec: AppSpec) -> list[Problem]:
+    """A renamed entity takes over its old name's resources: that name must be free and claimed once."""
+    problems = []
+    for kinds in (("services", "workers", "jobs"), ("storage",)):
+        current = {name for kind in kinds for name in getattr(spec, kind)}
+        claimed: dict[str, str] = {}
+        for kind in kinds:
+            for name, entity in getattr(spec, kind).items():
+                old = entity.renamed_from
+                if old is None:
+                    continue
+                path = join_path(kind, name, "renamed_from")
+                if old == name:
+                    problems.append(Problem(path, f"'{old}' is its current name; remove renamed_from"))
+                elif old in current:
+                    problems.append(Problem(path, f"'{old}' is still in use; a rename frees its old name"))
+                elif old in claimed:
+                    problems.append(Problem(path, f"'{claimed[old]}' was already renamed from '{old}'"))
+                claimed.setdefault(old, name)
+    return problems
 
 
 def _check_has_workloads(spec: AppSpec) -> list[Problem]:

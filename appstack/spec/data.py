@@ -144,6 +144,9 @@ class CorsRule(Strict):
 
 class BucketSpec(Strict):
     purpose: str = Field(min_length=1)
+    renamed_from: Name | None = Field(
+        None, description="the name it had: the bucket keeps that name, so a rename replaces nothing"
+    )
     access: Literal["private", "cdn"] = Field("private", description="cdn: served read-only through a CDN")
     cors: list[CorsRule] = Field(default_factory=list)
     noncurrent_version_expiry_days: int = Field(30, ge=1, le=3650)

@@ -136,6 +136,9 @@ class ContainerSpec(Strict):
     """What every workload runs: an image, its command, its environment and its sandbox."""
 
     image: Name = Field(description="name of an entry in the app's images")
+    renamed_from: Name | None = Field(
+        None, description="the name it had: its deployed resources keep that name, so a rename replaces nothing"
+    )
     command: list[str] | None = Field(None, min_length=1, description="replaces the image entrypoint")
     args: list[str] | None = Field(None, description="replaces the image command")
     env: dict[EnvName, str] = Field(default_factory=dict, description="plain values or ${binding} templates")
