@@ -98,7 +98,9 @@ def test_format_yaml_prints_kubernetes_manifests_with_secrets_masked(project, ca
     assert len(documents) == 35  # the custom resources of hello; components are not manifests
     deployment = next(d for d in documents if d.get("kind") == "Deployment")
     assert (deployment["apiVersion"], deployment["metadata"]) == ("apps/v1", {
-        "name": "web", "namespace": "dev-hello", "labels": {
+        "name": "web", "namespace": "dev-hello",
+        # the readiness wait its probes allow: 2 replicas x (120 s start + 180 s startup + 30 s readiness)
+        "annotations": {"pulumi.com/timeoutSeconds": "660"}, "labels": {
             "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/name": "web",
             "app.kubernetes.io/part-of": "hello", "appstack.dev/stack": "dev"}})
     assert deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] == 8000
