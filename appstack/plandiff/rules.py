@@ -193,6 +193,11 @@ RULES: dict[str, TypeRule] = {
     "aws:efs/fileSystemPolicy:FileSystemPolicy": TypeRule(replace=("fileSystemId",)),
     # observability and alerting
     "aws:cloudwatch/dashboard:Dashboard": TypeRule(replace=("dashboardName",)),
+    # schedules (EventBridge Scheduler, or an EventBridge rule and its target)
+    "aws:scheduler/schedule:Schedule": TypeRule(replace=("groupName", "name", "namePrefix")),
+    "aws:scheduler/scheduleGroup:ScheduleGroup": TypeRule(replace=("name", "namePrefix")),
+    "aws:cloudwatch/eventRule:EventRule": TypeRule(replace=("eventBusName", "name", "namePrefix")),
+    "aws:cloudwatch/eventTarget:EventTarget": TypeRule(replace=("eventBusName", "rule", "targetId")),
     "aws:cloudwatch/metricAlarm:MetricAlarm": TypeRule(replace=("alarmName",)),
     "aws:sns/topic:Topic": TypeRule(replace=("fifoTopic", "name", "namePrefix")),
     "aws:sns/topicPolicy:TopicPolicy": TypeRule(replace=("arn",)),

@@ -31,7 +31,7 @@ def check_app(spec: AppSpec) -> list[Problem]:
 def _check_renames(spec: AppSpec) -> list[Problem]:
     """A renamed entity takes over its old name's resources: that name must be free and claimed once."""
     problems = []
-    for kinds in (("services", "workers", "jobs"), ("storage",)):
+    for kinds in (("services", "workers", "jobs", "schedules"), ("storage",)):
         current = {name for kind in kinds for name in getattr(spec, kind)}
         claimed: dict[str, str] = {}
         for kind in kinds:

@@ -1,4 +1,4 @@
-"""Renames that replace nothing: a renamed service, worker, job or bucket is deployed under the name it had.
+"""Renames that replace nothing: a renamed workload (service, worker, job, schedule) or bucket keeps its name.
 
 A Kubernetes object, an ECS service, an S3 bucket cannot be renamed in place; a new name would be a
 new resource (and a new, empty bucket). So `renamed_from` makes the spec's new name what the spec
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-WORKLOADS = ("services", "workers", "jobs")
+WORKLOADS = ("services", "workers", "jobs", "schedules")
 BUCKETS = "storage"
 _REFERENCE = re.compile(r"(?<!\$)\$\{(services|storage)\.([a-z0-9-]+)\.")
 
