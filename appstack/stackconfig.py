@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .errors import ConfigError, Problem, join_path, problems_from_validation
 from .overrides import ResourceOverride, TransformRef
@@ -174,6 +174,11 @@ class KubernetesSettings(Strict):
     backups: KubernetesBackupSettings = KubernetesBackupSettings()
     object_storage: KubernetesObjectStorageSettings = KubernetesObjectStorageSettings()
     observability: KubernetesObservabilitySettings = KubernetesObservabilitySettings()
+    render_yaml_to_directory: str | None = Field(
+        None,
+        description="the provider writes every object as YAML under this directory instead of applying it to a "
+        "cluster (its renderYamlToDirectory option); for real-engine tests and manifest export, never a shipped stack",
+    )
 
 
 class ExistingVpc(Strict):
@@ -308,6 +313,20 @@ class StackSettings(Strict):
         description="Python resource transformations, module:function importable from the project root, "
         "applied after the overrides (docs/extending.md)",
     )
+    generated_secrets: Literal["random", "config"] = Field(
+        "random",
+        description="random: pulumi-random generates them; "
+        "kubernetes only: config: every value pulumi-random would generate is read from the secret config key "
+        "appstack-generated:<resource name> instead; for real-engine runs without the pulumi-random provider "
+        "(components/generated.py), never a shipped stack",
+    )
+
+    @field_validator("generated_secrets")
+    @classmethod
+    def _generated_secrets_platform(cls, value: str, info: ValidationInfo) -> str:
+        if value == "config" and info.data.get("platform") != "kubernetes":
+            raise ValueError("'config' is only supported on the kubernetes platform")
+        return value
 
     @property
     def defaults(self) -> TierDefaults:

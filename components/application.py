@@ -11,6 +11,7 @@ from appstack.overrides import Transformation
 from appstack.spec import AppSpec
 from appstack.stackconfig import StackSettings
 
+from .generated import from_config
 from .platform import AppDeploymentArgs, PlatformFoundation
 from .secrets import AppSecrets, AppSecretsArgs
 
@@ -42,6 +43,7 @@ class Application(pulumi.ComponentResource):
                 secrets=args.spec.secrets,
                 provided=args.provided_secrets,
                 protect=args.settings.defaults.protect_stateful,
+                generated_from_config=from_config(args.settings.generated_secrets),
             ),
             pulumi.ResourceOptions(parent=self),
         )

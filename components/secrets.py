@@ -1,4 +1,4 @@
-"""An app's secret values: generated ones with pulumi-random, provided ones from stack config."""
+"""An app's secret values: generated ones (components/generated.py), provided ones from stack config."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_random as random
 
 from appstack.spec import SecretSpec
+
+from .generated import random_hex, random_password
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class AppSecretsArgs:
     secrets: Mapping[str, SecretSpec]
     provided: Mapping[str, str]  # operator-provided plaintext values read from config (kept secret here)
     protect: bool  # generated values are protected in production: losing one rotates everything
+    generated_from_config: bool = False  # appstack:generated_secrets: config (components/generated.py)
 
 
 class AppSecrets(pulumi.ComponentResource):
@@ -32,25 +34,15 @@ class AppSecrets(pulumi.ComponentResource):
         for secret_name, spec in sorted(args.secrets.items()):
             resource_name = f"{name}-{secret_name.lower().replace('_', '-')}"
             if spec.source == "generated":
-                self.values[secret_name] = _generate(resource_name, spec, child)
+                self.values[secret_name] = _generate(resource_name, spec, child, args.generated_from_config)
             elif secret_name in args.provided:
                 self.values[secret_name] = pulumi.Output.secret(args.provided[secret_name])
-        self.rollout_key = random.RandomBytes(f"{name}-rollout-key", length=32, opts=child).hex
+        self.rollout_key = random_hex(f"{name}-rollout-key", 32, child, config=args.generated_from_config)
         self.register_outputs({"names": sorted(self.values)})
 
 
-def _generate(resource_name: str, spec: SecretSpec, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+def _generate(resource_name: str, spec: SecretSpec, opts: pulumi.ResourceOptions, config: bool) -> pulumi.Output[str]:
     if spec.charset == "hex":
         # RandomBytes keeps its hex output secret in state; two hex digits per byte.
-        return random.RandomBytes(resource_name, length=spec.length // 2, opts=opts).hex
-    password = random.RandomPassword(
-        resource_name,
-        length=spec.length,
-        special=spec.charset == "urlsafe",
-        override_special="-_" if spec.charset == "urlsafe" else None,
-        min_lower=1,
-        min_upper=1,
-        min_numeric=1,
-        opts=opts,
-    )
-    return password.result
+        return random_hex(resource_name, spec.length // 2, opts, config=config)
+    return random_password(resource_name, spec.length, spec.charset == "urlsafe", opts, config=config)

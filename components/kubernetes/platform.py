@@ -27,6 +27,7 @@ class KubernetesPlatform(PlatformFoundation):
             kubeconfig=settings.kubeconfig,
             context=settings.context,
             enable_server_side_apply=True,
+            render_yaml_to_directory=settings.render_yaml_to_directory,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.monitoring: pulumi.Resource | None = None

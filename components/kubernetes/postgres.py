@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
+from appstack.components.generated import from_config, random_hex
 
 from appstack.spec import PostgresSpec
 
@@ -95,9 +95,8 @@ class Postgres(pulumi.ComponentResource):
         ctx, spec = args.ctx, args.spec
         protect = ctx.protect
         self.mode = args.mode
-        self.app_password = random.RandomBytes(
-            f"{name}-app-password", length=PASSWORD_BYTES, opts=child(self, protect=protect))
-        self.password = self.app_password.hex
+        self.password = random_hex(f"{name}-app-password", PASSWORD_BYTES, child(self, protect=protect),
+                                   config=from_config(ctx.settings.generated_secrets))
         self.user = spec.username
         self.database = spec.database
         self.port = str(PORT)
@@ -117,11 +116,11 @@ class Postgres(pulumi.ComponentResource):
 
     def _in_cluster(self, name: str, args: PostgresArgs) -> None:
         ctx, spec = args.ctx, args.spec
-        superuser = random.RandomBytes(
-            f"{name}-superuser-password", length=PASSWORD_BYTES, opts=child(self, protect=ctx.protect))
+        superuser = random_hex(f"{name}-superuser-password", PASSWORD_BYTES, child(self, protect=ctx.protect),
+                               config=from_config(ctx.settings.generated_secrets))
         self.credentials = secret_object(
             f"{name}-credentials", ctx, CREDENTIALS,
-            {"username": spec.username, "password": self.password, "superuser-password": superuser.hex},
+            {"username": spec.username, "password": self.password, "superuser-password": superuser},
             child(self, protect=ctx.protect),
         )
         self.init_scripts = k8s.core.v1.ConfigMap(

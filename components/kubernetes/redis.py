@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
+from appstack.components.generated import from_config, random_hex
 
 from appstack.spec import RedisSpec
 
@@ -68,9 +68,8 @@ class Redis(pulumi.ComponentResource):
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:Redis", name, None, opts)
         ctx, spec = args.ctx, args.spec
-        generated = random.RandomBytes(
-            f"{name}-password", length=PASSWORD_BYTES, opts=child(self, protect=ctx.protect))
-        self.password = generated.hex
+        self.password = random_hex(f"{name}-password", PASSWORD_BYTES, child(self, protect=ctx.protect),
+                                   config=from_config(ctx.settings.generated_secrets))
         self.auth = secret_object(
             f"{name}-auth", ctx, SECRET,
             {"password": self.password,

@@ -1,0 +1,68 @@
+"""The two stack settings the real-engine run uses (no Go needed): render_yaml_to_directory and
+generated_secrets: config. Shipped stacks set neither."""
+
+from __future__ import annotations
+
+import json
+
+from appstack.components.generated import GENERATED_CONFIG
+from appstack.synth import reveal, stack_config, synthesize
+from tests.foundation.helpers import paths, problems
+from tests.kubernetes.helpers import one
+
+from .realengine import engine_secrets
+
+RANDOM_TYPES = {"random:index/randomBytes:RandomBytes", "random:index/randomPassword:RandomPassword"}
+
+
+def _provider_inputs(synthesis) -> dict:
+    [provider] = [r for r in synthesis.resources if r.type == "pulumi:providers:kubernetes"]
+    return provider.inputs
+
+
+def _engine_config(stack_name: str) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    config, secret_keys = stack_config(stack_name)
+    kubernetes = json.loads(config["appstack:kubernetes"])
+    kubernetes["render_yaml_to_directory"] = "/tmp/rendered"
+    config["appstack:kubernetes"] = json.dumps(kubernetes)
+    config["appstack:generated_secrets"] = "config"
+    secrets = engine_secrets(stack_name)
+    config.update(secrets)
+    return config, sorted(set(secret_keys) | set(secrets)), secrets
+
+
+def test_shipped_kubernetes_stacks_render_nothing_and_generate_with_random(stack):
+    for name in ("dev", "prod-k8s"):
+        synthesis = stack(name)
+        assert "renderYamlToDirectory" not in _provider_inputs(synthesis)
+        assert sum(r.type in RANDOM_TYPES for r in synthesis.resources) == {"dev": 23, "prod-k8s": 19}[name]
+
+
+def test_engine_settings_render_yaml_and_read_every_generated_value_from_config():
+    config, secret_keys, secrets = _engine_config("dev")
+    shipped = synthesize("dev")
+    synthesis = synthesize("dev", config=config, secret_keys=secret_keys)
+    assert _provider_inputs(synthesis) == {
+        "context": "kind-appstack", "enableServerSideApply": "true", "renderYamlToDirectory": "/tmp/rendered"}
+    assert [r for r in synthesis.resources if r.type in RANDOM_TYPES] == []
+    # Exactly the random resources disappear (all of them); every other resource keeps its name.
+    removed = {r.urn for r in shipped.resources} - {r.urn for r in synthesis.resources}
+    assert removed == {r.urn for r in shipped.resources if r.type in RANDOM_TYPES}
+    assert len(removed) == 23
+    # The generated values reach the objects that use them: the in-cluster Postgres credentials.
+    credentials = reveal(one(synthesis, "Secret", "dev-small-squaretable", "postgres-credentials"))
+    key = f"{GENERATED_CONFIG}:small-squaretable-postgres-app-password"
+    assert credentials["stringData"]["password"] == secrets[key]
+    assert len(secrets[key]) == 48  # 24 random bytes as hex (PASSWORD_BYTES)
+
+
+def test_generated_secrets_config_is_kubernetes_only():
+    found = problems({"small-squaretable": {}}, platform="aws", generated_secrets="config")
+    assert "generated_secrets" in paths(found)
+    message = next(p.message for p in found if p.path == "generated_secrets")
+    assert "only supported on the kubernetes platform" in message
+
+
+def test_generated_secrets_rejects_unknown_modes():
+    found = problems({"small-squaretable": {}}, generated_secrets="vault")
+    assert paths(found) == ["generated_secrets"]
