@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from appstack.components.generated import GENERATED_CONFIG
+
 from appstack.program import secret_config_key
 from appstack.stackconfig import load_stack
 from appstack.synth import stack_config, synthesize

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from appstack.components.generated import GENERATED_CONFIG
+
 from appstack.synth import reveal, stack_config, synthesize
 from tests.foundation.helpers import paths, problems
 from tests.kubernetes.helpers import one
