@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+)
 
 from .errors import ConfigError, Problem, join_path, problems_from_validation
 from .overrides import ResourceOverride, TransformRef
@@ -24,6 +26,7 @@ from .spec import AppSpec, check_app
 from .spec.base import Hostname, Name, Strict
 from .spec.cron import CronExpression
 from .spec.renames import deployed_document
+from .yamlfile import load_mapping
 
 CONFIG_NAMESPACE = "appstack"
 # Project-wide keys read by appstack.project rather than by the stack model.
@@ -367,19 +370,14 @@ def available_blueprints(directory: Path | None = None) -> list[str]:
 
 
 def load_blueprint(name: str, directory: Path | None = None) -> dict[str, Any]:
-    """The raw blueprint document; raises ConfigError when it is missing or not a YAML mapping."""
+    """The raw blueprint document; raises ConfigError when it is missing or not a strict YAML mapping."""
     directory = directory or default_blueprints_dir()
     path = directory / f"{name}.yaml"
     if not path.is_file():
         known = ", ".join(available_blueprints(directory)) or "none"
         where = f"{directory.name}/" if directory.is_dir() else f"{directory} (no such directory)"
         raise ConfigError([Problem(f"apps.{name}", f"unknown app; blueprints in {where}: {known}")])
-    try:
-        document = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError([Problem(f"apps.{name}", f"{path.name} is not valid YAML: {exc}")]) from None
-    if not isinstance(document, dict):
-        raise ConfigError([Problem(f"apps.{name}", f"{path.name} must hold a mapping")])
+    document = load_mapping(path, shown_as=f"{directory.name}/{path.name}")
     # Top-level keys starting with x- hold YAML anchors shared inside the blueprint (as in Compose files).
     return {key: value for key, value in document.items() if not str(key).startswith("x-")}
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource_runtime
@@ -24,10 +23,12 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from .errors import ConfigError, Problem
 from .mocks import AppstackMocks
 from .overrides import Transformation
 from .project import Project, ProjectNotFound, engine_value, find_project, load_project
 from .stackconfig import Stack
+from .yamlfile import load_mapping
 
 # The project name of a plan run outside any project (a custom program with its own config).
 DEFAULT_PROJECT = "appstack"
@@ -212,10 +213,14 @@ def stack_config(stack: str, project: Project | Path | None = None) -> tuple[dic
         raise FileNotFoundError(
             f"no stack file {path.name}; stacks: {', '.join(project.stacks()) or 'none'} (project {project.root})"
         )
-    document = yaml.safe_load(path.read_text()) or {}
+    document = load_mapping(path)
+    entries = document.get("config") or {}
+    if not isinstance(entries, dict):
+        raise ConfigError([Problem(f"{path.name}: config", "must be a mapping of config keys to values")],
+                          title=f"Invalid stack file {path.name}")
     config: dict[str, str] = dict(project.config)
     secret_keys: list[str] = []
-    for key, value in (document.get("config") or {}).items():
+    for key, value in entries.items():
         full_key = project.full_key(key)
         if isinstance(value, dict) and set(value) == {"secure"}:
             from .program import OFFLINE_PLACEHOLDER
@@ -330,7 +335,6 @@ def _validated(
     stack_name: str, config: Mapping[str, str], secret_keys: list[str], blueprints_dir: Path
 ) -> tuple[Stack, dict[str, dict[str, str]], list[str]]:
     """The stack as `appstack.program.main` loads it (placeholders for unset secrets), and what is unset."""
-    from .errors import ConfigError
     from .program import read_provided_secrets, set_secret_command
     from .stackconfig import load_stack
 
