@@ -92,14 +92,6 @@ def test_plain_yaml_reads_as_before(tmp_path, data, expected):
     assert load_mapping(path) == expected
 
 
-def test_the_largest_file_allowed_parses_in_seconds(tmp_path):
-    path = tmp_path / "f.yaml"
-    path.write_bytes((b"a: [" + b"1," * MAX_BYTES)[: MAX_BYTES - 2] + b"]\n")  # the slowest shape: tiny values
-    started = time.perf_counter()
-    assert len(load_mapping(path)["a"]) == (MAX_BYTES - 6) // 2
-    assert time.perf_counter() - started < 5
-
-
 def test_a_file_larger_than_the_cap_is_never_read(tmp_path):
     path = tmp_path / "f.yaml"
     with path.open("wb") as handle:  # sparse: 2 GB on paper, nothing on disk
