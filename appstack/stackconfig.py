@@ -23,8 +23,9 @@ from pydantic import (
 from .errors import ConfigError, Problem, join_path, problems_from_validation
 from .overrides import ResourceOverride, TransformRef
 from .spec import AppSpec, check_app
-from .spec.base import Hostname, Name, Strict
+from .spec.base import DNS_LABEL_63, Hostname, KubernetesName, Name, Strict
 from .spec.cron import CronExpression
+from .spec.egress import Cidr
 from .spec.renames import deployed_document
 from .yamlfile import load_mapping
 
@@ -54,9 +55,7 @@ TIER_DEFAULTS: dict[str, TierDefaults] = {
 }
 
 
-_CIDR = r"^[0-9a-fA-F.:]+/[0-9]{1,3}$"
 _IMAGE = r"^[a-z0-9]+([._/:@-][a-zA-Z0-9]+)*$"
-Cidr = Annotated[str, Field(pattern=_CIDR)]
 PostgresMode = Literal["in-cluster", "operator"]
 
 
@@ -141,7 +140,9 @@ class KubernetesObservabilitySettings(Strict):
         "monitoring", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="where Prometheus runs"
     )
     release_label: str = Field(
-        "kube-prometheus-stack", description="`release` label Prometheus selects monitors and rules by"
+        "kube-prometheus-stack",
+        pattern=r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$",
+        description="`release` label Prometheus selects monitors and rules by",
     )
 
 
@@ -149,10 +150,11 @@ class KubernetesSettings(Strict):
     kubeconfig: str | None = Field(None, description="path to a kubeconfig file; defaults to the ambient one")
     context: str | None = Field(None, description="kubeconfig context to use")
     namespace_prefix: str = Field("", pattern=r"^([a-z0-9][-a-z0-9]*-)?$", description="e.g. 'dev-'")
-    ingress_class: str = "nginx"
-    cluster_issuer: str = "letsencrypt-prod"
+    ingress_class: KubernetesName = "nginx"
+    cluster_issuer: KubernetesName = "letsencrypt-prod"
     ingress_namespace: str = Field(
-        "ingress-nginx", description="namespace of the ingress controller (the only source of public traffic)"
+        "ingress-nginx", pattern=DNS_LABEL_63,
+        description="namespace of the ingress controller (the only source of public traffic)",
     )
     image_registry: str | None = Field(
         None,
@@ -160,7 +162,7 @@ class KubernetesSettings(Strict):
         description="registry path for images built from source (e.g. ghcr.io/acme); unset: local names "
         "<app>-<image> loaded into the cluster (kind load / k3d image import)",
     )
-    storage_class: str | None = Field(
+    storage_class: KubernetesName | None = Field(
         None, description="StorageClass of every volume; default: the cluster's default"
     )
     egress_cidrs: list[Cidr] = Field(

@@ -14,9 +14,10 @@ HOSTNAME = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-
 
 
 class Strict(BaseModel):
-    """Every spec model rejects unknown keys and is immutable once validated."""
+    """Every spec model rejects unknown keys and is immutable once validated; defaults pass the same
+    validators as input (a default such as cpu "1" is normalized to "1000m" like a written one)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, validate_default=True)
 
 
 # Names become Kubernetes object names, AWS resource names and DNS labels, so they share
@@ -24,8 +25,29 @@ class Strict(BaseModel):
 Name = Annotated[
     str, Field(pattern=DNS_LABEL, max_length=40, description="lowercase letters, digits and single '-', 1-40 chars")
 ]
-EnvName = Annotated[str, Field(pattern=ENV_NAME)]
-Hostname = Annotated[str, Field(pattern=HOSTNAME, max_length=253, description="a DNS name such as app.example.com")]
+EnvName = Annotated[str, Field(pattern=ENV_NAME, max_length=255)]
+
+
+def _not_an_address(value: str) -> str:
+    # A top-level domain is never all digits, so 10.0.0.1 matches the DNS pattern but is no host name:
+    # ACM, Route 53 and cert-manager refuse to issue or alias it.
+    if value.rsplit(".", 1)[-1].isdigit():
+        raise ValueError(f"'{value}' is an IP address; give a DNS name such as app.example.com")
+    return value
+
+
+Hostname = Annotated[
+    str,
+    Field(pattern=HOSTNAME, max_length=253, description="a DNS name such as app.example.com"),
+    AfterValidator(_not_an_address),
+]
+DNS_LABEL_63 = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # a Kubernetes namespace
+# Kubernetes object names that are DNS-1123 subdomains (IngressClass, StorageClass, ClusterIssuer).
+DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+KubernetesName = Annotated[str, Field(pattern=DNS_SUBDOMAIN, max_length=253)]
+# A URL path the ALB, Kubernetes probes and Prometheus all take: RFC 3986 path characters and a query.
+HTTP_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$"
+HttpPath = Annotated[str, Field(pattern=HTTP_PATH, max_length=1024)]
 
 
 def _absolute_path(value: str) -> str:
@@ -91,11 +113,15 @@ Memory = Annotated[str, BeforeValidator(_normalize_memory)]
 
 DURATION = r"^[1-9][0-9]*(s|m|h|d)$"
 
+
 # What each name pattern means, for error messages.
 PATTERN_HELP = {
     DNS_LABEL: "a lowercase name of letters, digits and single '-', starting with a letter, at most 40 characters",
     ENV_NAME: "an upper-case name such as DATABASE_URL",
     HOSTNAME: "a lowercase DNS name such as app.example.com",
     DURATION: "a duration such as 30s, 5m or 1h",
+    HTTP_PATH: "a URL path such as /healthz: '/' then letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ % / ?",
+    DNS_SUBDOMAIN: "a Kubernetes object name: lowercase letters, digits, '-' and '.', such as nginx or gp3",
+    DNS_LABEL_63: "a Kubernetes namespace name: lowercase letters, digits and '-', at most 63 characters",
 }
 Duration = Annotated[str, Field(pattern=DURATION, description="a duration such as 30s, 5m, 1h")]

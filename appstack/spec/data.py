@@ -13,6 +13,48 @@ from .egress import Cidr
 # Extensions that only load through shared_preload_libraries.
 PRELOADED_EXTENSIONS = frozenset({"pg_stat_statements", "auto_explain", "pg_cron", "timescaledb"})
 ParameterValue = str | int | float | bool
+# RDS: "first character must be a letter"; PostgreSQL keeps pg_ role names for itself.
+SQL_NAME = r"^[a-z][a-z0-9_]{0,62}$"
+EXTENSION_NAME = r"^[a-z][a-z0-9_-]{0,62}$"
+PARAMETER_NAME = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$"
+# PostgreSQL's reserved key words (SQL key words appendix, "reserved" and "reserved (can be function or
+# type)"): RDS refuses them as the master user or database name.
+_RESERVED_WORDS = """
+all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation
+column concurrently constraint create cross current_catalog current_date current_role current_schema current_time
+current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign freeze
+from full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit
+localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references
+returning right select session_user similar some symmetric system_user table tablesample then to trailing true union
+unique user using variadic verbose when where window with
+"""
+SQL_RESERVED = frozenset(_RESERVED_WORDS.split())
+# Roles and databases the platforms own: the in-cluster superuser, RDS's administrators, the template databases.
+RESERVED_USERS = frozenset({"postgres", "rdsadmin", "rdsrepladmin", "rdstopmgr", "admin", "public", "none"})
+RESERVED_DATABASES = frozenset({"postgres", "template0", "template1", "rdsadmin"})
+# Parameters later code reads as numbers (connection alarms, Fargate and RDS sizing), or that take only
+# whole numbers: a string there fails at deploy time, so it fails here.
+INTEGER_PARAMETERS = frozenset({
+    "max_connections", "shared_buffers", "effective_cache_size", "work_mem", "maintenance_work_mem",
+    "max_worker_processes", "max_parallel_workers", "max_parallel_workers_per_gather", "max_wal_senders",
+    "max_replication_slots", "max_locks_per_transaction", "max_prepared_transactions", "autovacuum_max_workers",
+    "autovacuum_naptime", "log_min_duration_statement", "effective_io_concurrency", "superuser_reserved_connections",
+    "pg_stat_statements.max", "wal_buffers", "temp_buffers", "idle_in_transaction_session_timeout",
+    "statement_timeout", "lock_timeout",
+})
+
+
+def quote_identifier(name: str) -> str:
+    """An SQL quoted identifier ("uuid-ossp"), double quotes inside doubled: SQL is never spliced raw."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_name(value: str, reserved: frozenset[str], what: str) -> str | None:
+    if value in reserved or value.startswith(("pg_", "rds_")):
+        return f"{what} '{value}' is reserved by PostgreSQL or RDS; choose another"
+    if value in SQL_RESERVED:
+        return f"{what} '{value}' is an SQL reserved word; choose another"
+    return None
 
 
 class BackupSpec(Strict):
@@ -31,18 +73,19 @@ def _check_upgrade(upgrade_from: str | None, version: str) -> None:
 class PostgresSpec(Strict):
     engine: Literal["postgres"]
     version: str = Field(pattern=r"^(1[3-9])(\.\d+)?$", description="major version 13-19, optionally .minor")
-    database: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    username: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    # validate_default: the defaults go through the same normalization as given values ("1" -> "1000m").
-    cpu: Cpu = Field("1", validate_default=True)
-    memory: Memory = Field("2Gi", validate_default=True)
+    database: str = Field(pattern=SQL_NAME)
+    username: str = Field("app", pattern=SQL_NAME)
+    cpu: Cpu = "1"
+    memory: Memory = "2Gi"
     instance_class: str | None = Field(
         None, pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="AWS class; default derived from cpu and memory"
     )
     storage_gb: int = Field(20, ge=20, le=65536)
     max_storage_gb: int | None = Field(100, ge=20, le=65536, description="storage autoscaling ceiling")
-    extensions: list[str] = Field(default_factory=list)
-    parameters: dict[str, ParameterValue] = Field(default_factory=dict)
+    extensions: list[Annotated[str, Field(pattern=EXTENSION_NAME)]] = Field(default_factory=list)
+    parameters: dict[Annotated[str, Field(pattern=PARAMETER_NAME, max_length=63)], ParameterValue] = Field(
+        default_factory=dict, description="postgresql.conf settings, numbers in each parameter's base unit"
+    )
     backup: BackupSpec | None = Field(None, description="defaults to the stack tier's backup policy")
     upgrade_from: str | None = Field(
         None, pattern=r"^1[3-9]$",
@@ -53,8 +96,17 @@ class PostgresSpec(Strict):
     @model_validator(mode="after")
     def _coherent(self) -> PostgresSpec:
         _check_upgrade(self.upgrade_from, self.version)
-        if self.username in {"postgres", "rdsadmin", "admin"}:
-            raise ValueError(f"username '{self.username}' is reserved; choose an application user name")
+        for problem in (_sql_name(self.username, RESERVED_USERS, "username"),
+                        _sql_name(self.database, RESERVED_DATABASES, "database")):
+            if problem:
+                raise ValueError(problem)
+        for name, value in sorted(self.parameters.items()):
+            if isinstance(value, str) and any(c in value for c in "\n\r\x00'\\"):
+                raise ValueError(f"parameters.{name}: quotes, backslashes and line breaks are not allowed")
+            if name in INTEGER_PARAMETERS and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"parameters.{name} takes a whole number in its base unit (got {value!r})")
+        if len(set(self.extensions)) != len(self.extensions):
+            raise ValueError("extensions lists an extension twice")
         if self.max_storage_gb is not None and self.max_storage_gb < self.storage_gb:
             raise ValueError(f"max_storage_gb ({self.max_storage_gb}) must be at least storage_gb ({self.storage_gb})")
         preload = {lib.strip() for lib in str(self.parameters.get("shared_preload_libraries", "")).split(",")}
@@ -93,7 +145,9 @@ DatabaseSpec = Annotated[PostgresSpec | SqliteSpec | ExternalDatabaseSpec, Field
 
 class RedisSpec(Strict):
     engine: Literal["redis"]
-    version: str = Field("7.1", pattern=r"^[67](\.\d+)?$")
+    version: Literal["6", "6.0", "6.2", "7", "7.0", "7.1"] = Field(
+        "7.1", description="6 means 6.2 and 7 means 7.1 (the versions ElastiCache and the images offer)"
+    )
     maxmemory_mb: int | None = Field(None, ge=16, le=1_048_576)
     maxmemory_policy: Literal[
         "noeviction",
@@ -199,4 +253,5 @@ __all__ = [
     "SecretSpec",
     "SqliteSpec",
     "PRELOADED_EXTENSIONS",
+    "quote_identifier",
 ]

@@ -9,13 +9,24 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from . import cron as cron_syntax
-from .base import AbsolutePath, Cpu, EnvName, Hostname, Memory, Name, Strict, cpu_millicores, memory_mib
+from .base import (
+    AbsolutePath,
+    Cpu,
+    EnvName,
+    Hostname,
+    HttpPath,
+    Memory,
+    Name,
+    Strict,
+    cpu_millicores,
+    memory_mib,
+)
 
 
 class ProbeSpec(Strict):
     """One health check: exactly one of http, grpc, tcp or command."""
 
-    http: str | None = Field(None, pattern=r"^/", description="HTTP GET path on the service port")
+    http: HttpPath | None = Field(None, description="HTTP GET path on the service port")
     grpc: bool = False
     tcp: bool = False
     command: list[str] | None = Field(None, min_length=1)
@@ -44,9 +55,8 @@ class HealthSpec(Strict):
     liveness: ProbeSpec | None = None
     readiness: ProbeSpec | None = None
     startup: ProbeSpec | None = None
-    load_balancer_path: str | None = Field(
+    load_balancer_path: HttpPath | None = Field(
         None,
-        pattern=r"^/",
         description="path the load balancer checks; defaults to the readiness, then liveness, HTTP path",
     )
 
@@ -127,7 +137,7 @@ class VolumeSpec(Strict):
 
 
 class MetricsSpec(Strict):
-    path: str = Field("/metrics", pattern=r"^/")
+    path: HttpPath = "/metrics"
     port: int | None = Field(None, ge=1, le=65535, description="defaults to the service port")
     interval_seconds: int = Field(30, ge=5, le=300)
 

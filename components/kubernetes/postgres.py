@@ -18,6 +18,7 @@ import pulumi_kubernetes as k8s
 from appstack.components.generated import from_config, random_hex
 
 from appstack.spec import PostgresSpec
+from appstack.spec.data import quote_identifier
 
 from .common import (
     CNPG_IMAGES,
@@ -67,7 +68,7 @@ class PostgresArgs:
 
 
 def extension_sql(spec: PostgresSpec) -> list[str]:
-    return [f'CREATE EXTENSION IF NOT EXISTS "{ext}";' for ext in spec.extensions]
+    return [f"CREATE EXTENSION IF NOT EXISTS {quote_identifier(ext)};" for ext in spec.extensions]
 
 
 def parameter_flags(spec: PostgresSpec) -> list[str]:
