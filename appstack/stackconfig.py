@@ -529,11 +529,13 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
                 warnings += override_warnings(str(name), load_blueprint(str(name), blueprints_dir), overrides)
     if settings is not None:
         from .naming.checks import check_stack_names
+        from .semantics import check_stack_semantics
 
         problems += check_stack_names(settings, apps) + tier_problems(settings, apps)
         from .upgrades import check_upgrades
 
         problems += check_upgrades(settings.platform, settings.kubernetes.postgres.mode_for, apps)
+        problems += check_stack_semantics(settings, apps, read)
     if problems:
         raise ConfigError(problems, title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None

@@ -25,6 +25,7 @@ def check_app(spec: AppSpec) -> list[Problem]:
         *_check_alerts(spec),
         *_check_cors(spec),
         *_check_renames(spec),
+        *_check_env_sizes(spec),
     ]
 
 
@@ -47,6 +48,22 @@ def _check_renames(spec: AppSpec) -> list[Problem]:
                 elif old in claimed:
                     problems.append(Problem(path, f"'{claimed[old]}' was already renamed from '{old}'"))
                 claimed.setdefault(old, name)
+    return problems
+
+
+# ECS takes a task definition of at most 64 KiB; env is the part the spec controls. Half of it for
+# one container's env leaves room for the rest (and stays far below a Kubernetes object's 1.5 MiB).
+ENV_BYTES_MAX = 32 * 1024
+
+
+def _check_env_sizes(spec: AppSpec) -> list[Problem]:
+    problems = []
+    for group, name, container in _containers(spec):
+        env = spec.env_for(container.env)
+        size = sum(len(key.encode()) + len(value.encode()) for key, value in env.items())
+        if size > ENV_BYTES_MAX:
+            problems.append(Problem(join_path(group, name, "env"), f"the app's and the workload's env hold "
+                                    f"{size} bytes; at most {ENV_BYTES_MAX} fit a task definition"))
     return problems
 
 
@@ -167,6 +184,9 @@ def _check_external_secrets(spec: AppSpec) -> list[Problem]:
                 problems.append(
                     Problem(join_path(field, "url_secret"), f"'{part.url_secret}' must be a declared provided secret")
                 )
+            elif not secret.required:
+                problems.append(Problem(join_path(field, "url_secret"),
+                                        f"'{part.url_secret}' is optional, but the {field} cannot work without it"))
     return problems
 
 

@@ -47,9 +47,8 @@ class AppComputeArgs:
     cache_node_count: int = 1
 
 
-def check_settings(args: AppComputeArgs) -> None:
-    """Refuse what only a dev stack may do, before any resource is registered."""
-    spec, settings = args.spec, args.settings
+def settings_problems(spec: AppSpec, settings: StackSettings) -> list[Problem]:
+    """What only a dev stack may do; load_stack reports these with every other config error."""
     problems = []
     plain_http = bool(spec.public_services) and not (spec.tls and spec.domain)
     if plain_http and not (settings.aws.allow_plain_http and settings.tier == "dev"):
@@ -75,8 +74,14 @@ def check_settings(args: AppComputeArgs) -> None:
                     "and database.extensions",
                 )
             )
+    return problems
+
+
+def check_settings(args: AppComputeArgs) -> None:
+    """Refuse what only a dev stack may do, before any resource is registered (load_stack already has)."""
+    problems = settings_problems(args.spec, args.settings)
     if problems:
-        raise ConfigError(problems, title=f"Invalid AWS compute settings for app '{spec.name}'")
+        raise ConfigError(problems, title=f"Invalid AWS compute settings for app '{args.spec.name}'")
 
 
 def cache_node_ids(args: AppComputeArgs) -> list[pulumi.Output[str]]:
