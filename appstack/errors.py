@@ -55,8 +55,10 @@ def join_path(*parts: Any) -> str:
 def problems_from_validation(error: ValidationError, *, prefix: str, model: type[BaseModel]) -> list[Problem]:
     problems = []
     for item in error.errors(include_url=False):
-        loc = _user_location(item["loc"])
-        problems.append(Problem(join_path(prefix, *loc), _message(item, model, loc)))
+        is_key = item["loc"][-1:] == ("[key]",)  # a dict key failed its own type, not its value
+        loc = _user_location(item["loc"][:-1] if is_key else item["loc"])
+        message = _message(item, model, loc)
+        problems.append(Problem(join_path(prefix, *loc), f"key {message}" if is_key else message))
     return problems
 
 

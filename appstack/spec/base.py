@@ -122,6 +122,8 @@ PATTERN_HELP = {
     DURATION: "a duration such as 30s, 5m or 1h",
     HTTP_PATH: "a URL path such as /healthz: '/' then letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ % / ?",
     DNS_SUBDOMAIN: "a Kubernetes object name: lowercase letters, digits, '-' and '.', such as nginx or gp3",
+    r"^[a-z][a-z0-9_]{0,62}$": "an SQL name: a lowercase letter, then letters, digits or '_', at most 63 characters",
+    r"^[a-z][a-z0-9_-]{0,62}$": "an extension name such as pg_trgm or uuid-ossp",
     DNS_LABEL_63: "a Kubernetes namespace name: lowercase letters, digits and '-', at most 63 characters",
 }
 Duration = Annotated[str, Field(pattern=DURATION, description="a duration such as 30s, 5m, 1h")]

@@ -318,7 +318,8 @@ def test_dev_differs_from_prod():
     ],
 )
 def test_dev_only_settings_are_refused_elsewhere(kwargs, message):
-    with pytest.raises(Exception, match="Invalid AWS compute settings") as error:
+    # Refused with every other config error, before the program registers anything.
+    with pytest.raises(Exception, match="Invalid configuration for stack 'test'") as error:
         synth_app("zmage", **kwargs)
     assert message in str(error.value)
 
