@@ -11,6 +11,13 @@ from pydantic import BaseModel, ValidationError
 
 # Discriminated unions put the chosen tag into error locations; users never write it, so drop it.
 _UNION_FIELDS = {"database", "cache"}
+_ENGINES = {"database": "postgres, sqlite, external", "cache": "redis, external"}
+SHOWN_MAX = 60  # characters of a value or key quoted in a message; longer ones are abbreviated
+
+
+def shorten(text: str, limit: int = SHOWN_MAX) -> str:
+    """A value as a message quotes it: whole when short, else its start, an ellipsis and its length."""
+    return text if len(text) <= limit else f"{text[: limit - 20]}...({len(text)} characters)"
 
 
 @dataclass(frozen=True, order=True)
@@ -56,7 +63,8 @@ def problems_from_validation(error: ValidationError, *, prefix: str, model: type
     problems = []
     for item in error.errors(include_url=False):
         is_key = item["loc"][-1:] == ("[key]",)  # a dict key failed its own type, not its value
-        loc = _user_location(item["loc"][:-1] if is_key else item["loc"])
+        loc = [shorten(p) if isinstance(p, str) else p
+               for p in _user_location(item["loc"][:-1] if is_key else item["loc"])]
         message = _message(item, model, loc)
         problems.append(Problem(join_path(prefix, *loc), f"key {message}" if is_key else message))
     return problems
@@ -83,6 +91,9 @@ def _message(item: dict[str, Any], model: type[BaseModel], loc: list[Any]) -> st
         allowed = _allowed_keys(model, loc[:-1])
         suffix = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
         return f"unknown key '{loc[-1]}'{suffix}"
+    if kind == "union_tag_not_found":
+        engines = _ENGINES.get(str(loc[-1]) if loc else "", "")
+        return f"engine is required ({engines})" if engines else "engine is required"
     if kind == "missing":
         return "required; this field has no default"
     if kind == "none_required":
@@ -102,12 +113,12 @@ def _message(item: dict[str, Any], model: type[BaseModel], loc: list[Any]) -> st
             message = f"does not match {pattern}" + (f" ({description})" if description else "")
     elif kind == "union_tag_invalid":
         context = item.get("ctx", {})
-        message = f"unknown engine {context.get('tag')!r}; expected one of {context.get('expected_tags')}"
+        message = f"unknown engine {shorten(repr(context.get('tag')))}; expected one of {context.get('expected_tags')}"
     else:
         message = message[0].lower() + message[1:]
     if kind != "missing" and not isinstance(given, (dict, list)) and kind not in ("value_error", "union_tag_invalid"):
-        message += f" (got {given!r})"
-    return message
+        message += f" (got {shorten(repr(given))})"
+    return shorten(message, 400)
 
 
 def _resolve(annotation: Any, key: Any) -> Any:

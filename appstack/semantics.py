@@ -108,5 +108,5 @@ def _kubernetes_app(spec: AppSpec, settings) -> list[Problem]:
         problems += _postgres_major(spec, list(CNPG_IMAGES), "with CloudNativePG here (no pinned image)")
     elif not postgres.image:
         problems += _postgres_major(spec, list(POSTGRES_IMAGES), "in-cluster (no pinned image; or set "
-                                    "kubernetes.postgres.image)")
+                                    "appstack:kubernetes.postgres.image)")
     return problems

@@ -537,7 +537,7 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
         problems += check_upgrades(settings.platform, settings.kubernetes.postgres.mode_for, apps)
         problems += check_stack_semantics(settings, apps, read)
     if problems:
-        raise ConfigError(problems, title=f"Invalid configuration for stack '{stack_name}'")
+        raise ConfigError([_as_written(p) for p in problems], title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None
     return Stack(stack_name, settings, apps, tuple(warnings))
 
@@ -564,6 +564,14 @@ def tier_problems(settings: StackSettings, apps: Mapping[str, AppSpec]) -> list[
                 for bucket, storage in sorted((spec.storage or {}).items()) if storage.access == "cdn"
             ]
     return problems
+
+
+def _as_written(problem: Problem) -> Problem:
+    """Stack settings are named by the config key the user wrote: appstack:kubernetes.ingress_class."""
+    head = re.split(r"[.\[]", problem.path, maxsplit=1)[0]
+    if head in _SETTINGS_KEYS and (head != "apps" or problem.path == "apps"):
+        return Problem(f"{CONFIG_NAMESPACE}:{problem.path}", problem.message)
+    return problem
 
 
 def _load_app(

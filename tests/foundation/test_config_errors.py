@@ -82,7 +82,7 @@ CASES = [
         "apps.zmage.secrets.NEXTAUTH_SECRET",
         "length (16) is shorter than min_length (32)",
     ),
-    ("unknown platform", {"zmage": {}}, {"platform": "gcp"}, "platform", "input should be 'aws' or 'kubernetes'"),
+    ("unknown platform", {"zmage": {}}, {"platform": "gcp"}, "appstack:platform", "input should be 'aws' or 'kubernetes'"),
     (
         "root user",
         {"zmage": {"services": {"web": {"run_as_user": 0}}}},
@@ -182,10 +182,10 @@ CASES = [
         "bad domain",
         {"zmage": {}},
         {"domain": "Not A Domain"},
-        "domain",
+        "appstack:domain",
         "must be a lowercase DNS name such as app.example.com (got 'Not A Domain')",
     ),
-    ("no apps", {}, {}, "apps", "at least 1 item"),
+    ("no apps", {}, {}, "appstack:apps", "at least 1 item"),
     (
         "trailing slash route",
         {"zmage": {"services": {"web": {"routes": [{"path": "/api/"}]}}}},
@@ -218,12 +218,12 @@ CASES = [
         "apps.zmage.storage.media.cors[0].allowed_origins[0]",
         "origins may only reference app.url or app.domain",
     ),
-    ("wrong tier", {"zmage": {}}, {"tier": "staging"}, "tier", "input should be 'dev' or 'prod'"),
+    ("wrong tier", {"zmage": {}}, {"tier": "staging"}, "appstack:tier", "input should be 'dev' or 'prod'"),
     (
         "bad namespace prefix",
         {"zmage": {}},
         {"kubernetes": {"namespace_prefix": "Dev_"}},
-        "kubernetes.namespace_prefix",
+        "appstack:kubernetes.namespace_prefix",
         "does not match",
     ),
 ]
@@ -243,7 +243,7 @@ def test_at_least_twenty_distinct_bad_inputs_are_covered():
 
 def test_missing_tier_is_required():
     found = problems({"zmage": {}}, drop=("tier",))
-    assert [(p.path, p.message) for p in found] == [("tier", "required; this field has no default")]
+    assert [(p.path, p.message) for p in found] == [("appstack:tier", "required; this field has no default")]
 
 
 def test_unknown_setting_key_is_named():
@@ -265,7 +265,7 @@ def test_every_problem_of_the_stack_is_reported_at_once():
         "apps.elizabeth.services.backend.replicas",
         "apps.nope",
         "apps.zmage.services.web.port",
-        "platform",
+        "appstack:platform",
     ]
 
 

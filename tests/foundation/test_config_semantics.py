@@ -21,7 +21,7 @@ CASES = [
     # PostgreSQL and Redis versions that exist on the platform
     ("postgres major without image", {"zmage": {"database": {"version": "19"}}}, {},
      "apps.zmage.database.version", "PostgreSQL 19 is not available in-cluster (no pinned image; or set "
-     "kubernetes.postgres.image); choose one of 13, 14, 15, 16, 17"),
+     "appstack:kubernetes.postgres.image); choose one of 13, 14, 15, 16, 17"),
     ("postgres major without operator image", {"zmage": {"database": {"version": "18"}}},
      {"kubernetes": {"postgres": {"mode": "operator"}}}, "apps.zmage.database.version",
      "PostgreSQL 18 is not available with CloudNativePG here (no pinned image); choose one of 13, 14, 15, 16, 17"),
@@ -31,10 +31,10 @@ CASES = [
      "apps.zmage.cache.version", "input should be '6', '6.0', '6.2', '7', '7.0' or '7.1' (got '7.5')"),
     # CIDRs that look right
     ("CIDR out of range", {"zmage": {}}, {"kubernetes": {"egress_cidrs": ["999.1.1.1/8"]}},
-     "kubernetes.egress_cidrs[0]",
+     "appstack:kubernetes.egress_cidrs[0]",
      "'999.1.1.1/8' is not a network in CIDR notation ('999.1.1.1/8' does not appear to be an IPv4 or IPv6 network)"),
     ("CIDR with host bits", {"zmage": {}}, {"kubernetes": {"egress_except_cidrs": ["10.0.0.1/8"]}},
-     "kubernetes.egress_except_cidrs[0]",
+     "appstack:kubernetes.egress_except_cidrs[0]",
      "'10.0.0.1/8' is not a network in CIDR notation (10.0.0.1/8 has host bits set)"),
     # secrets and parameters later code depends on
     ("optional external URL secret", {"zmage": {"database": EXTERNAL, "env": {"DATABASE_URL": "${database.url}"},
@@ -72,9 +72,9 @@ CASES = [
      "apps.elizabeth.database.backup.schedule",
      "'@daily' is not a cron schedule: give five fields, e.g. '0 3 * * *'"),
     ("cron backwards range", {"zmage": {}}, {"kubernetes": {"backups": {"schedule": "0 3 * * fri-mon"}}},
-     "kubernetes.backups.schedule", "day of week range 'fri-mon' runs backwards"),
+     "appstack:kubernetes.backups.schedule", "day of week range 'fri-mon' runs backwards"),
     # host names, paths, Kubernetes names
-    ("IP literal as domain", {"zmage": {}}, {"domain": "10.0.0.1"}, "domain",
+    ("IP literal as domain", {"zmage": {}}, {"domain": "10.0.0.1"}, "appstack:domain",
      "'10.0.0.1' is an IP address; give a DNS name such as app.example.com"),
     ("IP literal as route host", {"zmage": {"services": {"web": {"routes": [{"path": "/", "host": "1.2.3.4"}]}}}},
      {}, "apps.zmage.services.web.routes[0].host",
@@ -90,10 +90,12 @@ CASES = [
      "apps.zmage.services.web.health.readiness.http",
      "must be a URL path such as /healthz: '/' then letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ % / ? "
      "(got '/a b')"),
-    ("ingress class", {"zmage": {}}, {"kubernetes": {"ingress_class": "Nginx Public"}}, "kubernetes.ingress_class",
+    ("ingress class", {"zmage": {}}, {"kubernetes": {"ingress_class": "Nginx Public"}},
+     "appstack:kubernetes.ingress_class",
      "must be a Kubernetes object name: lowercase letters, digits, '-' and '.', such as nginx or gp3 "
      "(got 'Nginx Public')"),
-    ("storage class", {"zmage": {}}, {"kubernetes": {"storage_class": "gp3_fast"}}, "kubernetes.storage_class",
+    ("storage class", {"zmage": {}}, {"kubernetes": {"storage_class": "gp3_fast"}},
+     "appstack:kubernetes.storage_class",
      "must be a Kubernetes object name: lowercase letters, digits, '-' and '.', such as nginx or gp3 "
      "(got 'gp3_fast')"),
     # sizes and resources
@@ -105,17 +107,19 @@ CASES = [
      "apps.zmage.services.web.resources", "needs 1024 CPU units and 204800 MiB, more than the largest Fargate task "
      "(16384 CPU units, 122880 MiB at that size); lower its resources limits"),
     # AWS settings
-    ("spot workers in prod", {"zmage": {}}, {**AWS, "aws": {"spot_workers": True}}, "aws.spot_workers",
+    ("spot workers in prod", {"zmage": {}}, {**AWS, "aws": {"spot_workers": True}},
+     "appstack:aws.spot_workers",
      "FARGATE_SPOT workers are for dev stacks only"),
-    ("zone twice", {"zmage": {}}, {**AWS, "aws": {"zone_names": ["us-east-1a", "us-east-1a"]}}, "aws.zone_names",
+    ("zone twice", {"zmage": {}}, {**AWS, "aws": {"zone_names": ["us-east-1a", "us-east-1a"]}},
+     "appstack:aws.zone_names",
      "lists a zone twice (us-east-1a, us-east-1a); each subnet needs its own zone"),
     ("zone in another region", {"zmage": {}}, {**AWS, "aws": {"zone_names": ["us-east-1a", "eu-west-1b"]}},
-     "aws.zone_names", "eu-west-1b not in region us-east-1 (zones are <region><letter>)"),
+     "appstack:aws.zone_names", "eu-west-1b not in region us-east-1 (zones are <region><letter>)"),
     ("subnet used twice", {"zmage": {}}, {**AWS, "aws": {"existing_vpc": {
         "vpc_id": "vpc-0123456789abcdef0", "cidr": "10.20.0.0/16", "availability_zones": ["us-east-1a", "us-east-1b"],
         "public_subnet_ids": ["subnet-00000001", "subnet-00000002"],
         "private_subnet_ids": ["subnet-00000003", "subnet-00000001"],
-        "isolated_subnet_ids": ["subnet-00000005", "subnet-00000006"]}}}, "aws.existing_vpc",
+        "isolated_subnet_ids": ["subnet-00000005", "subnet-00000006"]}}}, "appstack:aws.existing_vpc",
      "subnets used twice: subnet-00000001; public, private and isolated subnets are distinct"),
 ]
 
@@ -129,8 +133,8 @@ def test_value_the_platform_cannot_run_is_a_config_error(apps, settings, path, m
 def test_aws_region_must_agree_with_the_provider_region():
     found = problems({"zmage": {}}, extra_keys={"aws:region": "eu-west-1"}, **AWS)
     assert [str(p) for p in found] == [
-        "aws.region: 'us-east-1' differs from aws:region 'eu-west-1' in the same stack: the provider would create "
-        "everything in the other region"
+        "appstack:aws.region: 'us-east-1' differs from aws:region 'eu-west-1' in the same stack: the provider "
+        "would create everything in the other region"
     ]
 
 

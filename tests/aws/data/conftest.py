@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -66,14 +67,20 @@ def _no_compute() -> types.ModuleType:
 @contextmanager
 def compute_module(module: types.ModuleType | None) -> Iterator[None]:
     """Replace appstack.components.aws.compute for one synthesis (None: a layer that deploys nothing)."""
+    import appstack.components.aws
+
     saved = {k: v for k, v in sys.modules.items() if k == COMPUTE or k.startswith(COMPUTE + ".")}
     for key in saved:
         del sys.modules[key]
-    sys.modules[COMPUTE] = module or _no_compute()
+    stand_in = module or _no_compute()
+    # Validation (appstack.semantics) still reads the real submodules (Fargate sizes, dev-only settings).
+    stand_in.__path__ = [str(Path(appstack.components.aws.__file__).parent / "compute")]
+    sys.modules[COMPUTE] = stand_in
     try:
         yield
     finally:
-        del sys.modules[COMPUTE]
+        for key in [k for k in sys.modules if k == COMPUTE or k.startswith(COMPUTE + ".")]:
+            del sys.modules[key]
         sys.modules.update(saved)
 
 
