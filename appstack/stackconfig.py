@@ -385,9 +385,10 @@ def load_blueprint(name: str, directory: Path | None = None) -> dict[str, Any]:
 
 
 def _merges(old: Any, new: Any) -> bool:
-    """A mapping override merges into a mapping unless it names a different `engine`."""
+    """A mapping override merges into a mapping unless it names a different `engine` (`engine: null`
+    merges, and so removes the engine)."""
     return (isinstance(new, Mapping) and isinstance(old, Mapping)
-            and new.get("engine", old.get("engine")) == old.get("engine"))
+            and new.get("engine") in (None, old.get("engine")))
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -401,6 +402,8 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
             merged.pop(key, None)
         elif _merges(merged.get(key), value):
             merged[key] = deep_merge(merged[key], value)
+        elif isinstance(value, Mapping):
+            merged[key] = deep_merge({}, value)  # a replacing mapping drops its nulls too
         else:
             merged[key] = value
     return merged

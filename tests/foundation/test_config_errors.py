@@ -310,3 +310,26 @@ def test_optional_provided_secret_may_stay_unset():
     found = read_provided_secrets(stack, required.get)
     assert found.missing == []
     assert "OPENAI_API_KEY" not in found.values["small-squaretable"]
+
+
+@pytest.mark.parametrize(("field", "engines"), [("database", "postgres, sqlite, external"), ("cache", "redis, external")])
+def test_missing_engine_lists_the_engines(field, engines):
+    found = problems({"zmage": {field: {"engine": None}}})
+    assert [(p.path, p.message) for p in found] == [(f"apps.zmage.{field}", f"engine is required ({engines})")]
+
+
+def test_long_values_and_keys_are_abbreviated():
+    found = problems({"zmage": {"services": {"web": {"port": "9" * 500 + "x", "k" * 300: 1}}}})
+    assert [(p.path, p.message) for p in found] == [
+        ("apps.zmage.services.web." + "k" * 40 + "...(300 characters)",
+         "unknown key '" + "k" * 40 + "...(300 characters)'; allowed keys: args, autoscale, command, env, health, "
+         "image, metrics, port, protocol, replicas, resources, routes, run_as_group, run_as_user, "
+         "stop_timeout_seconds, volumes, writable_paths"),
+        ("apps.zmage.services.web.port",
+         "input should be a valid integer, unable to parse string as an integer (got '" + "9" * 39 + "...(503 characters))"),
+    ]
+
+
+def test_settings_are_named_by_their_config_key():
+    found = problems({"zmage": {}}, kubernetes={"ingress_namespace": "Ingress"})
+    assert [p.path for p in found] == ["appstack:kubernetes.ingress_namespace"]
