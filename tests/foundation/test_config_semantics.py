@@ -146,8 +146,13 @@ def test_defaults_are_normalized_like_written_values():
 
 
 def test_extension_names_are_quoted_identifiers():
-    assert quote_identifier('uuid-ossp') == '"uuid-ossp"'
+    from appstack.components.kubernetes.postgres import extension_sql
+
     assert quote_identifier('a"b') == '"a""b"'
+    spec = load({"claude-relay": {}}).apps["claude-relay"].database
+    assert extension_sql(spec) == ['CREATE EXTENSION IF NOT EXISTS "uuid-ossp";',
+                                   'CREATE EXTENSION IF NOT EXISTS "pg_stat_statements";',
+                                   'CREATE EXTENSION IF NOT EXISTS "pgcrypto";']
 
 
 def test_shipped_schedules_and_versions_still_validate():

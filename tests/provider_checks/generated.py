@@ -71,8 +71,8 @@ def app_spec(draw: st.DrawFn, name: str, platform: str) -> dict[str, Any]:
         spec["secrets"][secret] = {"source": "generated"}
         spec["env"][secret[:40]] = f"${{secrets.{secret}}}"
     if database == "postgres":
-        # cpu and memory stated: their defaults are not normalized yet (issue 11, config validation).
-        spec["database"] = {"engine": "postgres", "version": "16", "database": "app", "cpu": "1", "memory": "2Gi"}
+        # cpu, memory and username left to their defaults, which pass the same validators as input.
+        spec["database"] = {"engine": "postgres", "version": "16", "database": "app"}
         spec["env"]["DATABASE_URL"] = "${database.url}"
     elif database == "sqlite":
         first = services[0]
