@@ -31,6 +31,12 @@ LABEL = st.from_regex(r"[a-z](-?[a-z0-9]){0,14}", fullmatch=True)
 NAME = st.one_of(st.sampled_from(WORDS), LABEL, st.integers(20, 40).map(lambda n: ("n" * n)[:n]))
 SECRET = st.sampled_from(["API_KEY", "ENV_DATABASE_URL", "DATABASE_ADMIN_URL", "ROLLOUT_KEY", "X" * 60, "A_B"])
 TIME_ZONES = ["Etc/UTC", "Europe/Berlin", "America/Argentina/ComodRivadavia", "Asia/Kathmandu"]
+# Values that pass a type check but that a platform may refuse (issue 11's semantics).
+VERSION = st.sampled_from(["13", "15", "16", "17", "18", "19", "16.4"])
+CRON = st.sampled_from(["0 2 * * *", "30 23 * * 0-6", "*/15 * * * *", "60 2 * * *", "0 2 * * 7", "@daily"])
+ROUTE = st.sampled_from(["/api", "/a.b_c~d", "/a:b", "/a(b)", "/a$b", "/" + "r" * 130])
+PARAMETERS = st.dictionaries(st.sampled_from(["max_connections", "work_mem", "log_statement", "search_path"]),
+                             st.one_of(st.integers(0, 10**6), st.sampled_from(["all", "many", "a'b"])), max_size=2)
 PATH = st.sampled_from(["/tmp", "/a-b", "/a/b", "/app/.next/cache", "/var/" + "c" * 60, "/var/" + "c" * 61, "/x_y"])
 
 
@@ -54,7 +60,7 @@ def app_spec(draw: st.DrawFn, name: str, platform: str) -> dict[str, Any]:
             definition["routes"] = [{"path": "/"}]
             definition["health"] = {"readiness": {"http": "/health"}}
         elif draw(st.booleans()):
-            definition["routes"] = [{"path": f"/{service}"}]
+            definition["routes"] = [{"path": draw(st.one_of(st.just(f"/{service}"), ROUTE))}]
             definition["health"] = {"readiness": {"http": "/health"}}
         spec["services"][service] = definition
     for worker in workers:
@@ -72,7 +78,10 @@ def app_spec(draw: st.DrawFn, name: str, platform: str) -> dict[str, Any]:
         spec["env"][secret[:40]] = f"${{secrets.{secret}}}"
     if database == "postgres":
         # cpu, memory and username left to their defaults, which pass the same validators as input.
-        spec["database"] = {"engine": "postgres", "version": "16", "database": "app"}
+        spec["database"] = {"engine": "postgres", "version": draw(VERSION), "database": "app",
+                            "parameters": draw(PARAMETERS)}
+        if draw(st.booleans()):
+            spec["database"]["backup"] = {"schedule": draw(CRON)}
         spec["env"]["DATABASE_URL"] = "${database.url}"
     elif database == "sqlite":
         first = services[0]
