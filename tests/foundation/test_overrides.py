@@ -99,10 +99,10 @@ def test_an_override_that_matches_nothing_is_a_config_error():
 
 @pytest.mark.parametrize(("override", "expected"), [
     ({"type": "ecs-service", "patch": {"a": 1}, "reason": "r"},
-     ("overrides[0].type", "a type token such as aws:ecs/service:Service")),
-    ({"type": SERVICE, "patch": {}, "reason": "r"}, ("overrides[0].patch", "at least 1 item")),
-    ({"type": SERVICE, "patch": {"a": 1}}, ("overrides[0].reason", "required")),
-    ({"type": SERVICE, "patch": {"a": 1}, "reason": "r", "opts": {"protect": False}}, ("overrides[0].opts", "unknown key 'opts'; allowed keys: name, patch, reason, type")),
+     ("appstack:overrides[0].type", "a type token such as aws:ecs/service:Service")),
+    ({"type": SERVICE, "patch": {}, "reason": "r"}, ("appstack:overrides[0].patch", "at least 1 item")),
+    ({"type": SERVICE, "patch": {"a": 1}}, ("appstack:overrides[0].reason", "required")),
+    ({"type": SERVICE, "patch": {"a": 1}, "reason": "r", "opts": {"protect": False}}, ("appstack:overrides[0].opts", "unknown key 'opts'; allowed keys: name, patch, reason, type")),
 ])
 def test_invalid_overrides_name_the_field(override, expected):
     found = problems({"zmage": None}, overrides=[override])
