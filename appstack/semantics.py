@@ -10,9 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, Problem, join_path
 from .spec import AppSpec, PostgresSpec, ServiceSpec
+
+if TYPE_CHECKING:
+    from .stackconfig import StackSettings
 
 # RDS for PostgreSQL engine majors (parameter group families postgres13 ... postgres17).
 RDS_POSTGRES_MAJORS = ("13", "14", "15", "16", "17")
@@ -24,7 +28,9 @@ ALB_PATTERN_MAX = 128
 INGRESS_PATH = re.compile(r"^/[A-Za-z0-9/_\-.~]*$")
 
 
-def check_stack_semantics(settings, apps: dict[str, AppSpec], read: Callable[[str], str | None]) -> list[Problem]:
+def check_stack_semantics(
+    settings: StackSettings, apps: dict[str, AppSpec], read: Callable[[str], str | None]
+) -> list[Problem]:
     problems: list[Problem] = []
     if settings.platform == "aws":
         problems += _aws_settings(settings, read)
@@ -35,7 +41,7 @@ def check_stack_semantics(settings, apps: dict[str, AppSpec], read: Callable[[st
     return problems
 
 
-def _aws_settings(settings, read: Callable[[str], str | None]) -> list[Problem]:
+def _aws_settings(settings: StackSettings, read: Callable[[str], str | None]) -> list[Problem]:
     aws = settings.aws
     problems = []
     provider_region = read("aws:region")
@@ -79,7 +85,7 @@ def _routes(spec: AppSpec, pattern: re.Pattern[str], limit: int, where: str) -> 
     return problems
 
 
-def _aws_app(spec: AppSpec, settings) -> list[Problem]:
+def _aws_app(spec: AppSpec, settings: StackSettings) -> list[Problem]:
     from .components.aws.compute.app_compute import settings_problems
     from .components.aws.compute.prometheus import COLLECTOR_MEMORY_MIB
     from .components.aws.compute.task_definition import task_size
@@ -99,7 +105,7 @@ def _aws_app(spec: AppSpec, settings) -> list[Problem]:
     return problems
 
 
-def _kubernetes_app(spec: AppSpec, settings) -> list[Problem]:
+def _kubernetes_app(spec: AppSpec, settings: StackSettings) -> list[Problem]:
     from .components.kubernetes.common import CNPG_IMAGES, POSTGRES_IMAGES
 
     problems = _routes(spec, INGRESS_PATH, 1024, "the ingress controller")

@@ -28,11 +28,6 @@ MAX_VALUES = 100_000  # values after expanding aliases (a "billion laughs" file 
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
-# The plain JSON types. Timestamps stay strings; binary, sets and ordered pairs are refused.
-_PLAIN_TAGS = {
-    _STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "tag:yaml.org,2002:timestamp",
-}
 _TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
 _BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
 
