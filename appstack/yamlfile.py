@@ -29,6 +29,8 @@ MAX_VALUES = 100_000  # values after expanding aliases (a "billion laughs" file 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
+# What YAML does not allow in a stream (outside its printable set): C0 and C1 controls but tab and line breaks.
+_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 _BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
 
 
@@ -167,9 +169,11 @@ def _decode(data: bytes) -> str:
             line=line, column=column,
         ) from None
     text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark carries no meaning
-    if (nul := text.find("\x00")) >= 0:
-        line, column = _position_of(text, nul)
-        raise _Refusal("NUL byte; a YAML file is text", line=line, column=column)
+    if match := _NOT_PRINTABLE.search(text):
+        line, column = _position_of(text, match.start())
+        character = match.group()
+        message = "NUL byte" if character == "\x00" else f"control character U+{ord(character):04X}"
+        raise _Refusal(f"{message}; a YAML file is text", line=line, column=column)
     if match := _TAB_INDENT.search(text):
         line, column = _position_of(text, match.end() - 1)
         raise _Refusal("tab in indentation; YAML indents with spaces", line=line, column=column)

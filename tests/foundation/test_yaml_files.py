@@ -28,6 +28,7 @@ CASES = [
     ("binary", b"name: !!binary aGk=\n", "f.yaml:1:7: tag !!binary is not allowed; use plain YAML values"),
     ("set", b"tags: !!set {a, b}\n", "f.yaml:1:7: tag !!set is not allowed; use plain YAML values"),
     ("NUL byte", b"name: a\ndescription: x\x00y\n", "f.yaml:2:15: NUL byte; a YAML file is text"),
+    ("control character", b"name: a\x1a\n", "f.yaml:1:8: control character U+001A; a YAML file is text"),
     ("Latin-1", b"name: a\ndescription: caf\xe9\n",
      "f.yaml:2:17: byte 0xe9 is not UTF-8 (Latin-1 or another encoding?); save the file as UTF-8"),
     ("UTF-16", "name: a\n".encode("utf-16"), "f.yaml:1:1: the file is UTF-16 encoded; save it as UTF-8"),

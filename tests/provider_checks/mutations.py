@@ -1,7 +1,9 @@
 """Random edits of the shipped stacks and blueprints, planned: a config error or a clean plan, nothing else.
 
 A mutation starts from one shipped stack (dev, prod, prod-k8s) running one of its apps, and applies one
-to three edits to that app's blueprint or to the stack's settings and overrides: a value replaced by
+to three edits to that app's blueprint or to the stack's settings and overrides (or, one time in ten,
+one edit to the blueprint file's bytes: a duplicated line, a tab, a second document, a random byte, an
+alias, a truncation, a key YAML reads as a number, null or boolean): a value replaced by
 another type, an out-of-range number, a hostile string or a value taken from elsewhere in the same
 document; a key deleted, renamed to another spec key or added; a list element duplicated. The outcome
 is classified as in the issue: rejected (the stack's ConfigError before any resource, exit 2), planned
@@ -60,6 +62,7 @@ class Mutant:
     config: dict[str, str]
     blueprint: dict[str, Any]
     edits: list[str] = field(default_factory=list)
+    raw: bytes | None = None  # the blueprint file's bytes, when the edit is to the text itself
 
 
 @dataclass
@@ -154,6 +157,33 @@ def mutate_tree(rng: random.Random, tree: dict[str, Any], label: str) -> str:
     return f"{where} {how}"
 
 
+TEXT_EDITS = ("line duplicated", "tab indent", "second document", "random byte", "alias", "truncated", "key unquoted")
+
+
+def mutate_text(rng: random.Random, data: bytes) -> tuple[bytes, str]:
+    """One edit of a file's bytes, the kind a hand-edited or mis-saved YAML file has."""
+    lines = data.splitlines(keepends=True)
+    index = rng.randrange(len(lines))
+    edit = rng.choice(TEXT_EDITS)
+    if edit == "line duplicated":
+        lines.insert(index, lines[index])
+    elif edit == "tab indent":
+        lines[index] = b"\t" + lines[index].lstrip(b" ")
+    elif edit == "second document":
+        lines.insert(index, b"---\n")
+    elif edit == "random byte":
+        line = bytearray(lines[index])
+        line[rng.randrange(len(line))] = rng.randrange(256)
+        lines[index] = bytes(line)
+    elif edit == "alias":
+        lines.insert(index, b"x-bomb: &b [*b]\n" if rng.random() < 0.5 else b"x-a: &a [1, 2]\nx-b: [*a, *a]\n")
+    elif edit == "truncated":
+        return data[: rng.randrange(len(data))], f"{edit} at byte"
+    else:
+        lines.insert(index, rng.choice([b"123: x\n", b"yes: x\n", b"~: x\n", b"? [a]\n: b\n"]))
+    return b"".join(lines), f"{edit} at line {index + 1}"
+
+
 def mutant(seed: int) -> Mutant:
     """One reproducible mutant of a shipped stack with one of its apps."""
     rng = random.Random(seed)
@@ -166,7 +196,10 @@ def mutant(seed: int) -> Mutant:
                 for k, v in config.items() if k.startswith("appstack:")}
     settings["apps"] = {app: apps[app] or {}}
     result = Mutant(stack, app, {}, blueprint)
-    for _ in range(rng.choice([1, 1, 2, 3])):
+    if rng.random() < 0.1:
+        result.raw, edit = mutate_text(rng, (BLUEPRINTS_DIR / f"{app}.yaml").read_bytes())
+        result.edits.append(f"apps/{app}.yaml text: {edit}")
+    for _ in range(0 if result.raw else rng.choice([1, 1, 2, 3])):
         if rng.random() < 0.65:
             result.edits.append(mutate_tree(rng, blueprint, f"apps/{app}.yaml"))
         else:
@@ -183,7 +216,11 @@ def run(candidate: Mutant) -> Result:
         for name in available_blueprints():
             source = (BLUEPRINTS_DIR / f"{name}.yaml").read_text()
             (Path(directory) / f"{name}.yaml").write_text(source)
-        (Path(directory) / f"{candidate.app}.yaml").write_text(yaml.safe_dump(candidate.blueprint))
+        target = Path(directory) / f"{candidate.app}.yaml"
+        if candidate.raw is not None:
+            target.write_bytes(candidate.raw)
+        else:
+            target.write_text(yaml.safe_dump(candidate.blueprint))
         try:
             synthesis = synthesize(candidate.stack, config=candidate.config, secret_keys=[],
                                    blueprints_dir=Path(directory))
