@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 BLUEPRINTS_KEY = "appstack:blueprints"
 DEFAULT_BLUEPRINTS = "apps"
@@ -83,15 +81,19 @@ def find_project(start: Path | None = None) -> Project:
 
 
 def _read(root: Path, path: Path) -> Project:
+    from .errors import ConfigError
+    from .yamlfile import load_mapping
+
     try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ProjectNotFound(f"{path} is not valid YAML: {exc}") from None
+        document = load_mapping(path, shown_as=str(path))
+    except ConfigError as error:  # the strict reader of every stack and blueprint file
+        raise ProjectNotFound("; ".join(str(p) for p in error.problems)) from None
     if not isinstance(document, dict) or not isinstance(document.get("name"), str):
         raise ProjectNotFound(f"{path} must be a mapping with a `name`")
     name = document["name"]
     config: dict[str, str] = {}
-    for key, value in (document.get("config") or {}).items():
+    entries = document.get("config") or {}
+    for key, value in (entries if isinstance(entries, dict) else {}).items():
         # Project config: a plain value, or a mapping with `value` (objects must be nested so) or `default`.
         if isinstance(value, dict):
             if "value" in value:

@@ -112,12 +112,15 @@ def test_blueprint_errors_name_the_blueprint_file(tmp_path):
     ]
 
 
-def test_hostile_stack_file_exits_2_without_traceback(tmp_path, monkeypatch, capsys):
-    import appstack.cli
+def _project(tmp_path: Path, stack_file: bytes, project_file: bytes = b"name: bad\nruntime: python\n") -> list[str]:
+    (tmp_path / "Pulumi.yaml").write_bytes(project_file)
+    (tmp_path / "Pulumi.bad.yaml").write_bytes(stack_file)
+    return ["plan", "bad", "--quiet", "--project-dir", str(tmp_path)]
 
-    (tmp_path / "Pulumi.bad.yaml").write_bytes(b"config:\n  appstack:tier: dev\n  appstack:tier: prod\n")
-    monkeypatch.setattr(appstack.cli, "PROJECT_ROOT", Path(tmp_path))
-    assert main(["plan", "bad", "--quiet"]) == 2
+
+def test_hostile_stack_file_exits_2_without_traceback(tmp_path, capsys):
+    argv = _project(tmp_path, b"config:\n  appstack:tier: dev\n  appstack:tier: prod\n")
+    assert main(argv) == 2
     assert capsys.readouterr().err.splitlines() == [
         "Unreadable file Pulumi.bad.yaml (1 problem):",
         "  - Pulumi.bad.yaml:3:3: duplicate key 'appstack:tier' (first at line 2); "
@@ -125,10 +128,11 @@ def test_hostile_stack_file_exits_2_without_traceback(tmp_path, monkeypatch, cap
     ]
 
 
-def test_stack_file_config_must_be_a_mapping(tmp_path, monkeypatch, capsys):
-    import appstack.cli
-
-    (tmp_path / "Pulumi.bad.yaml").write_bytes(b"config: [a, b]\n")
-    monkeypatch.setattr(appstack.cli, "PROJECT_ROOT", Path(tmp_path))
-    assert main(["plan", "bad", "--quiet"]) == 2
+def test_stack_file_config_must_be_a_mapping(tmp_path, capsys):
+    assert main(_project(tmp_path, b"config: [a, b]\n")) == 2
     assert "Pulumi.bad.yaml: config: must be a mapping of config keys to values" in capsys.readouterr().err
+
+
+def test_hostile_project_file_exits_2_with_its_position(tmp_path, capsys):
+    assert main(_project(tmp_path, b"config: {}\n", b"name: bad\nname: worse\n")) == 2
+    assert f"{tmp_path.resolve()}/Pulumi.yaml:2:1: duplicate key 'name' (first at line 1)" in capsys.readouterr().err

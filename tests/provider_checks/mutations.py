@@ -26,11 +26,14 @@ import pulumi
 import yaml
 
 from appstack.errors import ConfigError
+from appstack.project import load_project
 from appstack.provider_checks import check
-from appstack.stackconfig import BLUEPRINTS_DIR, available_blueprints
+from appstack.stackconfig import available_blueprints
 from appstack.synth import stack_config, synthesize
 from appstack.yamlfile import load_mapping
 
+PROJECT = load_project(Path(__file__).resolve().parents[2])  # this repository: its stacks and apps/
+BLUEPRINTS_DIR = PROJECT.blueprints_dir()
 STACKS = ("dev", "prod", "prod-k8s")
 HOSTILE = [
     -1, 0, 1, 2, 7, 65536, 2**31, 10**20, 0.5, -0.0, 1e308, True, False, None, "", " ", "0", "1", "-1", "0.5",
@@ -72,7 +75,7 @@ class Result:
 
 
 def _shipped(stack: str) -> tuple[dict[str, str], list[str]]:
-    return stack_config(stack)
+    return stack_config(stack, PROJECT)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -213,7 +216,7 @@ def mutant(seed: int) -> Mutant:
 def run(candidate: Mutant) -> Result:
     """Plan a mutant (its blueprints written to a temporary directory) and classify the outcome."""
     with tempfile.TemporaryDirectory() as directory:
-        for name in available_blueprints():
+        for name in available_blueprints(BLUEPRINTS_DIR):
             source = (BLUEPRINTS_DIR / f"{name}.yaml").read_text()
             (Path(directory) / f"{name}.yaml").write_text(source)
         target = Path(directory) / f"{candidate.app}.yaml"
@@ -222,7 +225,7 @@ def run(candidate: Mutant) -> Result:
         else:
             target.write_text(yaml.safe_dump(candidate.blueprint))
         try:
-            synthesis = synthesize(candidate.stack, config=candidate.config, secret_keys=[],
+            synthesis = synthesize(candidate.stack, config=candidate.config, secret_keys=[], project=PROJECT,
                                    blueprints_dir=Path(directory))
         except ConfigError as error:  # raised by a component, after validation: resources already registered
             return Result("crash", "late config error: " + error.render())
