@@ -14,13 +14,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
-    BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
 )
 
-from .errors import ConfigError, Problem, join_path, problems_from_validation
+from .errors import ConfigError, Problem, join_path, problems_from_validation, shorten
 from .overrides import ResourceOverride, TransformRef
 from .spec import AppSpec, check_app
 from .spec.base import DNS_LABEL_63, Hostname, KubernetesName, Name, Strict
@@ -56,6 +63,21 @@ TIER_DEFAULTS: dict[str, TierDefaults] = {
 
 
 _IMAGE = r"^[a-z0-9]+([._/:@-][a-zA-Z0-9]+)*$"
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL whose host and port parse (NetworkPolicies and env values are built from them)."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises on a port that is not a number from 0 to 65535
+    except ValueError as error:
+        raise ValueError(f"'{shorten(value)}' is not a URL ({error})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0 or re.search(r"\s", value):
+        raise ValueError(f"'{shorten(value)}' is not an http(s) URL such as https://s3.us-east-1.amazonaws.com")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
 PostgresMode = Literal["in-cluster", "operator"]
 
 
@@ -108,16 +130,13 @@ class KubernetesObjectStorageSettings(Strict):
     Buckets are not created by the stack: each is named <bucket_prefix><namespace>-<bucket> and must exist.
     """
 
-    endpoint: str = Field(
-        "https://s3.us-east-1.amazonaws.com", pattern=r"^https?://", description="S3 API URL"
-    )
+    endpoint: HttpUrl = Field("https://s3.us-east-1.amazonaws.com", description="S3 API URL")
     region: str = "us-east-1"
     bucket_prefix: str = Field(
         "", pattern=r"^([a-z0-9][-a-z0-9.]*-)?$", description="prepended to bucket names"
     )
-    public_url: str | None = Field(
+    public_url: HttpUrl | None = Field(
         None,
-        pattern=r"^https?://",
         description="public (CDN) base URL; a cdn bucket is served at <public_url>/<bucket>",
     )
     credentials_config: str | None = Field(

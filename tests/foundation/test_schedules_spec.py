@@ -174,7 +174,7 @@ def test_backup_schedules_take_the_same_cron_rules():
                      kubernetes={"backups": {"schedule": "0 22-2 * * *"}})
     assert any(p.path == "apps.elizabeth.database.backup.schedule" and "use 0 (or SUN) for Sunday" in p.message
                for p in found), found
-    assert any(p.path == "kubernetes.backups.schedule" and "wraps around" in p.message for p in found), found
+    assert any(p.path == "appstack:kubernetes.backups.schedule" and "wraps around" in p.message for p in found), found
     backup = load({"elizabeth": {"database": {"backup": {"schedule": "@daily"}}}}).apps["elizabeth"].database.backup
     assert backup.schedule == "0 0 * * *"
 
