@@ -48,7 +48,7 @@ class AppComputeArgs:
 
 
 def settings_problems(spec: AppSpec, settings: StackSettings) -> list[Problem]:
-    """What only a dev stack may do; load_stack reports these with every other config error."""
+    """What only a dev stack may do, or ECS refuses; load_stack reports these with every other config error."""
     problems = []
     plain_http = bool(spec.public_services) and not (spec.tls and spec.domain)
     if plain_http and not (settings.aws.allow_plain_http and settings.tier == "dev"):

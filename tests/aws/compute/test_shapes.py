@@ -155,7 +155,7 @@ def test_a_worker_health_command_is_the_container_health_check():
 )
 def test_health_checks_ecs_would_refuse_are_config_errors(probe, path, message):
     liveness = {"command": ["node", "healthcheck.js"], **probe}
-    with pytest.raises(Exception, match="Invalid AWS compute settings") as error:
+    with pytest.raises(Exception, match="Invalid configuration for stack .test.") as error:
         synth_app("zmage", overrides={"workers": {"worker": {"health": {"liveness": liveness}}}})
     assert f"apps.zmage.workers.worker.health.{path}: ECS health checks take {message}" in str(error.value)
 
