@@ -31,7 +31,7 @@ def test_prod_refuses_ecs_exec():
     lines = refused(platform="aws", tier="prod", apps={"zmage": {}}, extra={"aws": {"ecs_exec": True}})
     assert lines == [
         "Invalid configuration for stack 'test' (1 problem):",
-        "  - aws.ecs_exec: ECS Exec is for dev stacks only: in prod it would open shells into running tasks and "
+        "  - appstack:aws.ecs_exec: ECS Exec is for dev stacks only: in prod it would open shells into running tasks and "
         "make their root filesystems writable",
     ]
 

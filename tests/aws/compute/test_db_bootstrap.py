@@ -220,7 +220,7 @@ def test_the_role_exists_before_db_migrate(app):
 @pytest.mark.parametrize("reserved", ["db-bootstrap", "db-extensions"])
 def test_the_job_names_are_reserved_for_rds_postgres(reserved):
     job = {"image": "web", "command": ["true"], "run_as_user": 1000}
-    with pytest.raises(Exception, match="Invalid AWS compute settings") as error:
+    with pytest.raises(Exception, match="Invalid configuration for stack") as error:
         synth_app("zmage", overrides={"jobs": {reserved: job}})
     assert f"apps.zmage.jobs.{reserved}: this job name is reserved" in str(error.value)
 

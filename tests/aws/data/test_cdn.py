@@ -70,11 +70,14 @@ def test_dev_without_a_domain_keeps_the_default_certificate():
 def test_prod_refuses_a_cdn_on_the_default_certificate(domain, overrides):
     with pytest.raises(pulumi.RunError) as error:
         synth(tier="prod", domain=domain, apps={"zmage": overrides})
+    # Every problem at once: the compute layer's plain-HTTP refusal is reported by load_stack too.
     assert str(error.value).splitlines() == [
-        "Invalid configuration for stack 'test' (1 problem):",
+        "Invalid configuration for stack 'test' (2 problems):",
         "  - apps.zmage.storage.media.access: a prod CDN needs the app's domain with tls: true (served at "
         "<bucket>.<domain> with an ACM certificate and TLS 1.2+); CloudFront's default certificate also accepts "
         "TLS 1.0",
+        "  - apps.zmage.tls: public routes without TLS need a dev stack with aws.allow_plain_http: true; give the "
+        "app a domain to serve it over HTTPS",
     ]
 
 
