@@ -59,11 +59,11 @@ def test_engine_settings_render_yaml_and_read_every_generated_value_from_config(
 
 def test_generated_secrets_config_is_kubernetes_only():
     found = problems({"small-squaretable": {}}, platform="aws", generated_secrets="config")
-    assert "generated_secrets" in paths(found)
-    message = next(p.message for p in found if p.path == "generated_secrets")
+    assert "appstack:generated_secrets" in paths(found)
+    message = next(p.message for p in found if p.path == "appstack:generated_secrets")
     assert "only supported on the kubernetes platform" in message
 
 
 def test_generated_secrets_rejects_unknown_modes():
     found = problems({"small-squaretable": {}}, generated_secrets="vault")
-    assert paths(found) == ["generated_secrets"]
+    assert paths(found) == ["appstack:generated_secrets"]
