@@ -157,12 +157,12 @@ def _app_subgraph(app: str, spec: AppSpec) -> list[str]:
         if service.routes:
             paths = ", ".join(r.path + (" ws" if r.websocket else "") for r in service.routes)
             lines.append(f'  internet -->|"{paths}"| {_node(app, name)}')
-    containers = [(_node(app, n), c.env) for n, c in {**spec.services, **spec.workers}.items()]
-    containers += [(_node(app, "job", n), j.env) for n, j in spec.jobs.items()]
-    containers += [(_node(app, "schedule", n), s.env) for n, s in spec.schedules.items()]
-    for source, own_env in sorted(containers, key=lambda c: c[0]):
+    containers = [(_node(app, n), c) for n, c in {**spec.services, **spec.workers}.items()]
+    containers += [(_node(app, "job", n), j) for n, j in spec.jobs.items()]
+    containers += [(_node(app, "schedule", n), s) for n, s in spec.schedules.items()]
+    for source, container in sorted(containers, key=lambda c: c[0]):
         targets: set[str] = set()
-        for template in spec.env_for(own_env).values():
+        for template in spec.env_for(container).values():
             for ref in references(template):
                 kind = ref.split(".")[0]
                 if kind in ("postgres", "database") and "database" in stores:

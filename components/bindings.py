@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pulumi
 
 from appstack.spec import AppSpec, Ref, available_attributes, parse_template, references
+from appstack.spec.workloads import ContainerSpec
 
 
 @dataclass(frozen=True)
@@ -20,15 +21,15 @@ class EnvEntry:
     secret: bool  # true when the value is built from any secret attribute
 
 
-def env_entries(spec: AppSpec, own_env: Mapping[str, str], present_secrets: Collection[str]) -> list[EnvEntry]:
-    """The env of one workload (app env overlaid by its own), sorted by name.
+def env_entries(spec: AppSpec, container: ContainerSpec, present_secrets: Collection[str]) -> list[EnvEntry]:
+    """The env of one workload (the app env it takes, overlaid by its own), sorted by name.
 
     Entries that reference an optional secret the operator left unset are left out, so the app sees
     the variable as undefined rather than empty.
     """
     attributes = available_attributes(spec)
     entries = []
-    for name, template in sorted(spec.env_for(dict(own_env)).items()):
+    for name, template in sorted(spec.env_for(container).items()):
         refs = references(template)
         if any(ref.startswith("secrets.") and ref.removeprefix("secrets.") not in present_secrets for ref in refs):
             continue

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from .base import EnvName, Hostname, Name, Strict
 from .data import AlertSpec, BucketSpec, CacheSpec, DatabaseSpec, SecretSpec
 from .egress import EgressRule
-from .workloads import JobSpec, ScheduleSpec, ServiceSpec, WorkerSpec
+from .workloads import ContainerSpec, JobSpec, ScheduleSpec, ServiceSpec, WorkerSpec
 
 
 class BuildSpec(Strict):
@@ -72,7 +72,9 @@ class AppSpec(Strict):
     domain: Hostname | None = Field(None, description="public host; defaults to <name>.<stack domain>")
     tls: bool = True
     images: dict[Name, ImageSpec] = Field(default_factory=dict)
-    env: dict[EnvName, str] = Field(default_factory=dict, description="shared by every workload and job")
+    env: dict[EnvName, str] = Field(
+        default_factory=dict, description="shared by the workloads and jobs (each takes what its app_env selects)"
+    )
     services: dict[Name, ServiceSpec] = Field(default_factory=dict)
     workers: dict[Name, WorkerSpec] = Field(default_factory=dict)
     jobs: dict[Name, JobSpec] = Field(default_factory=dict)
@@ -107,6 +109,14 @@ class AppSpec(Strict):
     def public_services(self) -> dict[str, ServiceSpec]:
         return {name: svc for name, svc in self.services.items() if svc.public}
 
-    def env_for(self, workload_env: dict[str, str]) -> dict[str, str]:
-        """The app's shared env overlaid by one workload's own env (the workload wins)."""
-        return {**self.env, **workload_env}
+    def shared_env_for(self, container: ContainerSpec) -> dict[str, str]:
+        """The entries of the app's shared env that one workload takes (its `app_env`)."""
+        if container.app_env == "all":
+            return dict(self.env)
+        if container.app_env == "none":
+            return {}
+        return {name: value for name, value in self.env.items() if name in container.app_env}
+
+    def env_for(self, container: ContainerSpec) -> dict[str, str]:
+        """One workload's env: the app's shared env it takes, overlaid by its own (the workload wins)."""
+        return {**self.shared_env_for(container), **container.env}

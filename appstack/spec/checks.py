@@ -18,6 +18,7 @@ def check_app(spec: AppSpec) -> list[Problem]:
         *_check_has_workloads(spec),
         *_check_images(spec),
         *_check_bindings(spec),
+        *_check_app_env(spec),
         *_check_routes(spec),
         *_check_health(spec),
         *_check_sqlite(spec),
@@ -97,6 +98,20 @@ def _check_bindings(spec: AppSpec) -> list[Problem]:
             for ref in references(template):
                 if ref not in attributes:
                     problems.append(Problem(join_path(path, key), unknown_reference_message(ref, attributes)))
+    return problems
+
+
+def _check_app_env(spec: AppSpec) -> list[Problem]:
+    """A named entry must exist in the app's env: a typo would silently starve the workload."""
+    problems = []
+    defined = ", ".join(sorted(spec.env)) or "none"
+    for group, name, container in _containers(spec):
+        if not isinstance(container.app_env, list):
+            continue
+        for index, entry in enumerate(container.app_env):
+            if entry not in spec.env:
+                problems.append(Problem(join_path(group, name, "app_env", index),
+                                        f"'{entry}' is not in the app's env (defined: {defined})"))
     return problems
 
 

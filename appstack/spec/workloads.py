@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from . import cron as cron_syntax
 from .base import (
+    ENV_NAME,
     AbsolutePath,
     Cpu,
     EnvName,
@@ -152,12 +153,42 @@ class ContainerSpec(Strict):
     command: list[str] | None = Field(None, min_length=1, description="replaces the image entrypoint")
     args: list[str] | None = Field(None, description="replaces the image command")
     env: dict[EnvName, str] = Field(default_factory=dict, description="plain values or ${binding} templates")
+    app_env: Literal["all", "none"] | list[EnvName] = Field(
+        "all",
+        description="which entries of the app's shared env this workload receives: all, none, or only the "
+        "named ones (least privilege: a migration or an exporter gets no secret it never reads)",
+    )
     resources: ResourcesSpec = ResourcesSpec()
     run_as_user: int = Field(10001, ge=0, le=2**31 - 1, description="non-root uid the container runs as")
     run_as_group: int | None = Field(None, ge=0, le=2**31 - 1, description="defaults to run_as_user")
     writable_paths: list[AbsolutePath] = Field(
         default_factory=lambda: ["/tmp"], description="the only writable paths; the root filesystem is read-only"
     )
+
+    @field_validator("app_env", mode="before")
+    @classmethod
+    def _selection(cls, value: object) -> object:
+        """One readable message instead of one per member of the union."""
+        if isinstance(value, str) and value not in ("all", "none"):
+            raise ValueError(f"must be all, none or a list of env names (got '{value}')")
+        if isinstance(value, list):
+            bad = [repr(v) for v in value if not (isinstance(v, str) and re.fullmatch(ENV_NAME, v))]
+            if bad:
+                raise ValueError(f"not env names: {', '.join(bad)}")
+        elif not isinstance(value, str):
+            raise ValueError("must be all, none or a list of env names")
+        return value
+
+    @field_validator("app_env")
+    @classmethod
+    def _named_once(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("an empty list takes nothing: write app_env: none")
+            repeated = sorted({name for name in value if value.count(name) > 1})
+            if repeated:
+                raise ValueError(f"names {', '.join(repeated)} more than once")
+        return value
 
     @field_validator("run_as_user")
     @classmethod

@@ -18,6 +18,7 @@ from appstack.components.bindings import env_entries, render
 
 from appstack.naming.aws import secret_slug as _slug  # appstack.naming.checks finds names two secrets share
 from appstack.spec import AppSpec, Ref, parse_template
+from appstack.spec.workloads import ContainerSpec
 
 from .common import child
 
@@ -31,16 +32,16 @@ class EnvSecret:
     workloads: list[str]
 
 
-def workload_envs(spec: AppSpec) -> dict[str, dict[str, str]]:
-    """Every service, worker, job and schedule with its own env (the app's env is overlaid by env_entries)."""
+def workload_containers(spec: AppSpec) -> dict[str, ContainerSpec]:
+    """Every service, worker, job and schedule (each takes the app env its app_env selects, see env_entries)."""
     groups = (spec.services, spec.workers, spec.jobs, spec.schedules)
-    return {name: dict(w.env) for group in groups for name, w in group.items()}
+    return {name: w for group in groups for name, w in group.items()}
 
 
 def env_secrets(spec: AppSpec, present_secrets: list[str]) -> list[EnvSecret]:
     found: dict[tuple[str, str], list[str]] = {}
-    for workload, env in sorted(workload_envs(spec).items()):
-        for entry in env_entries(spec, env, present_secrets=present_secrets):
+    for workload, container in sorted(workload_containers(spec).items()):
+        for entry in env_entries(spec, container, present_secrets=present_secrets):
             if entry.secret:
                 found.setdefault((entry.name, entry.template), []).append(workload)
     return [EnvSecret(name, template, workloads) for (name, template), workloads in sorted(found.items())]

@@ -73,7 +73,7 @@ def run_once_pod(
     values, present, extra = env_values
     service_account = k8s.core.v1.ServiceAccount(
         f"{name}-sa", metadata=ctx.meta(account), automount_service_account_token=False, opts=child(parent))
-    env = container_env(ctx, spec.env, values, present, f"{account}-env", extra)
+    env = container_env(ctx, spec, values, present, f"{account}-env", extra)
     env_secret = (
         secret_object(f"{name}-env", ctx, f"{account}-env", env.secret_data, child(parent)) if env.secret_data else None
     )

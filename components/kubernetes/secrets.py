@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 from appstack.components.bindings import env_entries, render, secret_digest
 
 from appstack.spec import parse_template, references
+from appstack.spec.workloads import ContainerSpec
 
 from .common import AppContext
 from .pod import plain_env, secret_env
@@ -28,16 +29,16 @@ class ContainerEnv:
 
 def container_env(
     ctx: AppContext,
-    own_env: Mapping[str, str],
+    container: ContainerSpec,
     values: Mapping[str, pulumi.Input[str]],
     present_secrets: Collection[str],
     secret_name: str,
     extra_secret_env: list[dict[str, Any]] | None = None,
 ) -> ContainerEnv:
-    """The env of one container: the app's env overlaid by its own, rendered from the binding values."""
+    """The env of one container: the app env it takes overlaid by its own, rendered from the binding values."""
     result = ContainerEnv()
     taken = set()
-    for entry in env_entries(ctx.spec, own_env, present_secrets):
+    for entry in env_entries(ctx.spec, container, present_secrets):
         taken.add(entry.name)
         if entry.secret:
             result.secret_data[entry.name] = render(entry.template, values)

@@ -61,7 +61,7 @@ class Workload(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child(self),
         )
-        env = container_env(ctx, spec.env, args.values, args.present_secrets, f"{args.name}-env",
+        env = container_env(ctx, spec, args.values, args.present_secrets, f"{args.name}-env",
                             args.extra_secret_env)
         self.env_secret = (
             secret_object(f"{name}-env", ctx, f"{args.name}-env", env.secret_data, child(self))

@@ -36,7 +36,7 @@ def test_sqlite_url_is_not_secret_but_postgres_url_is():
 def test_env_entries_mark_secrets_and_drop_unset_optional_ones():
     spec = validate_blueprint("small-squaretable")
     present = {n for n, s in spec.secrets.items() if s.required}
-    entries = {e.name: e for e in env_entries(spec, spec.services["app"].env, present)}
+    entries = {e.name: e for e in env_entries(spec, spec.services["app"], present)}
     assert "OPENAI_API_KEY" not in entries and "CUSTOM_LLM_MODELS" not in entries
     assert entries["DATABASE_URL"].secret and entries["STRIPE_SECRET_KEY"].secret
     assert not entries["APP_URL"].secret and not entries["OPENAI_BASE_URL"].secret
@@ -44,7 +44,7 @@ def test_env_entries_mark_secrets_and_drop_unset_optional_ones():
 
 def test_workload_env_overrides_app_env():
     spec = validate_blueprint("sparkle")
-    entries = {e.name: e.template for e in env_entries(spec, {"LOG_LEVEL": "DEBUG"}, spec.secrets)}
+    entries = {e.name: e.template for e in env_entries(spec, spec.services["grpc-server"].model_copy(update={"env": {"LOG_LEVEL": "DEBUG"}}), spec.secrets)}
     assert entries["LOG_LEVEL"] == "DEBUG" and entries["APP_NAME"] == "Sparkle"
 
 

@@ -83,7 +83,7 @@ def test_claude_relay_matches_its_guide():
     cache = spec.cache
     assert (cache.maxmemory_mb, cache.maxmemory_policy, cache.persistence) == (2048, "allkeys-lru", "aof")
     assert spec.services["app"].port == 3000 and spec.services["postgres-exporter"].port == 9187
-    env = spec.services["app"].env
+    env = spec.env_for(spec.services["app"])
     for name in (
         "POSTGRES_HOST",
         "POSTGRES_PORT",

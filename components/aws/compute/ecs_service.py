@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from appstack.components.bindings import env_entries, render, secret_digest
 
 from appstack.spec import AppSpec, ServiceSpec, SqliteSpec, WorkerSpec, references
+from appstack.spec.workloads import ContainerSpec
 from appstack.stackconfig import StackSettings
 
 from ..contracts import AppDataRefs, FileSystemRefs, NetworkRefs
@@ -64,7 +65,7 @@ def container_roles(
     parent: pulumi.Resource,
     *,
     spec: AppSpec,
-    env: Mapping[str, str],
+    container: ContainerSpec,
     image: ImageRef,
     log_group_arn: pulumi.Input[str],
     secrets: list[dict[str, Any]],
@@ -77,7 +78,7 @@ def container_roles(
 ) -> iam.TaskRoles:
     """The execution role (its image, log group and secrets) and the task role (its buckets, volumes).
     `buckets`: the buckets it may use; default: those its env references (with the app's env)."""
-    buckets = referenced_buckets(spec, env) if buckets is None else buckets
+    buckets = referenced_buckets(spec, container) if buckets is None else buckets
     return iam.task_roles(
         name,
         execution_document=iam.execution_policy(
@@ -101,11 +102,11 @@ def container_roles(
     )
 
 
-def referenced_buckets(spec: AppSpec, env: Mapping[str, str]) -> list[str]:
+def referenced_buckets(spec: AppSpec, container: ContainerSpec) -> list[str]:
     """Buckets this workload's env names (storage.<bucket>.*): the only ones its task role may touch."""
     names = {
         ref.split(".")[1]
-        for t in spec.env_for(dict(env)).values()
+        for t in spec.env_for(container).values()
         for ref in references(t)
         if ref.startswith("storage.")
     }
@@ -155,7 +156,7 @@ class EcsWorkload(pulumi.ComponentResource):
         values = {**args.data.binding_values, **args.service_values}
         secret_env = {
             entry.name: render(entry.template, values)
-            for entry in env_entries(spec, container.env, present_secrets(args.data))
+            for entry in env_entries(spec, container, present_secrets(args.data))
             if entry.secret
         }
         file_systems = (
@@ -168,7 +169,7 @@ class EcsWorkload(pulumi.ComponentResource):
             name,
             self,
             spec=spec,
-            env=container.env,
+            container=container,
             image=args.image,
             log_group_arn=logs.arn,
             secrets=secrets,

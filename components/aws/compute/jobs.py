@@ -112,7 +112,7 @@ def one_off_task(
         name,
         parent,
         spec=spec,
-        env=job.env,
+        container=job,
         image=task.image,
         log_group_arn=logs.arn,
         secrets=task.secrets,

@@ -47,7 +47,7 @@ def env_and_secrets(
     values: dict[str, pulumi.Input[str]] = {**app_values(spec), **data.binding_values, **extra_values}
     environment: list[dict[str, Any]] = []
     secrets: list[dict[str, Any]] = []
-    for entry in env_entries(spec, container.env, present_secrets(data)):
+    for entry in env_entries(spec, container, present_secrets(data)):
         if entry.secret:
             arn = data.env_secret_arns.get((workload, entry.name))
             if arn is None:

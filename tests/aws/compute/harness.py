@@ -68,7 +68,7 @@ def fake_data(spec: AppSpec, missing_secrets: frozenset[str] = frozenset()) -> A
     env_arns = {}
     containers = {**spec.services, **spec.workers, **spec.jobs, **spec.schedules}
     for workload, container in containers.items():
-        for entry in env_entries(spec, container.env, present):
+        for entry in env_entries(spec, container, present):
             if entry.secret:
                 env_arns[(workload, entry.name)] = pulumi.Output.from_input(secret_arn(spec.name, workload, entry.name))
     file_systems = {}

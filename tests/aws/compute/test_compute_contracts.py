@@ -359,7 +359,9 @@ def test_migration_jobs_have_task_definitions_and_an_exact_run_command():
     job = container_definitions(synthesis, "db-migrate")[0]
     assert job["entryPoint"] == ["pnpm", "db:migrate"] and job["user"] == "1000:1000"
     assert "stopTimeout" not in job and job["portMappings"] == []
-    assert {s["name"] for s in job["secrets"]} >= {"DATABASE_URL", "JWT_SECRET", "REDIS_URL"}
+    # app_env: [NODE_ENV, LOG_LEVEL, DATABASE_URL]: the migration task reads no Stripe, JWT or Redis secret
+    assert {s["name"] for s in job["secrets"]} == {"DATABASE_URL"}
+    assert {e["name"] for e in job["environment"]} == {"NODE_ENV", "LOG_LEVEL"}
     (component,) = [r for r in synthesis.resources if r.type == "appstack:aws:MigrationJob"]
     assert component.name == "small-squaretable-job-db-migrate"
 

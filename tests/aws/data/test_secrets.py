@@ -26,8 +26,9 @@ def test_claude_relay_stores_each_secret_env_value_once(prod):
 
 def test_env_secret_map_covers_every_workload_and_shares_identical_values(captured):
     env = {k.split(":", 2)[2]: v for k, v in captured.values.items() if k.startswith("zmage:env:")}
-    assert sorted(env) == sorted(f"{w}:{n}" for w in ("web", "worker", "db-migrate") for n in (
-        "DATABASE_URL", "GEMINI_API_KEY", "NEXTAUTH_SECRET", "REDIS_URL", "SENTRY_DSN"))
+    # db-migrate takes app_env [NODE_ENV, DATABASE_URL]: no API key, auth secret or Redis URL reaches it.
+    assert sorted(env) == sorted([*(f"{w}:{n}" for w in ("web", "worker") for n in (
+        "DATABASE_URL", "GEMINI_API_KEY", "NEXTAUTH_SECRET", "REDIS_URL", "SENTRY_DSN")), "db-migrate:DATABASE_URL"])
     assert len({env[f"{w}:DATABASE_URL"] for w in ("web", "worker", "db-migrate")}) == 1
     assert ":secret:zmage-nextauth-secret-" in env["web:NEXTAUTH_SECRET"]  # the declared secret, not a copy
     secret_arns = [v for k, v in captured.values.items() if k.startswith("zmage:secret_arn:")]
@@ -40,8 +41,13 @@ def test_env_secret_map_covers_every_workload_and_shares_identical_values(captur
 def test_env_secrets_follow_the_bindings_secrecy():
     stack = load_stack("prod", stack_config("prod")[0].get)
     names = {(s.name, tuple(s.workloads)) for s in env_secrets(stack.apps["sparkle"], ["SECRET_KEY", "LLM_API_KEY"])}
-    workloads = ("backend", "db-migrate", "gateway", "grpc-server")
-    assert names == {(n, workloads) for n in ("DATABASE_URL", "LLM_API_KEY", "REDIS_URL", "SECRET_KEY")}
+    # app_env: the gateway never gets the LLM key; the migration gets the database URL only.
+    assert names == {
+        ("DATABASE_URL", ("backend", "db-migrate", "gateway", "grpc-server")),
+        ("LLM_API_KEY", ("backend", "grpc-server")),
+        ("REDIS_URL", ("backend", "gateway", "grpc-server")),
+        ("SECRET_KEY", ("backend", "gateway", "grpc-server")),
+    }
 
 
 def test_secrets_use_the_app_key_a_recovery_window_and_protection_in_prod(prod, dev):
