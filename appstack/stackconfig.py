@@ -123,6 +123,53 @@ class KubernetesBackupSettings(Strict):
     )
 
 
+IdentityProvider = Literal["eks-irsa", "eks-pod-identity", "gke"]
+_IAM_ROLE = r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]{1,512}$"
+_GCP_SA = r"^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$"
+_IDENTITY_PLACEHOLDERS = ("{app}", "{namespace}")
+
+
+class WorkloadIdentitySettings(Strict):
+    """Cloud identities for object storage, one per app and one per app's backups: no static key anywhere.
+
+    `app_role` and `backup_role` are templates with {app} and/or {namespace}: an IAM role ARN for
+    eks-irsa / eks-pod-identity, a Google service account email for gke.
+    """
+
+    provider: IdentityProvider = Field(
+        description="eks-irsa: eks.amazonaws.com/role-arn on the ServiceAccount; eks-pod-identity: you create "
+        "the associations for the listed ServiceAccounts; gke: iam.gke.io/gcp-service-account"
+    )
+    app_role: str = Field(description="identity of the workloads that bind the app's buckets, e.g. "
+                                      "arn:aws:iam::123456789012:role/prod-{app}-storage")
+    backup_role: str = Field(description="identity of the app's backups (pg_dump/SQLite jobs, CloudNativePG)")
+
+    @model_validator(mode="after")
+    def _per_app_and_well_formed(self) -> WorkloadIdentitySettings:
+        pattern = _GCP_SA if self.provider == "gke" else _IAM_ROLE
+        kind = "a Google service account email" if self.provider == "gke" else "an IAM role ARN"
+        problems = []
+        for field in ("app_role", "backup_role"):
+            template = getattr(self, field)
+            unknown = set(re.findall(r"\{[^}]*\}", template)) - set(_IDENTITY_PLACEHOLDERS)
+            if unknown:
+                names = ", ".join(sorted(unknown))
+                problems.append(f"{field}: unknown placeholder {names} (use {{app}}, {{namespace}})")
+            elif not any(p in template for p in _IDENTITY_PLACEHOLDERS):
+                problems.append(f"{field}: must contain {{app}} or {{namespace}} so each app has its own identity")
+            elif not re.fullmatch(pattern, self.resolve(template, "appname", "prefix-appname")):
+                problems.append(f"{field}: '{template}' does not make {kind}")
+        if self.app_role == self.backup_role:
+            problems.append("backup_role must differ from app_role: backups get their own identity")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @staticmethod
+    def resolve(template: str, app: str, namespace: str) -> str:
+        return template.replace("{app}", app).replace("{namespace}", namespace)
+
+
 class KubernetesObjectStorageSettings(Strict):
     """The S3-compatible store behind the spec's buckets (Kubernetes has no bucket resource).
 
@@ -138,12 +185,23 @@ class KubernetesObjectStorageSettings(Strict):
         None,
         description="public (CDN) base URL; a cdn bucket is served at <public_url>/<bucket>",
     )
-    credentials_config: str | None = Field(
+    credentials: Literal["workload-identity", "static"] | None = Field(
         None,
-        pattern=r"^[a-zA-Z][-a-zA-Z0-9_]*$",
-        description="Pulumi config namespace holding the secrets accessKeyId and secretAccessKey; "
-        "unset: pods get no static credentials (workload identity)",
+        description="how pods authenticate to the store; required once an app has buckets or backs up to s3. "
+        "workload-identity (preferred): per-app cloud identities, no key; static: per-app keys from config "
+        "<app>:storageAccessKeyId/storageSecretAccessKey and <app>:backupAccessKeyId/backupSecretAccessKey",
     )
+    workload_identity: WorkloadIdentitySettings | None = Field(
+        None, description="credentials workload-identity: the provider and the per-app identities"
+    )
+
+    @model_validator(mode="after")
+    def _identity_matches_mode(self) -> KubernetesObjectStorageSettings:
+        if self.credentials == "workload-identity" and self.workload_identity is None:
+            raise ValueError("credentials workload-identity needs workload_identity (provider, app_role, backup_role)")
+        if self.credentials != "workload-identity" and self.workload_identity is not None:
+            raise ValueError("workload_identity is set but credentials is not workload-identity")
+        return self
 
 
 class KubernetesObservabilitySettings(Strict):
@@ -557,6 +615,7 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
 
         problems += check_upgrades(settings.platform, settings.kubernetes.postgres.mode_for, apps)
         problems += check_stack_semantics(settings, apps, read)
+        problems += _check_object_storage(settings, apps)
     if problems:
         raise ConfigError([_as_written(p) for p in problems], title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None
@@ -593,6 +652,25 @@ def _as_written(problem: Problem) -> Problem:
     if head in _SETTINGS_KEYS and (head != "apps" or problem.path == "apps"):
         return Problem(f"{CONFIG_NAMESPACE}:{problem.path}", problem.message)
     return problem
+
+
+def _check_object_storage(settings: StackSettings, apps: Mapping[str, AppSpec]) -> list[Problem]:
+    """Kubernetes: how pods authenticate to object storage is a choice the stack states, never a default."""
+    if settings.platform != "kubernetes":
+        return []
+    k8s = settings.kubernetes
+    s3_backups = k8s.backups.enabled and k8s.backups.target == "s3"
+    users = sorted(name for name, spec in apps.items() if spec.storage or s3_backups)
+    storage = k8s.object_storage
+    path = "kubernetes.object_storage.credentials"
+    if users and storage.credentials is None:
+        return [Problem(path, f"apps {', '.join(users)} use object storage: set workload-identity (preferred, "
+                              "with workload_identity) or static")]
+    identity = storage.workload_identity
+    if s3_backups and identity is not None and identity.provider == "gke":
+        return [Problem("kubernetes.backups.target", "s3 backups authenticate with the S3 API, which a GKE "
+                        "workload identity cannot sign; use target pvc or static credentials")]
+    return []
 
 
 def _load_app(

@@ -31,6 +31,9 @@ def synth_config(
     stack: str = "test",
 ) -> Synthesis:
     """Synthesize an ad-hoc stack: apps maps blueprint name -> overrides."""
+    from tests.foundation.helpers import with_storage_credentials
+
+    extra = with_storage_credentials(platform, dict(extra or {}))
     config = {"appstack:platform": platform, "appstack:tier": tier, "appstack:apps": json.dumps(apps)}
     if domain:
         config["appstack:domain"] = domain

@@ -104,6 +104,8 @@ CRD_SPECS: dict[tuple[str, str], dict[str, Any]] = {
         "affinity": _obj({"enablePodAntiAffinity": _BOOL, "topologyKey": _STR,
                           "podAntiAffinityType": {"enum": ["preferred", "required"]}}),
         "inheritedMetadata": _obj({"labels": _LABELS, "annotations": _LABELS}),
+        "serviceAccountTemplate": _obj({"metadata": _obj({"labels": _LABELS, "annotations": _LABELS})},
+                                       ["metadata"]),
         "backup": _obj({
             "retentionPolicy": {"type": "string", "pattern": r"^[1-9][0-9]*[dwm]$"},
             "volumeSnapshot": _obj({"online": _BOOL, "className": _STR}),

@@ -28,7 +28,7 @@ from .redis import Redis, RedisArgs
 from .schedules import ScheduledJob, ScheduledJobArgs
 from .service_exposure import AppIngress, AppIngressArgs, ServiceExposure, ServiceExposureArgs
 from .sqlite import database_url, sqlite_backup_args
-from .storage import ObjectStorage, ObjectStorageArgs
+from .storage import ObjectStorage, ObjectStorageArgs, StorageAccess, binds_storage
 from .workload import Workload, WorkloadArgs
 
 DEFAULT_BACKUP_SCHEDULE = "0 3 * * *"
@@ -60,7 +60,7 @@ class KubernetesApp(AppDeployment):
 
         # Object storage and data stores, and the binding values they provide.
         s3_backups = k8s_settings.backups.enabled and k8s_settings.backups.target == "s3"
-        self.storage = ObjectStorage(name, ObjectStorageArgs(ctx, bool(spec.storage) or s3_backups), opts_child)
+        self.storage = ObjectStorage(name, ObjectStorageArgs(ctx, s3_backups), opts_child)
         values: dict[str, pulumi.Input[str]] = {**app_values(spec), **secret_values(secrets), **self.storage.values}
         data_ready: list[pulumi.Resource] = []
         access = []
@@ -68,7 +68,7 @@ class KubernetesApp(AppDeployment):
         db = spec.database
         if isinstance(db, PostgresSpec):
             self.postgres = Postgres(f"{name}-postgres", PostgresArgs(
-                ctx, db, k8s_settings.postgres.mode_for(spec.name), self.storage.env, self.storage.secret_name),
+                ctx, db, k8s_settings.postgres.mode_for(spec.name), self.storage.backups),
                 opts_child)
             pg = self.postgres
             values.update({"postgres.url": pg.url, "database.url": pg.url, "postgres.host": pg.host,
@@ -94,9 +94,14 @@ class KubernetesApp(AppDeployment):
                            f"services.{service_name}.address": f"{host}:{service.port}",
                            f"services.{service_name}.url": f"http://{host}:{service.port}"})
 
+        def storage_for(container) -> StorageAccess | None:
+            """Object storage access only for a workload whose env binds a bucket."""
+            return self.storage.app if binds_storage(spec, container) else None
+
         def job(job_name: str, depends_on: list[pulumi.Resource]) -> ReleaseJob:
+            job_spec = spec.jobs[job_name]
             return ReleaseJob(f"{name}-{job_name}", ReleaseJobArgs(
-                ctx, job_name, spec.jobs[job_name], values, secrets.keys(), self.storage.env, depends_on), opts_child)
+                ctx, job_name, job_spec, values, secrets.keys(), storage_for(job_spec), depends_on), opts_child)
 
         self.jobs = {j: job(j, data_ready) for j, s in sorted(spec.jobs.items()) if s.phase == "before_rollout"}
         before = [j.job for j in self.jobs.values()]
@@ -107,7 +112,7 @@ class KubernetesApp(AppDeployment):
         for workload_name, workload in sorted(spec.workloads().items()):
             component = f"{name}-{workload_name}"
             created = Workload(component, WorkloadArgs(
-                ctx, workload_name, workload, values, secrets.keys(), self.storage.env, [*data_ready, *before]),
+                ctx, workload_name, workload, values, secrets.keys(), storage_for(workload), [*data_ready, *before]),
                 opts_child)
             self.workloads[workload_name] = created
             if workload_name in spec.services:
@@ -119,7 +124,7 @@ class KubernetesApp(AppDeployment):
         # Scheduled runs start once the data stores and this release's before_rollout jobs are done.
         self.schedules = {
             schedule: ScheduledJob(f"{name}-schedule-{schedule}", ScheduledJobArgs(
-                ctx, schedule, scheduled, values, secrets.keys(), self.storage.env, [*data_ready, *before]),
+                ctx, schedule, scheduled, values, secrets.keys(), storage_for(scheduled), [*data_ready, *before]),
                 opts_child)
             for schedule, scheduled in sorted(spec.schedules.items())
         }
@@ -132,7 +137,8 @@ class KubernetesApp(AppDeployment):
         obs = k8s_settings.observability
         self.network = NetworkPolicies(name, NetworkPoliciesArgs(
             ctx, dict(spec.services), access, obs.namespace if obs.enabled else None,
-            acme_http01=bool(self.ingress and self.ingress.certificate), outbound=spec.outbound_rules()), opts_child)
+            acme_http01=bool(self.ingress and self.ingress.certificate), outbound=spec.outbound_rules(),
+            storage_identity=bool(self.storage.app or self.storage.backups)), opts_child)
 
         self.backups: dict[str, Backup] = {}
         if k8s_settings.backups.enabled:
@@ -151,11 +157,11 @@ class KubernetesApp(AppDeployment):
                     env=[{"name": "PGHOST", "value": self.postgres.host}, {"name": "PGPORT", "value": "5432"},
                          {"name": "PGDATABASE", "value": db.database}, {"name": "PGUSER", "value": db.username},
                          secret_env("PGPASSWORD", CREDENTIALS, "password")],
-                    storage_env=self.storage.env,
+                    storage=self.storage.backups,
                     depends_on=self.postgres.ready,
                 ), opts_child)
             if isinstance(db, SqliteSpec):
-                backup = sqlite_backup_args(ctx, db, spec.services[db.service], self.storage.env)
+                backup = sqlite_backup_args(ctx, db, spec.services[db.service], self.storage.backups)
                 self.backups["sqlite"] = Backup(f"{name}-sqlite", replace(
                     backup, depends_on=[self.workloads[db.service].controller]), opts_child)
 

@@ -19,6 +19,7 @@ from appstack.naming import kubernetes as naming
 
 from .common import TYPE_PREFIX, AppContext, child, volume_claim
 from .pod import PodArgs, container_security, pod_template
+from .storage import StorageAccess
 
 DUMP_DIR = "/backups"
 JOB_DEADLINE_SECONDS = 3 * 3600
@@ -38,7 +39,7 @@ class BackupArgs:
     volumes: list[dict[str, Any]] = field(default_factory=list)
     mounts: list[dict[str, Any]] = field(default_factory=list)
     affinity: dict[str, Any] | None = None
-    storage_env: list[dict[str, Any]] = field(default_factory=list)  # object storage credentials (s3)
+    storage: StorageAccess | None = None  # the backups' own object storage access (target s3)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -100,7 +101,7 @@ class Backup(pulumi.ComponentResource):
                 "command": ["sh", "-c", upload_script(self.location, ctx.k8s.object_storage.endpoint, args.name,
                                                       args.extension, args.retention_days)],
                 "env": [{"name": "AWS_REGION", "value": ctx.k8s.object_storage.region},
-                        {"name": "HOME", "value": "/tmp"}, *args.storage_env],
+                        {"name": "HOME", "value": "/tmp"}, *(args.storage.env if args.storage else [])],
                 "securityContext": container_security(args.uid, args.uid),
                 "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
                 "volumeMounts": [{"name": "backups", "mountPath": DUMP_DIR, "readOnly": True},
@@ -122,6 +123,7 @@ class Backup(pulumi.ComponentResource):
             mounts=mounts,
             egress=target == "s3",
             restart_policy="Never",
+            labels=args.storage.pod_labels if args.storage and target == "s3" else {},
             affinity=args.affinity,
         ))
         if uploader:  # dump first (init container), then upload
@@ -129,7 +131,8 @@ class Backup(pulumi.ComponentResource):
             pod["spec"]["initContainers"] = [dump]
             pod["spec"]["containers"] = uploader
         self.service_account = k8s.core.v1.ServiceAccount(
-            f"{name}-sa", metadata=ctx.meta(args.name), automount_service_account_token=False, opts=child(self))
+            f"{name}-sa", metadata=ctx.meta(args.name, annotations=args.storage.annotations if args.storage else None),
+            automount_service_account_token=False, opts=child(self))
         self.cron_job = k8s.batch.v1.CronJob(
             name,
             metadata=ctx.meta(args.name),

@@ -28,6 +28,7 @@ from appstack.spec.workloads import ContainerSpec
 from .common import TYPE_PREFIX, AppContext, await_timeout, child, image_reference, short_hash
 from .pod import PodArgs, pod_template, resources
 from .secrets import container_env, secret_object
+from .storage import StorageAccess
 
 JOB_START_MARGIN_SECONDS = 300  # scheduling and image pulls before the deadline's clock matters
 
@@ -39,7 +40,7 @@ class ReleaseJobArgs:
     spec: JobSpec
     values: Mapping[str, pulumi.Input[str]]
     present_secrets: Collection[str]
-    extra_secret_env: list[dict[str, Any]] = field(default_factory=list)
+    storage: StorageAccess | None = None  # object storage access, only for workloads that bind a bucket
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -61,7 +62,7 @@ def run_once_pod(
     name: str,
     ctx: AppContext,
     spec: ContainerSpec,
-    env_values: tuple[Mapping[str, pulumi.Input[str]], Collection[str], list[dict[str, Any]]],
+    env_values: tuple[Mapping[str, pulumi.Input[str]], Collection[str], StorageAccess | None],
     *,
     pod_name: str,
     account: str,
@@ -69,11 +70,12 @@ def run_once_pod(
 ) -> RunOncePod:
     """The ServiceAccount `account`, Secret `<account>-env` and a `restartPolicy: Never` pod template for a
     command run to completion (a release job, a scheduled run). `env_values`: binding values, present
-    secrets and the extra secret env (object storage credentials)."""
-    values, present, extra = env_values
+    secrets and the object storage access (only for a pod whose env binds a bucket)."""
+    values, present, storage = env_values
     service_account = k8s.core.v1.ServiceAccount(
-        f"{name}-sa", metadata=ctx.meta(account), automount_service_account_token=False, opts=child(parent))
-    env = container_env(ctx, spec, values, present, f"{account}-env", extra)
+        f"{name}-sa", metadata=ctx.meta(account, annotations=storage.annotations if storage else None),
+        automount_service_account_token=False, opts=child(parent))
+    env = container_env(ctx, spec, values, present, f"{account}-env", storage.env if storage else [])
     env_secret = (
         secret_object(f"{name}-env", ctx, f"{account}-env", env.secret_data, child(parent)) if env.secret_data else None
     )
@@ -90,6 +92,7 @@ def run_once_pod(
         resources=resources(spec),
         writable_paths=spec.writable_paths,
         restart_policy="Never",
+        labels=storage.pod_labels if storage else {},
     ))
     return RunOncePod(service_account, env_secret, template)
 
@@ -106,7 +109,7 @@ class ReleaseJob(pulumi.ComponentResource):
     def __init__(self, name: str, args: ReleaseJobArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:ReleaseJob", name, None, opts)
         ctx, spec = args.ctx, args.spec
-        pod = run_once_pod(self, name, ctx, spec, (args.values, args.present_secrets, args.extra_secret_env),
+        pod = run_once_pod(self, name, ctx, spec, (args.values, args.present_secrets, args.storage),
                            pod_name=args.name, account=f"job-{args.name}", component="job")
         self.service_account, self.env_secret, template = pod.service_account, pod.env_secret, pod.template
         self.job_name = f"{args.name}-{release_id(ctx, spec)}"

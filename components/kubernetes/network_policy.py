@@ -12,6 +12,8 @@
   cache's port, on those ports and blocks only (a private block would otherwise stay excepted);
 - allow-app-egress: app pods may reach the app's services;
 - allow-postgres / allow-redis: only pods labelled as data clients reach the data stores;
+- allow-workload-identity (GKE, EKS Pod Identity): pods holding an object storage identity reach
+  the node-local endpoint that issues its credentials;
 - allow-acme-http01 (when the app's Ingress has TLS): the ingress controller reaches the temporary
   cert-manager HTTP-01 solver pods that cert-manager starts in the app namespace to answer ACME
   challenges (label acme.cert-manager.io/http01-solver, port 8089); without it default-deny blocks
@@ -39,6 +41,14 @@ NS_NAME = "kubernetes.io/metadata.name"
 DNS_NAMESPACE = "kube-system"
 ACME_SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
 ACME_SOLVER_PORT = 8089
+STORAGE_CLIENT = "appstack.dev/object-storage"  # pods holding an object storage identity (see storage.py)
+# Node-local endpoints that hand out workload identity credentials (link-local, so egress_except_cidrs
+# blocks them for every other pod): the EKS Pod Identity agent, and the GKE metadata server (port 80
+# on Dataplane V2, 988 otherwise). IRSA needs none: pods exchange their token with the public STS API.
+IDENTITY_ENDPOINTS = {
+    "eks-pod-identity": [("169.254.170.23/32", 80)],
+    "gke": [("169.254.169.254/32", 80), ("169.254.169.252/32", 988)],
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,7 @@ class NetworkPoliciesArgs:
     monitoring_namespace: str | None = None  # set when observability is on
     acme_http01: bool = False  # the app's Ingress gets certificates: let HTTP-01 challenges through
     outbound: list[EgressRule] = field(default_factory=list)  # spec egress + external database/cache ports
+    storage_identity: bool = False  # some pods hold an object storage workload identity
 
 
 def _app_pods() -> dict[str, Any]:
@@ -144,6 +155,12 @@ class NetworkPolicies(pulumi.ComponentResource):
         if args.acme_http01:
             policy("allow-acme-http01", {"matchLabels": {ACME_SOLVER_LABEL: "true"}}, ingress=[{
                 "from": [_namespace(ctx.k8s.ingress_namespace)], "ports": _tcp(ACME_SOLVER_PORT)}])
+        identity = ctx.k8s.object_storage.workload_identity
+        if args.storage_identity and identity is not None and identity.provider in IDENTITY_ENDPOINTS:
+            policy("allow-workload-identity", {"matchLabels": {STORAGE_CLIENT: "true"}}, egress=[
+                {"to": [{"ipBlock": {"cidr": cidr}}], "ports": _tcp(port)}
+                for cidr, port in IDENTITY_ENDPOINTS[identity.provider]
+            ])
         if args.data_stores:
             policy("allow-data-client-egress", {"matchLabels": {DATA_CLIENT: "true"}}, egress=[
                 {"to": [{"podSelector": {"matchLabels": store.selector}}], "ports": _tcp(store.port)}

@@ -149,6 +149,7 @@ class PodArgs:
     affinity: dict[str, Any] | None = None
     init_containers: list[dict[str, Any]] = field(default_factory=list)
     annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # extra pod labels that network policies select
 
 
 def pod_template(ctx: AppContext, args: PodArgs) -> dict[str, Any]:
@@ -190,7 +191,8 @@ def pod_template(ctx: AppContext, args: PodArgs) -> dict[str, Any]:
         spec["restartPolicy"] = args.restart_policy
     if args.affinity:
         spec["affinity"] = args.affinity
-    labels = ctx.pod_labels(args.name, args.component, data_client=args.data_client, egress=args.egress)
+    labels = {**ctx.pod_labels(args.name, args.component, data_client=args.data_client, egress=args.egress),
+              **args.labels}
     metadata: dict[str, Any] = {"labels": labels}
     if args.annotations:
         metadata["annotations"] = dict(args.annotations)

@@ -36,6 +36,7 @@ from .network_policy import DataStoreAccess
 from .pod import PodArgs, pod_template, secret_env
 from .rollout import rollout_budget
 from .secrets import secret_object
+from .storage import StorageAccess
 
 PASSWORD_BYTES = 24  # 48 hex characters: URL-safe, 192 bits
 PORT = 5432
@@ -63,8 +64,7 @@ class PostgresArgs:
     ctx: AppContext
     spec: PostgresSpec
     mode: str  # in-cluster | operator
-    storage_env: list[dict[str, Any]]  # object storage credential env (secretKeyRefs), for s3 backups
-    storage_secret: str | None  # name of the Secret holding object storage credentials
+    backups: StorageAccess | None = None  # the backups' own object storage access (target s3)
 
 
 def extension_sql(spec: PostgresSpec) -> list[str]:
@@ -228,22 +228,26 @@ class Postgres(pulumi.ComponentResource):
             }},
             "affinity": {"enablePodAntiAffinity": True, "topologyKey": "kubernetes.io/hostname",
                          "podAntiAffinityType": "required" if ctx.defaults.high_availability else "preferred"},
-            "inheritedMetadata": {"labels": {**ctx.labels, **({"appstack.dev/external-egress": "true"} if s3 else {})}},
+            "inheritedMetadata": {"labels": {**ctx.labels, **({"appstack.dev/external-egress": "true"} if s3 else {}),
+                                             **(args.backups.pod_labels if s3 and args.backups else {})}},
         }
         retention = (spec.backup.retention_days if spec.backup else ctx.defaults.backup_retention_days)
         if s3:
             from .backups import bucket_for_backups
 
+            access = args.backups or StorageAccess()
+            if access.annotations:  # IRSA/GKE: CloudNativePG's instance ServiceAccount names the backup identity
+                cluster_spec["serviceAccountTemplate"] = {"metadata": {"annotations": dict(access.annotations)}}
             cluster_spec["backup"] = {
                 "retentionPolicy": f"{retention}d",
                 "barmanObjectStore": {
                     "destinationPath": f"s3://{bucket_for_backups(ctx)}/{ctx.app}/cnpg/",
                     "endpointURL": ctx.k8s.object_storage.endpoint,
-                    # Static keys when configured, else the pods' cloud identity (IRSA, workload identity).
+                    # The backups' own static keys when configured, else the instance pods' cloud identity.
                     "s3Credentials": {
-                        "accessKeyId": {"name": args.storage_secret, "key": "AWS_ACCESS_KEY_ID"},
-                        "secretAccessKey": {"name": args.storage_secret, "key": "AWS_SECRET_ACCESS_KEY"},
-                    } if args.storage_secret else {"inheritFromIAMRole": True},
+                        "accessKeyId": {"name": access.secret_name, "key": "AWS_ACCESS_KEY_ID"},
+                        "secretAccessKey": {"name": access.secret_name, "key": "AWS_SECRET_ACCESS_KEY"},
+                    } if access.secret_name else {"inheritFromIAMRole": True},
                     "wal": {"compression": "gzip"},
                     "data": {"compression": "gzip"},
                 },

@@ -21,6 +21,7 @@ from appstack.spec import ScheduleSpec
 
 from .common import TYPE_PREFIX, AppContext, child
 from .jobs import run_once_pod
+from .storage import StorageAccess
 
 HISTORY_LIMIT = 3
 CONCURRENCY_POLICY = {"forbid": "Forbid", "allow": "Allow"}
@@ -33,7 +34,7 @@ class ScheduledJobArgs:
     spec: ScheduleSpec
     values: Mapping[str, pulumi.Input[str]]
     present_secrets: Collection[str]
-    extra_secret_env: list[dict[str, Any]] = field(default_factory=list)
+    storage: StorageAccess | None = None  # object storage access, only when its env binds a bucket
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -59,7 +60,7 @@ class ScheduledJob(pulumi.ComponentResource):
     def __init__(self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:ScheduledJob", name, None, opts)
         ctx, spec = args.ctx, args.spec
-        pod = run_once_pod(self, name, ctx, spec, (args.values, args.present_secrets, args.extra_secret_env),
+        pod = run_once_pod(self, name, ctx, spec, (args.values, args.present_secrets, args.storage),
                            pod_name=args.name, account=args.name, component="schedule")
         self.service_account, self.env_secret = pod.service_account, pod.env_secret
         self.cron_job = k8s.batch.v1.CronJob(

@@ -8,7 +8,6 @@ the service's pod (required pod affinity) and runs as the service's user to read
 from __future__ import annotations
 
 import shlex
-from typing import Any
 
 from appstack.naming import kubernetes as naming
 from appstack.naming import shorten
@@ -16,6 +15,7 @@ from appstack.spec import ServiceSpec, SqliteSpec
 
 from .backups import BackupArgs
 from .common import AppContext
+from .storage import StorageAccess
 
 
 def data_volume(db: SqliteSpec, service: ServiceSpec) -> tuple[str, str]:
@@ -36,7 +36,7 @@ def database_url(db: SqliteSpec) -> str:
 
 
 def sqlite_backup_args(
-    ctx: AppContext, db: SqliteSpec, service: ServiceSpec, storage_env: list[dict[str, Any]]
+    ctx: AppContext, db: SqliteSpec, service: ServiceSpec, storage: StorageAccess | None
 ) -> BackupArgs:
     volume, mount_path = data_volume(db, service)
     schedule = ctx.k8s.backups.schedule or db.backup.schedule
@@ -56,5 +56,5 @@ def sqlite_backup_args(
             "labelSelector": {"matchLabels": ctx.selector(db.service)},
             "topologyKey": "kubernetes.io/hostname",
         }]}},
-        storage_env=storage_env,
+        storage=storage,
     )

@@ -2,37 +2,71 @@
 
 Buckets live in the S3-compatible store named by `kubernetes.object_storage`; the stack does not
 create them. Each bucket is named <bucket_prefix><namespace>-<bucket>, so `${storage.<b>.bucket}`,
-`.region`, `.endpoint` and `.public_url` resolve deterministically. When `credentials_config` names a
-Pulumi config namespace holding `accessKeyId` and `secretAccessKey` secrets, they are copied into a
-Secret and reach pods as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY through secretKeyRefs; otherwise
-pods get no static credentials (use the cluster's workload identity).
+`.region`, `.endpoint` and `.public_url` resolve deterministically.
+
+Access is least privilege: the app's workloads and its backups are two principals with credentials
+of their own (never shared across apps or between the two), and only the workloads whose env binds
+`${storage.*}` (and the backup jobs) receive any. With `credentials: workload-identity` (preferred) no
+key exists at all: the principal is a cloud identity named on the pod's ServiceAccount (IRSA, GKE) or
+associated with it (EKS Pod Identity). With `static`, the keys come from the app's own config
+namespace and reach pods through secretKeyRefs only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 from appstack.naming import kubernetes as naming
+from appstack.spec import AppSpec, references
+from appstack.spec.workloads import ContainerSpec
 
 from .common import TYPE_PREFIX, AppContext, child
+from .network_policy import STORAGE_CLIENT
 from .pod import plain_env, secret_env
 from .secrets import secret_object
 
 CREDENTIALS = "object-storage-credentials"
-KEYS = {"AWS_ACCESS_KEY_ID": "accessKeyId", "AWS_SECRET_ACCESS_KEY": "secretAccessKey"}
+BACKUP_CREDENTIALS = "backup-storage-credentials"
+KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+# Config keys in the app's own namespace (<app>:<key>): one key pair per app and principal.
+CONFIG_KEYS = {
+    "app": {"AWS_ACCESS_KEY_ID": "storageAccessKeyId", "AWS_SECRET_ACCESS_KEY": "storageSecretAccessKey"},
+    "backup": {"AWS_ACCESS_KEY_ID": "backupAccessKeyId", "AWS_SECRET_ACCESS_KEY": "backupSecretAccessKey"},
+}
+# The ServiceAccount annotation naming the cloud identity (EKS Pod Identity uses associations instead).
+IDENTITY_ANNOTATIONS = {"eks-irsa": "eks.amazonaws.com/role-arn", "gke": "iam.gke.io/gcp-service-account"}
+
+
+@dataclass(frozen=True)
+class StorageAccess:
+    """What one principal's pods get: env entries, ServiceAccount annotations, the Secret behind the keys."""
+
+    env: list[dict[str, Any]] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)
+    secret_name: str | None = None
+    identity: str | None = None  # the role ARN or service account email (workload identity)
+
+    @property
+    def pod_labels(self) -> dict[str, str]:
+        return {STORAGE_CLIENT: "true"}
 
 
 @dataclass(frozen=True)
 class ObjectStorageArgs:
     ctx: AppContext
-    needs_credentials: bool  # buckets or backups to s3
+    backups: bool  # the app's backups go to the object store (target s3)
 
 
 def bucket_name(ctx: AppContext, bucket: str) -> str:
     return naming.bucket_name(ctx.k8s.object_storage.bucket_prefix, ctx.namespace, bucket)
+
+
+def binds_storage(spec: AppSpec, container: ContainerSpec) -> bool:
+    """True when the workload's env (after app_env) references any of the app's buckets."""
+    return any(ref.startswith("storage.") for t in spec.env_for(container).values() for ref in references(t))
 
 
 def bucket_values(ctx: AppContext) -> dict[str, str]:
@@ -49,29 +83,43 @@ def bucket_values(ctx: AppContext) -> dict[str, str]:
 
 
 class ObjectStorage(pulumi.ComponentResource):
-    """Outputs: `values` (binding values), `buckets`; `env` and `secret_name` when credentials exist."""
+    """Outputs: `values` (binding values), `buckets`; `app` and `backups` (StorageAccess, or None when the
+    app has no buckets / no s3 backups)."""
 
     def __init__(self, name: str, args: ObjectStorageArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:ObjectStorage", name, None, opts)
         ctx = args.ctx
         self.values = bucket_values(ctx)
         self.buckets = sorted(bucket_name(ctx, b) for b in ctx.spec.storage)
-        self.env: list[dict[str, Any]] = []
-        self.secret_name: str | None = None
-        self.credentials = None
+        self.app: StorageAccess | None = None
+        self.backups: StorageAccess | None = None
         if ctx.spec.storage:
-            self.env.append(plain_env("AWS_ENDPOINT_URL_S3", ctx.k8s.object_storage.endpoint))
-        namespace = ctx.k8s.object_storage.credentials_config
-        if args.needs_credentials and namespace:
-            config = pulumi.Config(namespace)
-            found = {env: config.get_secret(key) for env, key in KEYS.items()}
-            if all(found.values()):
-                self.credentials = secret_object(
-                    f"{name}-credentials", ctx, CREDENTIALS, found, child(self))  # type: ignore[arg-type]
-                self.secret_name = CREDENTIALS
-                self.env += [secret_env(env, CREDENTIALS) for env in KEYS]
-            else:
-                missing = ", ".join(f"{namespace}:{key}" for env, key in KEYS.items() if not found[env])
-                pulumi.log.warn(f"{ctx.app}: object storage credentials not set ({missing}); "
-                                "pods get no static credentials", resource=self)
-        self.register_outputs({"buckets": self.buckets, "secret_name": self.secret_name})
+            self.app = self._access(name, ctx, "app", [plain_env("AWS_ENDPOINT_URL_S3",
+                                                                  ctx.k8s.object_storage.endpoint)])
+        if args.backups:
+            self.backups = self._access(f"{name}-backup", ctx, "backup", [])
+        self.register_outputs({
+            "buckets": self.buckets,
+            "identities": {k: a.identity for k, a in (("app", self.app), ("backups", self.backups)) if a},
+        })
+
+    def _access(self, name: str, ctx: AppContext, principal: str, env: list[dict[str, Any]]) -> StorageAccess:
+        storage = ctx.k8s.object_storage
+        identity = storage.workload_identity
+        if storage.credentials == "workload-identity" and identity is not None:
+            role = identity.resolve(identity.app_role if principal == "app" else identity.backup_role,
+                                    ctx.app, ctx.namespace)
+            key = IDENTITY_ANNOTATIONS.get(identity.provider)
+            return StorageAccess(env=env, annotations={key: role} if key else {}, identity=role)
+        if storage.credentials != "static":
+            return StorageAccess(env=env)
+        secret = CREDENTIALS if principal == "app" else BACKUP_CREDENTIALS
+        config = pulumi.Config(ctx.app)
+        found = {env_name: config.get_secret(key) for env_name, key in CONFIG_KEYS[principal].items()}
+        if not all(found.values()):
+            missing = ", ".join(f"{ctx.app}:{CONFIG_KEYS[principal][k]}" for k in KEYS if not found[k])
+            pulumi.log.warn(f"{ctx.app}: {principal} object storage keys not set ({missing}); "
+                            "its pods get no credentials", resource=self)
+            return StorageAccess(env=env)
+        secret_object(f"{name}-credentials", ctx, secret, found, child(self))  # type: ignore[arg-type]
+        return StorageAccess(env=[*env, *(secret_env(k, secret) for k in KEYS)], secret_name=secret)

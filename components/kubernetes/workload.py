@@ -21,6 +21,7 @@ from .common import TYPE_PREFIX, AppContext, child, image_reference, volume_clai
 from .pod import PodArgs, pod_template, probes, resources, spread
 from .rollout import rollout_budget
 from .secrets import ENV_CHECKSUM_ANNOTATION, container_env, env_checksum, secret_object
+from .storage import StorageAccess
 
 PORT_NAMES = {"http": "http", "grpc": "grpc", "tcp": "tcp"}
 
@@ -32,7 +33,7 @@ class WorkloadArgs:
     spec: ServiceSpec | WorkerSpec
     values: Mapping[str, pulumi.Input[str]]  # binding values (${postgres.url}, ...)
     present_secrets: Collection[str]
-    extra_secret_env: list[dict[str, Any]] = field(default_factory=list)
+    storage: StorageAccess | None = None  # object storage access, only for workloads that bind a bucket
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -57,12 +58,12 @@ class Workload(pulumi.ComponentResource):
 
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
-            metadata=ctx.meta(args.name),
+            metadata=ctx.meta(args.name, annotations=args.storage.annotations if args.storage else None),
             automount_service_account_token=False,
             opts=child(self),
         )
         env = container_env(ctx, spec, args.values, args.present_secrets, f"{args.name}-env",
-                            args.extra_secret_env)
+                            args.storage.env if args.storage else [])
         self.env_secret = (
             secret_object(f"{name}-env", ctx, f"{args.name}-env", env.secret_data, child(self))
             if env.secret_data else None
@@ -92,6 +93,7 @@ class Workload(pulumi.ComponentResource):
             mounts=mounts,
             spread=spread(ctx, selector, rolling_hash=not stateful) if spec.max_replicas > 1 else [],
             grace_seconds=spec.stop_timeout_seconds,
+            labels=args.storage.pod_labels if args.storage else {},
             annotations=(
                 {ENV_CHECKSUM_ANNOTATION: env_checksum(env.secret_data, ctx.rollout_key)} if env.secret_data else {}
             ),

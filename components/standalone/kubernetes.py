@@ -51,7 +51,7 @@ class PostgresDatabaseArgs:
 def postgres(name: str, args: PostgresDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> Postgres:
     """PostgreSQL (`appstack:kubernetes:Postgres`): outputs host, port, database, user, password, url."""
     ctx = _context(args.target, AppSpec(name=args.target.app, database=args.spec))
-    return Postgres(name, PostgresArgs(ctx, args.spec, args.mode, storage_env=[], storage_secret=None), opts)
+    return Postgres(name, PostgresArgs(ctx, args.spec, args.mode), opts)
 
 
 @dataclass(frozen=True)

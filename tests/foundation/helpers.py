@@ -9,7 +9,21 @@ from appstack.errors import ConfigError, Problem
 from appstack.stackconfig import Stack, load_stack
 
 
+def with_storage_credentials(platform: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """Ad-hoc Kubernetes stacks state how pods reach object storage (static keys) unless the test says
+    otherwise; `credentials: None` leaves the setting out, to test that it is required."""
+    if platform != "kubernetes":
+        return settings
+    kubernetes = dict(settings.get("kubernetes") or {})
+    storage = dict(kubernetes.get("object_storage") or {})
+    storage.setdefault("credentials", "static")
+    if storage["credentials"] is None:
+        del storage["credentials"]
+    return {**settings, "kubernetes": {**kubernetes, "object_storage": storage}}
+
+
 def config_for(apps: dict[str, Any], **settings: Any) -> dict[str, str]:
+    settings = with_storage_credentials(settings.get("platform", "kubernetes"), settings)
     config = {
         "appstack:platform": settings.pop("platform", "kubernetes"),
         "appstack:tier": settings.pop("tier", "dev"),

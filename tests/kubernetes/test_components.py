@@ -235,23 +235,6 @@ def _job_hash(synthesis, namespace):
     return objects(synthesis, "Job", namespace)[0]["metadata"]["name"].rsplit("-", 1)[1]
 
 
-def test_object_storage_credentials_reach_pods_as_secret_refs_when_configured():
-    synthesis = synth_config(
-        platform="kubernetes", apps={"elizabeth": {}},
-        extra={"kubernetes": {"object_storage": {"endpoint": "https://minio.example.com", "bucket_prefix": "acme-",
-                                                 "public_url": "https://cdn.example.com",
-                                                 "credentials_config": "minio"}}},
-        secrets={"minio:accessKeyId": "AKIAEXAMPLE", "minio:secretAccessKey": "s3cr3t-value"},
-    )
-    env = env_of(containers(one(synthesis, "StatefulSet", "elizabeth", "backend"))[0])
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        assert env[name] == {"secretKeyRef": {"name": "object-storage-credentials", "key": name}}
-    assert env["S3_BUCKET"] == "acme-elizabeth-files" and env["AWS_ENDPOINT_URL_S3"] == "https://minio.example.com"
-    secret = resource_of(synthesis, "Secret", "elizabeth", "object-storage-credentials")
-    assert repr(secret.inputs["stringData"]) == "[secret]"
-    assert "AKIAEXAMPLE" not in str([r.masked() for r in synthesis.resources])
-
-
 def test_a_rotated_secret_rolls_the_pods_without_revealing_it():
     from appstack.synth import Secret
     from tests.conftest import synth_config

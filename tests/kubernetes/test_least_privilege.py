@@ -48,7 +48,7 @@ def test_app_env_keeps_secrets_out_of_migrations_exporters_and_gateways():
         assert _env_secret_keys(synthesis, f"{prefix}sparkle", "job-db-migrate-env") == ["DATABASE_URL"]
 
         zmage = env_of(containers(_job(synthesis, f"{prefix}zmage", "db-migrate"))[0])
-        assert {"DATABASE_URL", "NODE_ENV"} <= set(zmage) and "GEMINI_API_KEY" not in zmage
+        assert sorted(zmage) == ["DATABASE_URL", "NODE_ENV"]  # no bucket bound: no endpoint, no storage identity
         squaretable = env_of(containers(_job(synthesis, f"{prefix}small-squaretable", "db-migrate"))[0])
         assert sorted(squaretable) == ["DATABASE_URL", "LOG_LEVEL", "NODE_ENV"]
 
@@ -62,3 +62,151 @@ def test_app_env_none_and_a_list_select_from_the_app_env_and_own_env_still_wins(
     chosen = web.model_copy(update={"app_env": ["S3_BUCKET", "NODE_ENV"], "env": {"NODE_ENV": "test"}})
     assert spec.env_for(chosen) == {"S3_BUCKET": "${storage.media.bucket}", "NODE_ENV": "test"}
     assert spec.env_for(web) == spec.env  # the default takes everything
+
+
+IRSA = "eks.amazonaws.com/role-arn"
+ROLE = "arn:aws:iam::123456789012:role/prod-k8s-{}-{}"
+
+
+def _sa_annotations(synthesis, namespace: str, name: str) -> dict:
+    return one(synthesis, "ServiceAccount", namespace, name)["metadata"].get("annotations", {})
+
+
+def test_prod_object_storage_uses_one_irsa_role_per_app_and_one_per_backups_and_no_key():
+    from .helpers import objects
+
+    synthesis = prod()
+    assert not [s for s in objects(synthesis, "Secret") if "storage-credentials" in s["metadata"]["name"]]
+    ns = "prod-zmage"
+    for sa in ("web", "worker"):  # both bind ${storage.media.*}
+        assert _sa_annotations(synthesis, ns, sa) == {IRSA: ROLE.format("zmage", "storage")}
+    assert _sa_annotations(synthesis, ns, "job-db-migrate") == {}  # its app_env takes no bucket
+    web = env_of(containers(one(synthesis, "Deployment", ns, "web"))[0])
+    assert web["AWS_ENDPOINT_URL_S3"] == "https://s3.eu-west-1.amazonaws.com" and "AWS_ACCESS_KEY_ID" not in web
+    migrate = env_of(containers(_job(synthesis, ns, "db-migrate"))[0])
+    assert sorted(migrate) == ["DATABASE_URL", "NODE_ENV"]  # no endpoint, no keys
+    cluster = one(synthesis, "Cluster", ns, "postgres")["spec"]
+    assert cluster["serviceAccountTemplate"] == {"metadata": {"annotations": {IRSA: ROLE.format("zmage", "backups")}}}
+    assert cluster["backup"]["barmanObjectStore"]["s3Credentials"] == {"inheritFromIAMRole": True}
+    # Elizabeth: the backend binds its bucket, the frontend does not; the SQLite backup has its own role.
+    assert _sa_annotations(synthesis, "prod-elizabeth", "backend") == {IRSA: ROLE.format("elizabeth", "storage")}
+    assert _sa_annotations(synthesis, "prod-elizabeth", "frontend") == {}
+    assert _sa_annotations(synthesis, "prod-elizabeth", "backend-sqlite-backup") == {
+        IRSA: ROLE.format("elizabeth", "backups")}
+    # Apps without buckets: only the backup principal exists.
+    relay = {o["metadata"]["name"]: o["metadata"].get("annotations", {})
+             for o in objects(synthesis, "ServiceAccount", "prod-claude-relay")}
+    assert {n: a for n, a in relay.items() if a} == {}
+    relay_cluster = one(synthesis, "Cluster", "prod-claude-relay", "postgres")["spec"]
+    assert relay_cluster["serviceAccountTemplate"]["metadata"]["annotations"] == {
+        IRSA: ROLE.format("claude-relay", "backups")}
+    assert not [p for p in objects(synthesis, "NetworkPolicy") if p["metadata"]["name"] == "allow-workload-identity"]
+
+
+def _static_stack():
+    from tests.conftest import synth_config
+
+    return synth_config(
+        platform="kubernetes", apps={"zmage": {}, "elizabeth": {}},
+        extra={"kubernetes": {"postgres": {"mode": "in-cluster"}, "backups": {"target": "s3"},
+                              "object_storage": {"credentials": "static"}}},
+        secrets={"zmage:storageAccessKeyId": "AKIAZMAGEAPP", "zmage:storageSecretAccessKey": "zmage-app-key",
+                 "zmage:backupAccessKeyId": "AKIAZMAGEBACKUP", "zmage:backupSecretAccessKey": "zmage-backup-key",
+                 "zmage:GEMINI_API_KEY": "g", "zmage:SENTRY_DSN": "https://k@sentry.example/1"},
+    )
+
+
+def test_static_keys_are_per_app_and_per_principal_and_reach_only_binding_workloads():
+    from .helpers import objects
+
+    synthesis = _static_stack()
+    refs = {k: {"secretKeyRef": {"name": "object-storage-credentials", "key": k}}
+            for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    for kind, name in (("Deployment", "web"), ("Deployment", "worker")):
+        env = env_of(containers(one(synthesis, kind, "zmage", name))[0])
+        assert {k: env[k] for k in refs} == refs
+    assert "AWS_ACCESS_KEY_ID" not in env_of(containers(_job(synthesis, "zmage", "db-migrate"))[0])
+    backup = one(synthesis, "CronJob", "zmage", "postgres-backup")
+    uploader = env_of(containers(backup)[-1])
+    assert uploader["AWS_ACCESS_KEY_ID"] == {
+        "secretKeyRef": {"name": "backup-storage-credentials", "key": "AWS_ACCESS_KEY_ID"}}
+    assert "AWS_ACCESS_KEY_ID" not in env_of(containers(backup)[0])  # pg_dump holds no storage key
+    assert _env_secret_keys(synthesis, "zmage", "object-storage-credentials") == [
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+    assert _env_secret_keys(synthesis, "zmage", "backup-storage-credentials") == [
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+    # Elizabeth's keys are unset: no Secret, no key, in its namespace; zmage's never cross over.
+    assert not [s for s in objects(synthesis, "Secret", "elizabeth") if "storage" in s["metadata"]["name"]]
+    backend = env_of(containers(one(synthesis, "StatefulSet", "elizabeth", "backend"))[0])
+    assert "AWS_ACCESS_KEY_ID" not in backend and backend["AWS_ENDPOINT_URL_S3"]
+    text = str([r.masked() for r in synthesis.resources])
+    assert "AKIAZMAGE" not in text and "zmage-app-key" not in text
+
+
+def _identity_stack(provider: str, role: str, backup: str, target: str = "pvc"):
+    from tests.conftest import synth_config
+
+    return synth_config(
+        platform="kubernetes", apps={"zmage": {}},
+        extra={"kubernetes": {"backups": {"target": target}, "postgres": {"mode": "operator"}, "object_storage": {
+            "credentials": "workload-identity",
+            "workload_identity": {"provider": provider, "app_role": role, "backup_role": backup}}}},
+    )
+
+
+def test_gke_and_eks_pod_identity_open_only_their_node_local_credential_endpoint():
+    gke = _identity_stack("gke", "{app}-media@acme-prod.iam.gserviceaccount.com",
+                          "{app}-backup@acme-prod.iam.gserviceaccount.com")
+    assert _sa_annotations(gke, "zmage", "web") == {
+        "iam.gke.io/gcp-service-account": "zmage-media@acme-prod.iam.gserviceaccount.com"}
+    policy = one(gke, "NetworkPolicy", "zmage", "allow-workload-identity")["spec"]
+    assert policy["podSelector"] == {"matchLabels": {"appstack.dev/object-storage": "true"}}
+    assert policy["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}], "ports": [{"protocol": "TCP", "port": 80}]},
+        {"to": [{"ipBlock": {"cidr": "169.254.169.252/32"}}], "ports": [{"protocol": "TCP", "port": 988}]},
+    ]
+    labels = one(gke, "Deployment", "zmage", "web")["spec"]["template"]["metadata"]["labels"]
+    assert labels["appstack.dev/object-storage"] == "true"
+    migrate = _job(gke, "zmage", "db-migrate")["spec"]["template"]["metadata"]["labels"]
+    assert "appstack.dev/object-storage" not in migrate
+
+    pod_identity = _identity_stack("eks-pod-identity", "arn:aws:iam::123456789012:role/{namespace}-media",
+                                   "arn:aws:iam::123456789012:role/{namespace}-backups", target="s3")
+    assert _sa_annotations(pod_identity, "zmage", "web") == {}  # associations are made on the EKS side
+    assert one(pod_identity, "NetworkPolicy", "zmage", "allow-workload-identity")["spec"]["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]}]
+    cluster = one(pod_identity, "Cluster", "zmage", "postgres")["spec"]
+    assert "serviceAccountTemplate" not in cluster
+    assert cluster["inheritedMetadata"]["labels"]["appstack.dev/object-storage"] == "true"
+
+
+def test_object_storage_credentials_must_be_stated_and_identities_well_formed():
+    from tests.foundation.helpers import problems
+
+    def found(storage, **settings):
+        kubernetes = {"object_storage": storage, **settings}
+        return {p.path: p.message for p in problems({"zmage": {}}, kubernetes=kubernetes)}
+
+    assert found({"credentials": None}) == {"kubernetes.object_storage.credentials": (
+        "apps zmage use object storage: set workload-identity (preferred, with workload_identity) or static")}
+    assert found({"credentials": "workload-identity"}) == {"kubernetes.object_storage": (
+        "credentials workload-identity needs workload_identity (provider, app_role, backup_role)")}
+    role = "arn:aws:iam::123456789012:role/{app}-storage"
+    bad = found({"credentials": "workload-identity", "workload_identity": {
+        "provider": "eks-irsa", "app_role": role, "backup_role": role}})
+    assert bad == {"kubernetes.object_storage.workload_identity": (
+        "backup_role must differ from app_role: backups get their own identity")}
+    shared = found({"credentials": "workload-identity", "workload_identity": {
+        "provider": "eks-irsa", "app_role": "arn:aws:iam::123456789012:role/shared",
+        "backup_role": "arn:aws:iam::12345:role/{app}-{bucket}"}})
+    assert shared == {"kubernetes.object_storage.workload_identity": (
+        "app_role: must contain {app} or {namespace} so each app has its own identity; "
+        "backup_role: unknown placeholder {bucket} (use {app}, {namespace})")}
+    gke_as_arn = found({"credentials": "workload-identity", "workload_identity": {
+        "provider": "gke", "app_role": role, "backup_role": "{app}-b@p-1234.iam.gserviceaccount.com"}})
+    assert gke_as_arn == {"kubernetes.object_storage.workload_identity": (
+        f"app_role: '{role}' does not make a Google service account email")}
+    gke_s3 = found({"credentials": "workload-identity", "workload_identity": {
+        "provider": "gke", "app_role": "{app}-a@proj-1.iam.gserviceaccount.com",
+        "backup_role": "{app}-b@proj-1.iam.gserviceaccount.com"}}, backups={"target": "s3"})
+    assert list(gke_s3) == ["kubernetes.backups.target"]

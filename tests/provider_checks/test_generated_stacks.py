@@ -67,7 +67,7 @@ def _app(name: str, platform: str) -> dict:
 def _longest(platform: str) -> Outcome:
     apps = {name: _app(name, platform) for name in ("x" * 40, "x" * 39 + "y", "zz")}
     settings_ = {"kubernetes": {"namespace_prefix": "p" * 30 + "-", "observability": {"enabled": True},
-                                "backups": {"target": "s3"}}} if platform == "kubernetes" else {
+                                "backups": {"target": "s3"}, "object_storage": {"credentials": "static"}}} if platform == "kubernetes" else {
         # Every optional AWS feature, so every resource type a component can register is planned.
         "aws": {"hosted_zone_id": "Z123ABC", "alarm_emails": ["ops@example.com"], "managed_prometheus": True,
                 "alarm_https_endpoints": ["https://hooks.example.com/x"], "interface_endpoints": True,
