@@ -185,6 +185,11 @@ class KubernetesObjectStorageSettings(Strict):
         None,
         description="public (CDN) base URL; a cdn bucket is served at <public_url>/<bucket>",
     )
+    cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="the store's address ranges (e.g. the region's S3 prefix list): backup pods and "
+        "CloudNativePG reach only these; empty: any egress_cidrs address on the endpoint's port",
+    )
     credentials: Literal["workload-identity", "static"] | None = Field(
         None,
         description="how pods authenticate to the store; required once an app has buckets or backs up to s3. "
@@ -247,6 +252,11 @@ class KubernetesSettings(Strict):
     egress_except_cidrs: list[Cidr] = Field(
         default_factory=lambda: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"],
         description="carved out of egress_cidrs: private ranges and the cloud metadata endpoint",
+    )
+    api_server_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="the API server's addresses: CloudNativePG and monitoring pods reach the API only "
+        "there; empty: any address on 443/6443",
     )
     redis_image: str | None = Field(
         None, pattern=_IMAGE, description="in-cluster Redis image override (pinned)"

@@ -17,7 +17,8 @@ from . import aws as aws_names
 from . import kubernetes as kubernetes_names
 
 # Object names each Kubernetes app namespace holds besides its workloads' own (see components/kubernetes).
-KUBERNETES_POLICY_SUFFIXES = ("dns", "app-egress", "data-client-egress", "external-egress", "acme-http01")
+KUBERNETES_POLICY_SUFFIXES = ("dns", "app-egress", "postgres-client-egress", "redis-client-egress", "external-egress",
+                              "acme-http01", "workload-identity", "backup-egress")
 ACM_FIRST_DOMAIN = 64  # acm RequestCertificate DomainName: "cannot exceed 64 octets"
 ACM_ALTERNATIVE_NAME = 253  # acm RequestCertificate SubjectAlternativeNames[]: "cannot exceed 253 octets"
 

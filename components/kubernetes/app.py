@@ -17,7 +17,7 @@ from appstack.spec import ExternalCacheSpec, ExternalDatabaseSpec, PostgresSpec,
 
 from .autoscaling import Autoscaling, AutoscalingArgs
 from .backups import Backup, BackupArgs
-from .common import DATA_STORE_UID, POSTGRES_IMAGES, TYPE_PREFIX, AppContext, common_labels
+from .common import DATA_STORE_UID, POSTGRES_IMAGES, TYPE_PREFIX, AppContext, common_labels, store_client
 from .jobs import ReleaseJob, ReleaseJobArgs
 from .namespace import AppNamespace, AppNamespaceArgs, namespace_name
 from .network_policy import NetworkPolicies, NetworkPoliciesArgs
@@ -138,7 +138,9 @@ class KubernetesApp(AppDeployment):
         self.network = NetworkPolicies(name, NetworkPoliciesArgs(
             ctx, dict(spec.services), access, obs.namespace if obs.enabled else None,
             acme_http01=bool(self.ingress and self.ingress.certificate), outbound=spec.outbound_rules(),
-            storage_identity=bool(self.storage.app or self.storage.backups)), opts_child)
+            storage_identity=bool(self.storage.app or self.storage.backups),
+            backups_to_object_storage=s3_backups and (self.postgres is not None or isinstance(db, SqliteSpec))),
+            opts_child)
 
         self.backups: dict[str, Backup] = {}
         if k8s_settings.backups.enabled:
@@ -158,6 +160,7 @@ class KubernetesApp(AppDeployment):
                          {"name": "PGDATABASE", "value": db.database}, {"name": "PGUSER", "value": db.username},
                          secret_env("PGPASSWORD", CREDENTIALS, "password")],
                     storage=self.storage.backups,
+                    labels={store_client("postgres"): "true"},
                     depends_on=self.postgres.ready,
                 ), opts_child)
             if isinstance(db, SqliteSpec):

@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 
 from appstack.naming import kubernetes as naming
 
-from .common import TYPE_PREFIX, AppContext, child, volume_claim
+from .common import BACKUP_EGRESS, TYPE_PREFIX, AppContext, child, volume_claim
 from .pod import PodArgs, container_security, pod_template
 from .storage import StorageAccess
 
@@ -39,6 +39,7 @@ class BackupArgs:
     volumes: list[dict[str, Any]] = field(default_factory=list)
     mounts: list[dict[str, Any]] = field(default_factory=list)
     affinity: dict[str, Any] | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # e.g. the client label of the store it dumps
     storage: StorageAccess | None = None  # the backups' own object storage access (target s3)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
@@ -121,9 +122,10 @@ class Backup(pulumi.ComponentResource):
             resources={"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}},
             volumes=volumes,
             mounts=mounts,
-            egress=target == "s3",
+            egress=False,  # s3: the object store only (allow-backup-egress), never the internet at large
             restart_policy="Never",
-            labels=args.storage.pod_labels if args.storage and target == "s3" else {},
+            labels={**args.labels, **({BACKUP_EGRESS: "true", **(args.storage.pod_labels if args.storage else {})}
+                                      if target == "s3" else {})},
             affinity=args.affinity,
         ))
         if uploader:  # dump first (init container), then upload

@@ -24,7 +24,7 @@ MANAGED_BY = "pulumi"
 PART_OF = "app.kubernetes.io/part-of"
 NAME = "app.kubernetes.io/name"
 COMPONENT = "app.kubernetes.io/component"
-DATA_CLIENT = "appstack.dev/data-client"  # pods that may reach the app's Postgres and Redis
+BACKUP_EGRESS = "appstack.dev/backup-egress"  # backup pods that may reach the object store only
 EXTERNAL_EGRESS = "appstack.dev/external-egress"  # pods that may open connections outside the cluster
 
 # Pinned images of the data stores (official Docker Hub images; Debian variants run as uid 999).
@@ -80,13 +80,30 @@ class AppContext:
     def selector(self, name: str) -> dict[str, str]:
         return {PART_OF: self.app, NAME: name}
 
-    def pod_labels(self, name: str, component: str, *, data_client: bool, egress: bool) -> dict[str, str]:
+    def pod_labels(self, name: str, component: str, *, egress: bool) -> dict[str, str]:
         labels = {**self.labels, **self.selector(name), COMPONENT: component}
-        if data_client:
-            labels[DATA_CLIENT] = "true"
         if egress:
             labels[EXTERNAL_EGRESS] = "true"
         return labels
+
+
+def store_client(store: str) -> str:
+    """The pod label that lets a pod reach one data store (postgres, redis) and nothing else of the app's."""
+    return f"appstack.dev/{store}-client"
+
+
+def store_client_labels(spec: AppSpec, container: Any) -> dict[str, str]:
+    """Client labels of the stores a workload's env (after app_env) references: a pod that binds only
+    Redis never reaches PostgreSQL, and one that binds neither reaches no data store."""
+    from appstack.spec import PostgresSpec, RedisSpec, references
+
+    refs = {ref.split(".")[0] for t in spec.env_for(container).values() for ref in references(t)}
+    stores = []
+    if isinstance(spec.database, PostgresSpec) and refs & {"postgres", "database"}:
+        stores.append("postgres")
+    if isinstance(spec.cache, RedisSpec) and "redis" in refs:
+        stores.append("redis")
+    return {store_client(s): "true" for s in stores}
 
 
 def common_labels(app: str, stack: str) -> dict[str, str]:

@@ -25,7 +25,7 @@ import pulumi_kubernetes as k8s
 from appstack.spec import JobSpec
 from appstack.spec.workloads import ContainerSpec
 
-from .common import TYPE_PREFIX, AppContext, await_timeout, child, image_reference, short_hash
+from .common import TYPE_PREFIX, AppContext, await_timeout, child, image_reference, short_hash, store_client_labels
 from .pod import PodArgs, pod_template, resources
 from .secrets import container_env, secret_object
 from .storage import StorageAccess
@@ -92,7 +92,7 @@ def run_once_pod(
         resources=resources(spec),
         writable_paths=spec.writable_paths,
         restart_policy="Never",
-        labels=storage.pod_labels if storage else {},
+        labels={**(storage.pod_labels if storage else {}), **store_client_labels(ctx.spec, spec)},
     ))
     return RunOncePod(service_account, env_secret, template)
 

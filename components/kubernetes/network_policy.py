@@ -11,7 +11,10 @@
 - allow-declared-egress: app pods may reach the spec's `egress` rules and an external database's or
   cache's port, on those ports and blocks only (a private block would otherwise stay excepted);
 - allow-app-egress: app pods may reach the app's services;
-- allow-postgres / allow-redis: only pods labelled as data clients reach the data stores;
+- allow-postgres / allow-redis and allow-<store>-client-egress: only pods whose env binds a store
+  (label appstack.dev/<store>-client) reach it, on its port; a pod that binds none reaches none;
+- allow-backup-egress (backups to s3): backup jobs and CloudNativePG reach the object store's address
+  (object_storage.cidrs, else any egress_cidrs address) on its port only, never the internet at large;
 - allow-workload-identity (GKE, EKS Pod Identity): pods holding an object storage identity reach
   the node-local endpoint that issues its credentials;
 - allow-acme-http01 (when the app's Ingress has TLS): the ingress controller reaches the temporary
@@ -34,7 +37,7 @@ import pulumi_kubernetes as k8s
 from appstack.spec import ServiceSpec
 from appstack.spec.egress import EgressRule
 
-from .common import COMPONENT, DATA_CLIENT, EXTERNAL_EGRESS, TYPE_PREFIX, AppContext, child
+from .common import BACKUP_EGRESS, COMPONENT, EXTERNAL_EGRESS, TYPE_PREFIX, AppContext, child, store_client
 
 APP_COMPONENTS = ["service", "worker", "job"]
 NS_NAME = "kubernetes.io/metadata.name"
@@ -70,6 +73,7 @@ class NetworkPoliciesArgs:
     acme_http01: bool = False  # the app's Ingress gets certificates: let HTTP-01 challenges through
     outbound: list[EgressRule] = field(default_factory=list)  # spec egress + external database/cache ports
     storage_identity: bool = False  # some pods hold an object storage workload identity
+    backups_to_object_storage: bool = False  # backup pods (and CloudNativePG) upload to the object store
 
 
 def _app_pods() -> dict[str, Any]:
@@ -114,16 +118,21 @@ class NetworkPolicies(pulumi.ComponentResource):
             "to": [{**_namespace(DNS_NAMESPACE), "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
         }])
-        external = [{
-            "to": [{"ipBlock": {"cidr": cidr, **({"except": _excepted(cidr, ctx)} if _excepted(cidr, ctx) else {})}}
-                   for cidr in ctx.k8s.egress_cidrs],
-        }]
+        external = [{"to": _outside(ctx)}]
         store = in_cluster_endpoint(ctx.k8s.object_storage.endpoint)
         if store:
             external.append({"to": [_namespace(store[0])], "ports": _tcp(store[1])})
         policy("allow-external-egress", {"matchLabels": {EXTERNAL_EGRESS: "true"}}, egress=external)
         if args.outbound:
             policy("allow-declared-egress", _app_pods(), egress=[_declared(rule) for rule in args.outbound])
+        if args.backups_to_object_storage:
+            # Backup jobs and CloudNativePG: the object store's address and port, nothing else outside.
+            endpoint = urlparse(ctx.k8s.object_storage.endpoint)
+            port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+            to = ([_namespace(store[0])] if store else
+                  [{"ipBlock": {"cidr": c}} for c in ctx.k8s.object_storage.cidrs] or _outside(ctx))
+            policy("allow-backup-egress", {"matchLabels": {BACKUP_EGRESS: "true"}},
+                   egress=[{"to": to, "ports": _tcp(store[1] if store else port)}])
         service_ports = []
         for service_name, service in sorted(args.services.items()):
             sources: list[dict[str, Any]] = [{"podSelector": _app_pods()}]
@@ -141,7 +150,8 @@ class NetworkPolicies(pulumi.ComponentResource):
                 "ports": _tcp(*sorted(set(service_ports))),
             }])
         for store in args.data_stores:
-            ingress = [{"from": [{"podSelector": {"matchLabels": {DATA_CLIENT: "true"}}}], "ports": _tcp(store.port)}]
+            clients = {"podSelector": {"matchLabels": {store_client(store.name): "true"}}}
+            ingress = [{"from": [clients], "ports": _tcp(store.port)}]
             egress = None
             if store.peers_port:
                 ingress.append({"from": [{"podSelector": {"matchLabels": store.selector}}],
@@ -150,7 +160,8 @@ class NetworkPolicies(pulumi.ComponentResource):
             if store.operator_namespace:
                 ingress.append({"from": [_namespace(store.operator_namespace)], "ports": _tcp(*store.peers_port)})
             if store.api_egress:
-                egress = [*(egress or []), {"ports": _tcp(443, 6443)}]
+                api = [{"ipBlock": {"cidr": c}} for c in ctx.k8s.api_server_cidrs]
+                egress = [*(egress or []), {**({"to": api} if api else {}), "ports": _tcp(443, 6443)}]
             policy(f"allow-{store.name}", {"matchLabels": store.selector}, ingress=ingress, egress=egress)
         if args.acme_http01:
             policy("allow-acme-http01", {"matchLabels": {ACME_SOLVER_LABEL: "true"}}, ingress=[{
@@ -161,11 +172,9 @@ class NetworkPolicies(pulumi.ComponentResource):
                 {"to": [{"ipBlock": {"cidr": cidr}}], "ports": _tcp(port)}
                 for cidr, port in IDENTITY_ENDPOINTS[identity.provider]
             ])
-        if args.data_stores:
-            policy("allow-data-client-egress", {"matchLabels": {DATA_CLIENT: "true"}}, egress=[
-                {"to": [{"podSelector": {"matchLabels": store.selector}}], "ports": _tcp(store.port)}
-                for store in args.data_stores
-            ])
+        for store in args.data_stores:  # each store's clients reach that store's port, and only that
+            policy(f"allow-{store.name}-client-egress", {"matchLabels": {store_client(store.name): "true"}}, egress=[
+                {"to": [{"podSelector": {"matchLabels": store.selector}}], "ports": _tcp(store.port)}])
         self.policy_names = sorted(self.policies)
         self.register_outputs({"policy_names": self.policy_names})
 
@@ -177,6 +186,12 @@ def in_cluster_endpoint(url: str) -> tuple[str, int] | None:
     if not match:
         return None
     return match.group(1), parsed.port or (443 if parsed.scheme == "https" else 80)
+
+
+def _outside(ctx: AppContext) -> list[dict[str, Any]]:
+    """egress_cidrs minus egress_except_cidrs (private ranges, cloud metadata) as ipBlock peers."""
+    return [{"ipBlock": {"cidr": cidr, **({"except": _excepted(cidr, ctx)} if _excepted(cidr, ctx) else {})}}
+            for cidr in ctx.k8s.egress_cidrs]
 
 
 def _excepted(cidr: str, ctx: AppContext) -> list[str]:

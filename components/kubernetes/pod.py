@@ -141,7 +141,6 @@ class PodArgs:
     writable_paths: list[str] = field(default_factory=lambda: ["/tmp"])
     volumes: list[dict[str, Any]] = field(default_factory=list)
     mounts: list[dict[str, Any]] = field(default_factory=list)
-    data_client: bool = True
     egress: bool = True
     spread: list[dict[str, Any]] = field(default_factory=list)
     grace_seconds: int = 30
@@ -191,7 +190,7 @@ def pod_template(ctx: AppContext, args: PodArgs) -> dict[str, Any]:
         spec["restartPolicy"] = args.restart_policy
     if args.affinity:
         spec["affinity"] = args.affinity
-    labels = {**ctx.pod_labels(args.name, args.component, data_client=args.data_client, egress=args.egress),
+    labels = {**ctx.pod_labels(args.name, args.component, egress=args.egress),
               **args.labels}
     metadata: dict[str, Any] = {"labels": labels}
     if args.annotations:

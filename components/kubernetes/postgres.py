@@ -21,6 +21,7 @@ from appstack.spec import PostgresSpec
 from appstack.spec.data import quote_identifier
 
 from .common import (
+    BACKUP_EGRESS,
     CNPG_IMAGES,
     DATA_STORE_UID,
     POSTGRES_IMAGES,
@@ -175,7 +176,6 @@ class Postgres(pulumi.ComponentResource):
             mounts=[{"name": "data", "mountPath": "/var/lib/postgresql/data"},
                     {"name": "init", "mountPath": "/docker-entrypoint-initdb.d", "readOnly": True},
                     {"name": "shm", "mountPath": "/dev/shm"}],
-            data_client=False,
             egress=False,
             grace_seconds=60,
         ))
@@ -228,7 +228,8 @@ class Postgres(pulumi.ComponentResource):
             }},
             "affinity": {"enablePodAntiAffinity": True, "topologyKey": "kubernetes.io/hostname",
                          "podAntiAffinityType": "required" if ctx.defaults.high_availability else "preferred"},
-            "inheritedMetadata": {"labels": {**ctx.labels, **({"appstack.dev/external-egress": "true"} if s3 else {}),
+            # No internet egress: with s3 backups, only the object store (allow-backup-egress).
+            "inheritedMetadata": {"labels": {**ctx.labels, **({BACKUP_EGRESS: "true"} if s3 else {}),
                                              **(args.backups.pod_labels if s3 and args.backups else {})}},
         }
         retention = (spec.backup.retention_days if spec.backup else ctx.defaults.backup_retention_days)

@@ -116,7 +116,6 @@ class Redis(pulumi.ComponentResource):
             volumes=volumes,
             mounts=[{"name": "data", "mountPath": "/data"},
                     {"name": "auth", "mountPath": "/etc/redis", "readOnly": True}],
-            data_client=False,
             egress=False,
         ))
         body: dict[str, Any] = {

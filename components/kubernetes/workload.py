@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 
 from appstack.spec import ServiceSpec, WorkerSpec
 
-from .common import TYPE_PREFIX, AppContext, child, image_reference, volume_claim
+from .common import TYPE_PREFIX, AppContext, child, image_reference, store_client_labels, volume_claim
 from .pod import PodArgs, pod_template, probes, resources, spread
 from .rollout import rollout_budget
 from .secrets import ENV_CHECKSUM_ANNOTATION, container_env, env_checksum, secret_object
@@ -93,7 +93,7 @@ class Workload(pulumi.ComponentResource):
             mounts=mounts,
             spread=spread(ctx, selector, rolling_hash=not stateful) if spec.max_replicas > 1 else [],
             grace_seconds=spec.stop_timeout_seconds,
-            labels=args.storage.pod_labels if args.storage else {},
+            labels={**(args.storage.pod_labels if args.storage else {}), **store_client_labels(ctx.spec, spec)},
             annotations=(
                 {ENV_CHECKSUM_ANNOTATION: env_checksum(env.secret_data, ctx.rollout_key)} if env.secret_data else {}
             ),

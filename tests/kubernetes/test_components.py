@@ -132,7 +132,7 @@ def test_network_policies_deny_by_default_and_guard_the_data_stores():
         deny = one(dev(), "NetworkPolicy", f"dev-{app}", "default-deny")["spec"]
         assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     pg = one(dev(), "NetworkPolicy", "dev-zmage", "allow-postgres")["spec"]
-    assert pg["ingress"] == [{"from": [{"podSelector": {"matchLabels": {"appstack.dev/data-client": "true"}}}],
+    assert pg["ingress"] == [{"from": [{"podSelector": {"matchLabels": {"appstack.dev/postgres-client": "true"}}}],
                               "ports": [{"protocol": "TCP", "port": 5432}]}]
     web = one(dev(), "NetworkPolicy", "dev-zmage", "allow-web")["spec"]["ingress"][0]["from"]
     assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}} in web
@@ -140,7 +140,7 @@ def test_network_policies_deny_by_default_and_guard_the_data_stores():
     assert all("namespaceSelector" not in peer for peer in grpc)  # internal: never from the ingress controller
     for store in ("postgres", "redis"):
         labels = pod_spec(one(dev(), "StatefulSet", "dev-zmage", store))
-        assert "appstack.dev/data-client" not in one(dev(), "StatefulSet", "dev-zmage", store)[
+        assert f"appstack.dev/{store}-client" not in one(dev(), "StatefulSet", "dev-zmage", store)[
             "spec"]["template"]["metadata"]["labels"], labels
 
 

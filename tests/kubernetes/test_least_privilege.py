@@ -210,3 +210,60 @@ def test_object_storage_credentials_must_be_stated_and_identities_well_formed():
         "provider": "gke", "app_role": "{app}-a@proj-1.iam.gserviceaccount.com",
         "backup_role": "{app}-b@proj-1.iam.gserviceaccount.com"}}, backups={"target": "s3"})
     assert list(gke_s3) == ["kubernetes.backups.target"]
+
+
+def _pod_labels(obj: dict) -> dict:
+    if obj["kind"] == "CronJob":
+        return obj["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    return obj["spec"]["template"]["metadata"]["labels"]
+
+
+PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]
+
+
+def test_data_clients_reach_only_the_stores_they_bind_on_their_ports():
+    synthesis = prod()
+    ns = "prod-claude-relay"
+    exporter = _pod_labels(one(synthesis, "Deployment", ns, "postgres-exporter"))
+    assert exporter.get("appstack.dev/postgres-client") == "true" and "appstack.dev/redis-client" not in exporter
+    app = _pod_labels(one(synthesis, "Deployment", ns, "app"))
+    assert app["appstack.dev/postgres-client"] == app["appstack.dev/redis-client"] == "true"
+    assert "appstack.dev/redis-client" not in _pod_labels(_job(synthesis, "prod-zmage", "db-migrate"))
+    assert one(synthesis, "NetworkPolicy", ns, "allow-redis-client-egress")["spec"] == {
+        "podSelector": {"matchLabels": {"appstack.dev/redis-client": "true"}}, "policyTypes": ["Egress"],
+        "egress": [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "claude-relay",
+                                                           "app.kubernetes.io/name": "redis"}}}],
+                    "ports": [{"protocol": "TCP", "port": 6379}]}]}
+    redis_in = one(synthesis, "NetworkPolicy", ns, "allow-redis")["spec"]["ingress"]
+    assert redis_in == [{"from": [{"podSelector": {"matchLabels": {"appstack.dev/redis-client": "true"}}}],
+                         "ports": [{"protocol": "TCP", "port": 6379}]}]
+
+
+def test_cloudnativepg_and_backups_reach_only_the_object_store():
+    synthesis = prod()
+    ns = "prod-zmage"
+    labels = one(synthesis, "Cluster", ns, "postgres")["spec"]["inheritedMetadata"]["labels"]
+    assert labels["appstack.dev/backup-egress"] == "true" and "appstack.dev/external-egress" not in labels
+    assert one(synthesis, "NetworkPolicy", ns, "allow-backup-egress")["spec"] == {
+        "podSelector": {"matchLabels": {"appstack.dev/backup-egress": "true"}}, "policyTypes": ["Egress"],
+        "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE}}],
+                    "ports": [{"protocol": "TCP", "port": 443}]}]}
+    sqlite = _pod_labels(one(synthesis, "CronJob", "prod-elizabeth", "backend-sqlite-backup"))
+    assert sqlite["appstack.dev/backup-egress"] == "true" and "appstack.dev/external-egress" not in sqlite
+
+    from tests.conftest import synth_config
+
+    pinned = synth_config(platform="kubernetes", apps={"zmage": {}}, extra={"kubernetes": {
+        "backups": {"target": "s3"}, "postgres": {"mode": "in-cluster"}, "api_server_cidrs": ["172.20.0.1/32"],
+        "object_storage": {"credentials": "static", "cidrs": ["52.95.128.0/21", "3.5.64.0/21"]}}})
+    assert one(pinned, "NetworkPolicy", "zmage", "allow-backup-egress")["spec"]["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "52.95.128.0/21"}}, {"ipBlock": {"cidr": "3.5.64.0/21"}}],
+         "ports": [{"protocol": "TCP", "port": 443}]}]
+    backup = _pod_labels(one(pinned, "CronJob", "zmage", "postgres-backup"))
+    assert backup["appstack.dev/postgres-client"] == backup["appstack.dev/backup-egress"] == "true"
+    assert "appstack.dev/external-egress" not in backup
+    operator = synth_config(platform="kubernetes", apps={"zmage": {}}, extra={"kubernetes": {
+        "postgres": {"mode": "operator"}, "api_server_cidrs": ["172.20.0.1/32"]}})
+    egress = one(operator, "NetworkPolicy", "zmage", "allow-postgres")["spec"]["egress"]
+    assert egress[-1] == {"to": [{"ipBlock": {"cidr": "172.20.0.1/32"}}],
+                          "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}

@@ -61,7 +61,9 @@ def test_a_schedule_is_a_cron_job_with_every_guard():
     assert env["REPORT_BUCKET"] == {"name": "REPORT_BUCKET", "value": "zmage-media"}
     labels = cron_job["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
     # The pods reach the data stores and the outside through the namespace's existing network policies.
-    assert labels["appstack.dev/data-client"] == "true" and labels["appstack.dev/external-egress"] == "true"
+    # Its env binds PostgreSQL and Redis (the app env) and a bucket: client labels of exactly those.
+    assert labels["appstack.dev/postgres-client"] == labels["appstack.dev/redis-client"] == "true"
+    assert labels["appstack.dev/external-egress"] == "true"
     assert labels["app.kubernetes.io/component"] == "schedule"
     account = one(shaped(), "ServiceAccount", NS, "nightly-report")
     assert account["automountServiceAccountToken"] is False
