@@ -2,7 +2,7 @@
 exposes metrics, a PrometheusRule holding the spec's alerts (their expressions, durations and
 severities unchanged) and a Grafana dashboard ConfigMap picked up by the Grafana sidecar.
 
-The kube-prometheus-stack chart itself is installed stack-wide by the platform (install_stack).
+The kube-prometheus-stack chart itself is installed stack-wide by the platform (install_stack, monitoring.py).
 Monitors and rules carry the `release` label its Prometheus selects by.
 """
 
@@ -19,8 +19,6 @@ from appstack.spec import ServiceSpec
 
 from .common import TYPE_PREFIX, AppContext, child
 from .workload import PORT_NAMES
-
-CHART_REPOSITORY = "https://prometheus-community.github.io/helm-charts"
 
 
 @dataclass(frozen=True)
@@ -113,30 +111,3 @@ class Observability(pulumi.ComponentResource):
             opts=child(self),
         )
         self.register_outputs({"monitors": self.monitors, "alerts": self.alerts})
-
-
-def monitoring_stack(settings: Any, opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:
-    """The kube-prometheus-stack release (pinned chart version), discovering monitors in every namespace."""
-    obs = settings.observability
-    return k8s.helm.v3.Release(
-        "kube-prometheus-stack",
-        name="kube-prometheus-stack",
-        chart="kube-prometheus-stack",
-        version=obs.chart_version,
-        repository_opts={"repo": CHART_REPOSITORY},
-        namespace=obs.namespace,
-        create_namespace=True,
-        atomic=True,
-        cleanup_on_fail=True,
-        values={
-            "prometheus": {"prometheusSpec": {
-                "serviceMonitorSelector": {"matchLabels": {"release": obs.release_label}},
-                "ruleSelector": {"matchLabels": {"release": obs.release_label}},
-                "serviceMonitorNamespaceSelector": {},
-                "ruleNamespaceSelector": {},
-            }},
-            "grafana": {"sidecar": {"dashboards": {"enabled": True, "label": "grafana_dashboard",
-                                                   "searchNamespace": "ALL"}}},
-        },
-        opts=opts,
-    )

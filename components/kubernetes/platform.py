@@ -12,7 +12,7 @@ from appstack.components.platform import AppDeployment, AppDeploymentArgs, Found
 
 from .app import KubernetesApp, KubernetesAppArgs
 from .common import TYPE_PREFIX
-from .observability import monitoring_stack
+from .monitoring import Monitoring
 
 
 class KubernetesPlatform(PlatformFoundation):
@@ -32,8 +32,9 @@ class KubernetesPlatform(PlatformFoundation):
         )
         self.monitoring: pulumi.Resource | None = None
         if settings.observability.enabled and settings.observability.install_stack:
-            self.monitoring = monitoring_stack(
-                settings, pulumi.ResourceOptions(parent=self, provider=self.provider))
+            self.monitoring = Monitoring(
+                f"{name}-monitoring", settings, args.settings.defaults.protect_stateful,
+                pulumi.ResourceOptions(parent=self, provider=self.provider)).release
         self.register_outputs({"context": settings.context, "namespace_prefix": settings.namespace_prefix})
 
     def deploy_app(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions) -> AppDeployment:

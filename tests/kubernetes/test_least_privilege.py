@@ -267,3 +267,36 @@ def test_cloudnativepg_and_backups_reach_only_the_object_store():
     egress = one(operator, "NetworkPolicy", "zmage", "allow-postgres")["spec"]["egress"]
     assert egress[-1] == {"to": [{"ipBlock": {"cidr": "172.20.0.1/32"}}],
                           "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}
+
+
+def test_monitoring_namespace_has_pod_security_default_deny_and_a_generated_grafana_password():
+    from appstack.synth import Secret
+
+    from .helpers import objects
+
+    synthesis = prod()
+    ns = objects(synthesis, "Namespace", "monitoring")[0]["metadata"]["labels"]
+    psa = {k.removeprefix("pod-security.kubernetes.io/"): v for k, v in ns.items() if k.startswith("pod-security")}
+    assert psa == {"enforce": "baseline", "enforce-version": "latest", "audit": "restricted",
+                   "audit-version": "latest", "warn": "restricted", "warn-version": "latest"}
+    policies = {p["metadata"]["name"]: p["spec"] for p in objects(synthesis, "NetworkPolicy", "monitoring")}
+    assert sorted(policies) == ["allow-alertmanager-receivers", "allow-api-server", "allow-dns", "allow-same-namespace",
+                                "allow-scrape", "allow-webhook", "default-deny"]
+    assert policies["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    assert policies["allow-scrape"]["egress"] == [
+        {"to": [{"namespaceSelector": {}}]},
+        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 10250}]}]
+    assert policies["allow-alertmanager-receivers"]["egress"][0]["ports"] == [{"protocol": "TCP", "port": 443}]
+    release = synthesis.by_type("kubernetes:helm.sh/v3:Release")[0]
+    values = release.inputs["values"]
+    assert values["grafana"]["admin"] == {"existingSecret": "grafana-admin", "userKey": "admin-user",
+                                          "passwordKey": "admin-password"}
+    assert "adminPassword" not in values["grafana"] and values["nodeExporter"] == {"enabled": False}
+    assert release.inputs["namespace"] == "monitoring" and release.inputs["createNamespace"] is False
+    secret = resource_of(synthesis, "Secret", "monitoring", "grafana-admin")
+    assert isinstance(secret.inputs["stringData"], Secret)
+    assert sorted(secret.inputs["stringData"].value) == ["admin-password", "admin-user"]
+    password = synthesis.named("kubernetes-monitoring-grafana-admin-password", "random:index/randomPassword:RandomPassword")
+    assert password.inputs["length"] == 32 and password.options["protect"] is True
+    # The release kept its identity when it moved under the Monitoring component.
+    assert release.options["aliases"]
