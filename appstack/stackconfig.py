@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import images
 from .errors import ConfigError, Problem, join_path, problems_from_validation, shorten
 from .overrides import ResourceOverride, TransformRef
 from .spec import AppSpec, check_app
@@ -116,10 +117,11 @@ class KubernetesBackupSettings(Strict):
         None, description="target s3: bucket for dumps; default <bucket_prefix><namespace>-backups"
     )
     sqlite_image: str = Field(
-        "keinos/sqlite3:3.47.2", pattern=_IMAGE, description="pinned image with the sqlite3 CLI"
+        images.SQLITE_BACKUP.reference, pattern=_IMAGE,
+        description="pinned image with python3 (SQLite online backup through its sqlite3 module)",
     )
     s3_image: str = Field(
-        "amazon/aws-cli:2.22.35", pattern=_IMAGE, description="pinned AWS CLI image uploading dumps (s3)"
+        images.S3_UPLOAD.reference, pattern=_IMAGE, description="pinned AWS CLI image uploading dumps (s3)"
     )
 
 

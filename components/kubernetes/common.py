@@ -15,6 +15,7 @@ from typing import Any
 
 import pulumi
 
+from appstack import images as pinned
 from appstack.naming import kubernetes as naming
 from appstack.spec import AppSpec
 from appstack.stackconfig import KubernetesSettings, StackSettings, TierDefaults
@@ -27,17 +28,11 @@ COMPONENT = "app.kubernetes.io/component"
 BACKUP_EGRESS = "appstack.dev/backup-egress"  # backup pods that may reach the object store only
 EXTERNAL_EGRESS = "appstack.dev/external-egress"  # pods that may open connections outside the cluster
 
-# Pinned images of the data stores (official Docker Hub images; Debian variants run as uid 999).
-POSTGRES_IMAGES = {
-    "13": "postgres:13.22-bookworm",
-    "14": "postgres:14.19-bookworm",
-    "15": "postgres:15.14-bookworm",
-    "16": "postgres:16.10-bookworm",
-    "17": "postgres:17.6-bookworm",
-}
-CNPG_IMAGES = {major: f"ghcr.io/cloudnative-pg/postgresql:{ref.split(':')[1].split('-')[0]}"
-               for major, ref in POSTGRES_IMAGES.items()}
-REDIS_IMAGES = {"6": "redis:6.2.17-bookworm", "7": "redis:7.4.5-bookworm"}
+# Pinned images of the data stores (official Docker Hub images; Debian variants run as uid 999), by
+# digest where appstack.images could verify one.
+POSTGRES_IMAGES = {major: image.reference for major, image in pinned.POSTGRES.items()}
+CNPG_IMAGES = {major: image.reference for major, image in pinned.CNPG.items()}
+REDIS_IMAGES = {major: image.reference for major, image in pinned.REDIS.items()}
 DATA_STORE_UID = 999  # the postgres and redis users of the official Debian images
 
 

@@ -1,5 +1,5 @@
 """SQLite on Kubernetes: the database file lives on its service's volume (the Workload makes that
-service a single-replica StatefulSet), and a CronJob copies it with `sqlite3 .backup` every day.
+service a single-replica StatefulSet), and a CronJob copies it with SQLite's online backup API every day.
 
 The backup pod mounts the service's ReadWriteOnce claim, so it is scheduled onto the node that runs
 the service's pod (required pod affinity) and runs as the service's user to read the file.
@@ -16,6 +16,14 @@ from appstack.spec import ServiceSpec, SqliteSpec
 from .backups import BackupArgs
 from .common import AppContext
 from .storage import StorageAccess
+
+# SQLite's online backup API (what the sqlite3 CLI's .backup runs) through Python's stdlib, then an
+# integrity check of the copy: a consistent snapshot of a live database, from the official image.
+BACKUP_PY = (
+    "import sqlite3, sys; src = sqlite3.connect(sys.argv[1]); dst = sqlite3.connect(sys.argv[2]); "
+    "src.backup(dst); src.close(); ok = dst.execute('PRAGMA integrity_check').fetchone()[0]; dst.close(); "
+    "sys.exit(0 if ok == 'ok' else 'integrity check failed: ' + ok)"
+)
 
 
 def data_volume(db: SqliteSpec, service: ServiceSpec) -> tuple[str, str]:
@@ -47,8 +55,7 @@ def sqlite_backup_args(
         retention_days=db.backup.retention_days,
         image=ctx.k8s.backups.sqlite_image,
         uid=service.run_as_user,
-        dump_command=f'sqlite3 {shlex.quote(db.path)} ".backup \'$BACKUP_FILE\'"'
-                     f' && sqlite3 "$BACKUP_FILE" "PRAGMA integrity_check;" | grep -qx ok',
+        dump_command=f"python3 -c {shlex.quote(BACKUP_PY)} {shlex.quote(db.path)} \"$BACKUP_FILE\"",
         extension=".db",
         volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": claim_name(volume, db.service)}}],
         mounts=[{"name": "data", "mountPath": mount_path}],

@@ -159,7 +159,8 @@ def test_ingress_class_tls_and_security_headers():
 def test_in_cluster_postgres_and_redis():
     pg = one(dev(), "StatefulSet", "dev-claude-relay", "postgres")
     container = containers(pg)[0]
-    assert container["image"] == "postgres:15.14-bookworm"
+    assert container["image"] == (
+        "postgres:15.14-bookworm@sha256:496f07cd16dff6406cee521a66b37080be917ea063f017336affdfcb1c61f90e")
     assert pod_spec(pg)["securityContext"]["runAsUser"] == 999
     assert pg["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "20Gi"
     assert one(dev(), "Service", "dev-claude-relay", "postgres")["spec"]["clusterIP"] == "None"

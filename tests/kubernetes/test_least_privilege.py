@@ -300,3 +300,34 @@ def test_monitoring_namespace_has_pod_security_default_deny_and_a_generated_graf
     assert password.inputs["length"] == 32 and password.options["protect"] is True
     # The release kept its identity when it moved under the Monitoring component.
     assert release.options["aliases"]
+
+
+def test_every_image_the_stack_chooses_is_pinned_by_digest():
+    from appstack import images
+    from appstack.stackconfig import validate_blueprint
+
+    from .helpers import WORKLOAD_KINDS
+    from .schemas import kubernetes_objects, manifest
+
+    # The only rows of the table whose digest could not be verified offline (see appstack/images.py).
+    unverified = {"postgres-13", "postgres-14", "redis-6", *(f"cloudnative-pg-{m}" for m in images.CNPG)}
+    assert {k for k, i in images.TABLE.items() if i.digest is None} == unverified
+    for image in images.TABLE.values():
+        assert image.digest is None or (image.digest.startswith("sha256:") and len(image.digest) == 71)
+    allowed_tag_only = {images.TABLE[k].reference for k in unverified}
+    built = {f"{app}-{name}" for app in ("small-squaretable", "claude-relay", "sparkle", "elizabeth", "zmage")
+             for name, image in validate_blueprint(app).images.items() if image.build}
+    chosen = set()
+    for synthesis in (dev(), prod()):
+        for resource in kubernetes_objects(synthesis.resources):
+            obj = manifest(resource)
+            if obj["kind"] in WORKLOAD_KINDS:
+                chosen |= {c["image"] for c in containers(obj)}
+            elif obj["kind"] == "Cluster":
+                chosen.add(obj["spec"]["imageName"])
+    chosen = {i for i in chosen if i.split("/")[-1].split(":")[0] not in built}
+    assert {i for i in chosen if "@sha256:" not in i} == {
+        "ghcr.io/cloudnative-pg/postgresql:15.14", "ghcr.io/cloudnative-pg/postgresql:16.10"} <= allowed_tag_only
+    assert {i.split("@")[0] for i in chosen if "@sha256:" in i} == {
+        "postgres:15.14-bookworm", "postgres:16.10-bookworm", "redis:7.4.5-bookworm", "amazon/aws-cli:2.22.35",
+        "python:3.12.11-slim-bookworm", "quay.io/prometheuscommunity/postgres-exporter:v0.15.0"}

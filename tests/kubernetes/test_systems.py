@@ -84,7 +84,9 @@ def test_elizabeth_keeps_sqlite_on_a_volume_with_daily_backups():
     cron = one(dev(), "CronJob", ns, "backend-sqlite-backup")
     assert cron["spec"]["schedule"] == "0 2 * * *"
     script = containers(cron)[0]["command"][2]
-    assert "sqlite3 /app/data/elizabeth.db \".backup '$BACKUP_FILE'\"" in script
+    assert "src.backup(dst)" in script and "PRAGMA integrity_check" in script  # Python's sqlite3 online backup
+    assert script.count("/app/data/elizabeth.db") == 1 and containers(cron)[0]["image"].startswith(
+        "python:3.12.11-slim-bookworm@sha256:")
     assert f"-mmin +{7 * 1440} -delete" in script
     volumes = {v["name"]: v for v in pod_spec(cron)["volumes"]}
     assert volumes["data"]["persistentVolumeClaim"]["claimName"] == "data-backend-0"

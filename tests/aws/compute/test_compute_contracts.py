@@ -348,7 +348,7 @@ def test_images_get_hardened_ecr_repositories_and_are_pinned_by_digest():
     app = container_definitions(synthesis, "app")[0]
     assert "@sha256:" in app["image"] and app["image"].startswith("123456789012.dkr.ecr.")
     exporter = container_definitions(synthesis, "postgres-exporter")[0]
-    assert exporter["image"] == "quay.io/prometheuscommunity/postgres-exporter:v0.15.0"
+    assert exporter["image"] == "quay.io/prometheuscommunity/postgres-exporter:v0.15.0@sha256:386b12d19eab2a37d7cd8ca8b4c7491cc7a830d9581f49af6c98a393da9605e6"
     tagged = synth_app("claude-relay", tier="dev", overrides={"images": {"app": {"tag": "1.0.1"}}})
     (image,) = resources(tagged, "docker:index/image:Image").values()
     assert image["imageName"].endswith(":1.0.1")
