@@ -2,9 +2,9 @@
 
 PostgreSQL uses pg_dump (custom format); SQLite uses its online backup API (Python's sqlite3 module),
 which copies a consistent snapshot of a live database. With target `pvc`, dumps land on a dedicated
-volume and those older than the retention are deleted by the job itself; with target `s3`, a second container uploads the dump
-and then deletes this backup's objects whose timestamp is older than the retention (so retention
-holds without a bucket lifecycle rule; one may still be added as a backstop).
+volume and those older than the retention are deleted by the job itself; with target `s3`, a second
+container uploads the dump and then deletes this backup's objects whose timestamp is older than the
+retention (so retention holds without a bucket lifecycle rule; one may still be added as a backstop).
 """
 
 from __future__ import annotations
