@@ -17,7 +17,15 @@ from appstack.spec import ExternalCacheSpec, ExternalDatabaseSpec, PostgresSpec,
 
 from .autoscaling import Autoscaling, AutoscalingArgs
 from .backups import Backup, BackupArgs
-from .common import DATA_STORE_UID, POSTGRES_IMAGES, TYPE_PREFIX, AppContext, common_labels, store_client
+from .common import (
+    DATA_STORE_UID,
+    POSTGRES_IMAGES,
+    TYPE_PREFIX,
+    AppContext,
+    common_labels,
+    store_client,
+    store_client_labels,
+)
 from .jobs import ReleaseJob, ReleaseJobArgs
 from .namespace import AppNamespace, AppNamespaceArgs, namespace_name
 from .network_policy import NetworkPolicies, NetworkPoliciesArgs
@@ -98,10 +106,16 @@ class KubernetesApp(AppDeployment):
             """Object storage access only for a workload whose env binds a bucket."""
             return self.storage.app if binds_storage(spec, container) else None
 
+        def ca_for(container) -> list:
+            """The database CA for a PostgreSQL client, when the server's certificate can be verified."""
+            binds = store_client("postgres") in store_client_labels(spec, container)
+            return [self.postgres.client_ca] if binds and self.postgres and self.postgres.client_ca else []
+
         def job(job_name: str, depends_on: list[pulumi.Resource]) -> ReleaseJob:
             job_spec = spec.jobs[job_name]
             return ReleaseJob(f"{name}-{job_name}", ReleaseJobArgs(
-                ctx, job_name, job_spec, values, secrets.keys(), storage_for(job_spec), depends_on), opts_child)
+                ctx, job_name, job_spec, values, secrets.keys(), storage_for(job_spec), ca_for(job_spec), depends_on),
+                opts_child)
 
         self.jobs = {j: job(j, data_ready) for j, s in sorted(spec.jobs.items()) if s.phase == "before_rollout"}
         before = [j.job for j in self.jobs.values()]
@@ -112,7 +126,8 @@ class KubernetesApp(AppDeployment):
         for workload_name, workload in sorted(spec.workloads().items()):
             component = f"{name}-{workload_name}"
             created = Workload(component, WorkloadArgs(
-                ctx, workload_name, workload, values, secrets.keys(), storage_for(workload), [*data_ready, *before]),
+                ctx, workload_name, workload, values, secrets.keys(), storage_for(workload), ca_for(workload),
+                [*data_ready, *before]),
                 opts_child)
             self.workloads[workload_name] = created
             if workload_name in spec.services:
@@ -124,7 +139,8 @@ class KubernetesApp(AppDeployment):
         # Scheduled runs start once the data stores and this release's before_rollout jobs are done.
         self.schedules = {
             schedule: ScheduledJob(f"{name}-schedule-{schedule}", ScheduledJobArgs(
-                ctx, schedule, scheduled, values, secrets.keys(), storage_for(scheduled), [*data_ready, *before]),
+                ctx, schedule, scheduled, values, secrets.keys(), storage_for(scheduled), ca_for(scheduled),
+                [*data_ready, *before]),
                 opts_child)
             for schedule, scheduled in sorted(spec.schedules.items())
         }

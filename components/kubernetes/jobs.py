@@ -41,6 +41,7 @@ class ReleaseJobArgs:
     values: Mapping[str, pulumi.Input[str]]
     present_secrets: Collection[str]
     storage: StorageAccess | None = None  # object storage access, only for workloads that bind a bucket
+    ca_files: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (volume, mount)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -67,6 +68,7 @@ def run_once_pod(
     pod_name: str,
     account: str,
     component: str,
+    ca_files: list[tuple[dict[str, Any], dict[str, Any]]] | None = None,
 ) -> RunOncePod:
     """The ServiceAccount `account`, Secret `<account>-env` and a `restartPolicy: Never` pod template for a
     command run to completion (a release job, a scheduled run). `env_values`: binding values, present
@@ -92,6 +94,8 @@ def run_once_pod(
         resources=resources(spec),
         writable_paths=spec.writable_paths,
         restart_policy="Never",
+        volumes=[v for v, _ in ca_files or []],
+        mounts=[m for _, m in ca_files or []],
         labels={**(storage.pod_labels if storage else {}), **store_client_labels(ctx.spec, spec)},
     ))
     return RunOncePod(service_account, env_secret, template)
@@ -110,7 +114,8 @@ class ReleaseJob(pulumi.ComponentResource):
         super().__init__(f"{TYPE_PREFIX}:ReleaseJob", name, None, opts)
         ctx, spec = args.ctx, args.spec
         pod = run_once_pod(self, name, ctx, spec, (args.values, args.present_secrets, args.storage),
-                           pod_name=args.name, account=f"job-{args.name}", component="job")
+                           pod_name=args.name, account=f"job-{args.name}", component="job",
+                           ca_files=args.ca_files)
         self.service_account, self.env_secret, template = pod.service_account, pod.env_secret, pod.template
         self.job_name = f"{args.name}-{release_id(ctx, spec)}"
         wait = spec.timeout_seconds + JOB_START_MARGIN_SECONDS

@@ -44,6 +44,12 @@ PORT = 5432
 NAME = "postgres"
 CREDENTIALS = "postgres-credentials"
 CNPG_NAMESPACE = "cnpg-system"
+# CloudNativePG's own CA (Secret <cluster>-ca) signs the server certificate; clients verify the server
+# against it. Only ca.crt is projected: the Secret also holds the CA's private key.
+CA_MOUNT = "/etc/postgres-ca"
+CA_VOLUME = {"name": "postgres-ca", "secret": {"secretName": f"{NAME}-ca", "defaultMode": 0o444,
+                                                "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+CA_VOLUME_MOUNT = {"name": "postgres-ca", "mountPath": CA_MOUNT, "readOnly": True}
 # The provider does not wait for custom resources unless told what "ready" means: without this, the
 # migration Jobs and workloads that depend on the Cluster would start before its primary exists.
 CNPG_READY = {WAIT_FOR_ANNOTATION: "condition=Ready", **await_timeout(1800)}
@@ -108,11 +114,15 @@ class Postgres(pulumi.ComponentResource):
         else:
             self.host = f"{NAME}.{ctx.namespace}.svc.cluster.local"
             self._in_cluster(name, args)
-        # CloudNativePG serves TLS; the single in-cluster instance listens in plain text inside the namespace.
+        # CloudNativePG serves TLS and clients verify it (host name and CA); the single in-cluster instance
+        # listens in plain text inside the namespace.
         self.tls = "true" if args.mode == "operator" else "false"
+        # Client pods mount the CA (volume, mount) when the server's certificate can be verified.
+        self.client_ca: tuple[dict[str, Any], dict[str, Any]] | None = (
+            (CA_VOLUME, CA_VOLUME_MOUNT) if args.mode == "operator" else None)
         self.url = pulumi.Output.secret(pulumi.Output.concat(
             "postgresql://", spec.username, ":", self.password, "@", self.host, ":", self.port, "/", spec.database,
-            "?sslmode=require" if args.mode == "operator" else ""))
+            f"?sslmode=verify-full&sslrootcert={CA_MOUNT}/ca.crt" if args.mode == "operator" else ""))
         self.register_outputs({"host": self.host, "port": self.port, "database": self.database,
                                "user": self.user, "url": self.url, "mode": self.mode})
 

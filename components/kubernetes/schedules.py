@@ -35,6 +35,7 @@ class ScheduledJobArgs:
     values: Mapping[str, pulumi.Input[str]]
     present_secrets: Collection[str]
     storage: StorageAccess | None = None  # object storage access, only when its env binds a bucket
+    ca_files: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (volume, mount)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -61,7 +62,7 @@ class ScheduledJob(pulumi.ComponentResource):
         super().__init__(f"{TYPE_PREFIX}:ScheduledJob", name, None, opts)
         ctx, spec = args.ctx, args.spec
         pod = run_once_pod(self, name, ctx, spec, (args.values, args.present_secrets, args.storage),
-                           pod_name=args.name, account=args.name, component="schedule")
+                           pod_name=args.name, account=args.name, component="schedule", ca_files=args.ca_files)
         self.service_account, self.env_secret = pod.service_account, pod.env_secret
         self.cron_job = k8s.batch.v1.CronJob(
             name,

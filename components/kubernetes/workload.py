@@ -34,6 +34,7 @@ class WorkloadArgs:
     values: Mapping[str, pulumi.Input[str]]  # binding values (${postgres.url}, ...)
     present_secrets: Collection[str]
     storage: StorageAccess | None = None  # object storage access, only for workloads that bind a bucket
+    ca_files: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (volume, mount)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -68,7 +69,9 @@ class Workload(pulumi.ComponentResource):
             secret_object(f"{name}-env", ctx, f"{args.name}-env", env.secret_data, child(self))
             if env.secret_data else None
         )
-        volumes, mounts, claims = [], [], []
+        volumes = [v for v, _ in args.ca_files]
+        mounts = [m for _, m in args.ca_files]
+        claims = []
         if stateful:
             for volume_name, volume in sorted(spec.volumes.items()):
                 mounts.append({"name": volume_name, "mountPath": volume.mount_path})

@@ -331,3 +331,26 @@ def test_every_image_the_stack_chooses_is_pinned_by_digest():
     assert {i.split("@")[0] for i in chosen if "@sha256:" in i} == {
         "postgres:15.14-bookworm", "postgres:16.10-bookworm", "redis:7.4.5-bookworm", "amazon/aws-cli:2.22.35",
         "python:3.12.11-slim-bookworm", "quay.io/prometheuscommunity/postgres-exporter:v0.15.0"}
+
+
+def test_cloudnativepg_clients_verify_the_server_with_the_cluster_ca_only():
+    from appstack.synth import Secret
+
+    synthesis = prod()
+    ns = "prod-zmage"
+    url = resource_of(synthesis, "Secret", ns, "web-env").inputs["stringData"]
+    assert isinstance(url, Secret)
+    assert url.value["DATABASE_URL"].endswith(
+        "@postgres-rw.prod-zmage.svc.cluster.local:5432/zmage?sslmode=verify-full&sslrootcert=/etc/postgres-ca/ca.crt")
+    ca = {"name": "postgres-ca", "secret": {"secretName": "postgres-ca", "defaultMode": 0o444,
+                                            "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+    mount = {"name": "postgres-ca", "mountPath": "/etc/postgres-ca", "readOnly": True}
+    for obj in (one(synthesis, "Deployment", ns, "web"), one(synthesis, "Deployment", ns, "worker"),
+                _job(synthesis, ns, "db-migrate"),
+                one(synthesis, "Deployment", "prod-claude-relay", "postgres-exporter")):
+        assert ca in obj["spec"]["template"]["spec"]["volumes"], obj["metadata"]["name"]
+        assert mount in containers(obj)[0]["volumeMounts"]
+    backend = one(synthesis, "StatefulSet", "prod-elizabeth", "backend")  # SQLite: no database CA
+    assert all(v["name"] != "postgres-ca" for v in backend["spec"]["template"]["spec"]["volumes"])
+    dev_web = one(dev(), "Deployment", "dev-zmage", "web")  # in-cluster Postgres speaks plain TCP in dev
+    assert all(v["name"] != "postgres-ca" for v in dev_web["spec"]["template"]["spec"]["volumes"])
