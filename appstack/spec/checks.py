@@ -60,7 +60,7 @@ ENV_BYTES_MAX = 32 * 1024
 def _check_env_sizes(spec: AppSpec) -> list[Problem]:
     problems = []
     for group, name, container in _containers(spec):
-        env = spec.env_for(container.env)
+        env = spec.env_for(container)
         size = sum(len(key.encode()) + len(value.encode()) for key, value in env.items())
         if size > ENV_BYTES_MAX:
             problems.append(Problem(join_path(group, name, "env"), f"the app's and the workload's env hold "

@@ -30,6 +30,14 @@ NS_NAME = "kubernetes.io/metadata.name"
 PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]
 
 
+# The policy pack admits an enforced `baseline` only with a stated reason (k8s-namespace-pod-security).
+PSA_JUSTIFICATION = "appstack.dev/pod-security-justification"
+BASELINE_REASON = (
+    "kube-prometheus-stack: not every pod of the chart sets the restricted profile's securityContext; "
+    "restricted is audited and warned"
+)
+
+
 def monitoring_psa_labels() -> dict[str, str]:
     labels = {f"{PSA}/enforce": "baseline", f"{PSA}/enforce-version": "latest"}
     for mode in ("audit", "warn"):
@@ -78,7 +86,9 @@ class Monitoring(pulumi.ComponentResource):
         obs = settings.observability
         labels = {"app.kubernetes.io/managed-by": MANAGED_BY}
         namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace", metadata={"name": obs.namespace, "labels": {**labels, **monitoring_psa_labels()}},
+            f"{name}-namespace",
+            metadata={"name": obs.namespace, "labels": {**labels, **monitoring_psa_labels()},
+                      "annotations": {PSA_JUSTIFICATION: BASELINE_REASON}},
             opts=child(self, protect=protect))  # deleting it would delete Prometheus and its data
         ns = namespace.metadata.apply(lambda m: m["name"] if m else obs.namespace)
         self.policy_names = []

@@ -254,7 +254,6 @@ CASES = [
         "apps.zmage.services.web.app_env",
         "not env names: 'redis-url', 3",
     ),
-    ("wrong tier", {"zmage": {}}, {"tier": "staging"}, "tier", "input should be 'dev' or 'prod'"),
     (
         "bad namespace prefix",
         {"zmage": {}},
@@ -358,7 +357,7 @@ def test_long_values_and_keys_are_abbreviated():
     found = problems({"zmage": {"services": {"web": {"port": "9" * 500 + "x", "k" * 300: 1}}}})
     assert [(p.path, p.message) for p in found] == [
         ("apps.zmage.services.web." + "k" * 40 + "...(300 characters)",
-         "unknown key '" + "k" * 40 + "...(300 characters)'; allowed keys: args, autoscale, command, env, health, "
+         "unknown key '" + "k" * 40 + "...(300 characters)'; allowed keys: app_env, args, autoscale, command, env, health, "
          "image, metrics, port, protocol, renamed_from, replicas, resources, routes, run_as_group, run_as_user, "
          "singleton, stop_timeout_seconds, volumes, writable_paths"),
         ("apps.zmage.services.web.port",

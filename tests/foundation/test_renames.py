@@ -44,6 +44,8 @@ def test_the_renamed_spec_deploys_as_the_original_on_both_platforms(platform):
     def app(overrides: dict):
         config = {"appstack:platform": platform, "appstack:tier": "prod", "appstack:domain": "example.com",
                   "appstack:apps": json.dumps({"elizabeth": overrides})}
+        if platform == "kubernetes":  # elizabeth's bucket needs the stack to say how pods authenticate
+            config["appstack:kubernetes"] = json.dumps({"object_storage": {"credentials": "static"}})
         return load_stack("test", config.get, all_keys=sorted(config)).apps["elizabeth"]
 
     assert app(_renamed_elizabeth()).model_dump() == app({}).model_dump()
@@ -84,7 +86,8 @@ def test_the_deployed_document_uses_the_old_names_everywhere():
 ])
 def test_a_rename_must_free_its_old_name(overrides, path, message):
     config = {"appstack:platform": "kubernetes", "appstack:tier": "dev", "appstack:domain": "example.com",
-              "appstack:apps": json.dumps({"elizabeth": overrides})}
+              "appstack:apps": json.dumps({"elizabeth": overrides}),
+              "appstack:kubernetes": json.dumps({"object_storage": {"credentials": "static"}})}
     with pytest.raises(ConfigError) as error:
         load_stack("test", config.get, all_keys=sorted(config))
     assert [(p.path, p.message.split(";")[0]) for p in error.value.problems] == [
@@ -95,7 +98,8 @@ def test_two_entities_cannot_claim_one_old_name():
     overrides = {"services": {"backend": None, "api": {"image": "backend", "port": 1, "renamed_from": "backend"},
                               "frontend": {"renamed_from": "backend"}}}
     config = {"appstack:platform": "kubernetes", "appstack:tier": "dev", "appstack:domain": "example.com",
-              "appstack:apps": json.dumps({"elizabeth": overrides})}
+              "appstack:apps": json.dumps({"elizabeth": overrides}),
+              "appstack:kubernetes": json.dumps({"object_storage": {"credentials": "static"}})}
     with pytest.raises(ConfigError) as error:
         load_stack("test", config.get, all_keys=sorted(config))
     messages = [(p.path, p.message) for p in error.value.problems if p.path.endswith("renamed_from")]
