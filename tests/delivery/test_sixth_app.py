@@ -110,6 +110,11 @@ def test_the_sixth_app_plans_on_both_platforms_from_its_own_repository(tmp_path:
     (project / "apps" / "ledger.yaml").write_text(LEDGER)
     (project / "platform_hooks.py").write_text(TRANSFORM)
     _add_settings(project / "Pulumi.prod.yaml", overrides=[OVERRIDE], transforms=["platform_hooks:cost_center"])
+    # The first bucket on Kubernetes: validate asks how pods authenticate to object storage.
+    dev = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())
+    kubernetes = dev["config"].setdefault("appstack:kubernetes", {})
+    kubernetes.setdefault("object_storage", {})["credentials"] = "static"
+    (project / "Pulumi.dev.yaml").write_text(yaml.safe_dump(dev, sort_keys=False))
 
     validate = _run([appstack, "validate"], project, env)
     assert validate.returncode == 0, validate.stdout + validate.stderr

@@ -32,7 +32,7 @@ PASSPHRASE = "appstack-engine-test"  # a throwaway local backend; nothing leaves
 # What the copy needs to run the program and the policy pack (tests, docs and the venv stay behind).
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "pyproject.toml")
 PROJECT_DIRS = ("apps", "appstack", "components", "policies")
-STORAGE_KEYS = ("accessKeyId", "secretAccessKey")
+from appstack.components.kubernetes.storage import CONFIG_KEYS as STATIC_KEYS  # noqa: E402 - next to its use
 
 
 def build_engine(engine_dir: Path) -> Path:
@@ -79,10 +79,11 @@ def engine_secrets(stack_name: str) -> dict[str, str]:
             if secret.source == "provided":
                 key = secret_config_key(app, name)
                 values[key] = secret_value(key, max(secret.min_length or 0, 40), "alphanumeric")
-    storage = stack.settings.kubernetes.object_storage.credentials_config
-    if storage:
-        for name in STORAGE_KEYS:
-            values[f"{storage}:{name}"] = secret_value(f"{storage}:{name}", 40, "alphanumeric")
+    if stack.settings.kubernetes.object_storage.credentials == "static":  # each app's own key pairs
+        for app in stack.apps:
+            for role in STATIC_KEYS.values():
+                for name in role.values():
+                    values[f"{app}:{name}"] = secret_value(f"{app}:{name}", 40, "alphanumeric")
     for resource in synthesize(stack_name).resources:
         key = f"{GENERATED_CONFIG}:{resource.name}"
         if resource.type == "random:index/randomBytes:RandomBytes":

@@ -36,7 +36,7 @@ def test_shipped_kubernetes_stacks_render_nothing_and_generate_with_random(stack
     for name in ("dev", "prod-k8s"):
         synthesis = stack(name)
         assert "renderYamlToDirectory" not in _provider_inputs(synthesis)
-        assert sum(r.type in RANDOM_TYPES for r in synthesis.resources) == {"dev": 23, "prod-k8s": 19}[name]
+        assert sum(r.type in RANDOM_TYPES for r in synthesis.resources) == {"dev": 23, "prod-k8s": 20}[name]
 
 
 def test_engine_settings_render_yaml_and_read_every_generated_value_from_config():

@@ -187,29 +187,29 @@ def test_object_storage_credentials_must_be_stated_and_identities_well_formed():
         kubernetes = {"object_storage": storage, **settings}
         return {p.path: p.message for p in problems({"zmage": {}}, kubernetes=kubernetes)}
 
-    assert found({"credentials": None}) == {"kubernetes.object_storage.credentials": (
+    assert found({"credentials": None}) == {"appstack:kubernetes.object_storage.credentials": (
         "apps zmage use object storage: set workload-identity (preferred, with workload_identity) or static")}
-    assert found({"credentials": "workload-identity"}) == {"kubernetes.object_storage": (
+    assert found({"credentials": "workload-identity"}) == {"appstack:kubernetes.object_storage": (
         "credentials workload-identity needs workload_identity (provider, app_role, backup_role)")}
     role = "arn:aws:iam::123456789012:role/{app}-storage"
     bad = found({"credentials": "workload-identity", "workload_identity": {
         "provider": "eks-irsa", "app_role": role, "backup_role": role}})
-    assert bad == {"kubernetes.object_storage.workload_identity": (
+    assert bad == {"appstack:kubernetes.object_storage.workload_identity": (
         "backup_role must differ from app_role: backups get their own identity")}
     shared = found({"credentials": "workload-identity", "workload_identity": {
         "provider": "eks-irsa", "app_role": "arn:aws:iam::123456789012:role/shared",
         "backup_role": "arn:aws:iam::12345:role/{app}-{bucket}"}})
-    assert shared == {"kubernetes.object_storage.workload_identity": (
+    assert shared == {"appstack:kubernetes.object_storage.workload_identity": (
         "app_role: must contain {app} or {namespace} so each app has its own identity; "
         "backup_role: unknown placeholder {bucket} (use {app}, {namespace})")}
     gke_as_arn = found({"credentials": "workload-identity", "workload_identity": {
         "provider": "gke", "app_role": role, "backup_role": "{app}-b@p-1234.iam.gserviceaccount.com"}})
-    assert gke_as_arn == {"kubernetes.object_storage.workload_identity": (
+    assert gke_as_arn == {"appstack:kubernetes.object_storage.workload_identity": (
         f"app_role: '{role}' does not make a Google service account email")}
     gke_s3 = found({"credentials": "workload-identity", "workload_identity": {
         "provider": "gke", "app_role": "{app}-a@proj-1.iam.gserviceaccount.com",
         "backup_role": "{app}-b@proj-1.iam.gserviceaccount.com"}}, backups={"target": "s3"})
-    assert list(gke_s3) == ["kubernetes.backups.target"]
+    assert list(gke_s3) == ["appstack:kubernetes.backups.target"]
 
 
 def _pod_labels(obj: dict) -> dict:
