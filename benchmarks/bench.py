@@ -51,7 +51,9 @@ services = {f"svc-{i}": {"image": "web", "port": 8000 + i, "routes": [{"path": f
 apps = {"zmage": {"services": services}}
 config = {"appstack:platform": platform, "appstack:tier": "prod", "appstack:domain": "example.com",
           "appstack:apps": json.dumps(apps), "zmage:GEMINI_API_KEY": "x", "zmage:SENTRY_DSN": "x"}
-synthesize("bench", config=config)
+if platform == "kubernetes":  # zmage's media bucket: the stack states how pods reach object storage
+    config["appstack:kubernetes"] = json.dumps({"object_storage": {"credentials": "static"}})
+synthesize("bench", config=config, secret_keys=["zmage:GEMINI_API_KEY", "zmage:SENTRY_DSN"])
 """
 
 
