@@ -140,8 +140,11 @@ class _Pricer:
         if inputs.get("loadBalancerType", "application") != "application":
             return None
         lcu = self.a["alb_lcu_baseline"]
-        hourly = Decimal(self.p["alb_hour"]) + lcu * Decimal(self.p["alb_lcu_hour"])
-        return hourly * self.hours, f"ALB hours + {lcu} LCU baseline"
+        return self.alb_monthly(lcu), f"ALB hours + {lcu} LCU baseline"
+
+    def alb_monthly(self, lcus: Decimal) -> Decimal:
+        """One ALB for a month, carrying `lcus` LCUs all the time."""
+        return (Decimal(self.p["alb_hour"]) + lcus * Decimal(self.p["alb_lcu_hour"])) * self.hours
 
     def _natgateway_ec2(self, inputs: dict[str, Any], _: dict[str, Any]) -> tuple[Decimal, str]:
         gb = self.a["nat_gateway_gb_month"]
@@ -278,10 +281,9 @@ def shared_load_balancer_projection(per_app: Estimate) -> Estimate:
     albs = [item for item in per_app.items if item.type in SHARED_LB_TYPES]
     if len(albs) <= 1:
         return per_app
-    region = per_app.table["regions"][per_app.region]
-    assumptions = per_app.table["assumptions"]
-    hours, lcu = Decimal(assumptions["hours_per_month"]), Decimal(assumptions["alb_lcu_baseline"])
-    shared = (Decimal(region["alb_hour"]) + len(albs) * lcu * Decimal(region["alb_lcu_hour"])) * hours
+    pricer = _Pricer(per_app.table["regions"][per_app.region], per_app.table["assumptions"], [])
+    lcu = pricer.a["alb_lcu_baseline"]
+    shared = pricer.alb_monthly(len(albs) * lcu)
     items = [item for item in per_app.items if item.type not in SHARED_LB_TYPES]
     detail = f"one ALB for {len(albs)} apps: hours + {len(albs) * lcu} LCU baseline"
     items.append(LineItem(ENVIRONMENT, "aws:lb/loadBalancer:LoadBalancer", "shared", shared, detail))
