@@ -91,6 +91,7 @@ def _aws_app(spec: AppSpec, settings: StackSettings) -> list[Problem]:
     from .components.aws.compute.task_definition import task_size
 
     problems = _postgres_major(spec, RDS_POSTGRES_MAJORS, "on RDS")
+    problems += _rds_storage(spec)
     problems += _routes(spec, ALB_PATH, ALB_PATTERN_MAX, "the ALB")
     problems += settings_problems(spec, settings)
     for group in ("services", "workers", "jobs"):
@@ -103,6 +104,41 @@ def _aws_app(spec: AppSpec, settings: StackSettings) -> list[Problem]:
             except ConfigError as error:
                 problems += error.problems
     return problems
+
+
+def _rds_storage(spec: AppSpec) -> list[Problem]:
+    from .provider_checks.rds_storage import storage_problems
+
+    db = spec.database
+    if not isinstance(db, PostgresSpec):
+        return []
+    found = storage_problems(db.storage_type, db.storage_gb, db.iops, db.storage_throughput)
+    return [Problem(join_path("database", p.field), f"{p.message} [{p.source}]") for p in found]
+
+
+def aws_only_warnings(settings: StackSettings, apps: dict[str, AppSpec]) -> list[str]:
+    """Fields that mean nothing on Kubernetes: a blueprint runs on both platforms, so they warn, never fail."""
+    warnings = []
+    if settings.platform == "aws":
+        if settings.aws.spot_workers:
+            warnings.append("appstack:aws.spot_workers is deprecated: give the workers capacity_providers: "
+                            "[{provider: FARGATE_SPOT}] (the same strategy)")
+        return warnings
+    for name, spec in sorted(apps.items()):
+        for group in ("services", "workers", "jobs", "schedules"):
+            for workload, container in sorted(getattr(spec, group).items()):
+                path = join_path("apps", name, group, workload)
+                if container.iam_statements:
+                    warnings.append(f"{path}.iam_statements: AWS only, not applied on Kubernetes (appstack creates "
+                                    "no IAM role for pods; grant them to your IRSA or Pod Identity role)")
+                if getattr(container, "capacity_providers", None) is not None:
+                    warnings.append(f"{path}.capacity_providers: AWS only, ignored on Kubernetes (use node "
+                                    "selectors and tolerations for spot nodes)")
+        db = spec.database
+        if isinstance(db, PostgresSpec) and (db.storage_type != "gp3" or db.iops or db.storage_throughput):
+            warnings.append(f"apps.{name}.database: storage_type, iops and storage_throughput are AWS only, "
+                            "ignored on Kubernetes (appstack:kubernetes.storage_class decides the volume)")
+    return warnings
 
 
 def _kubernetes_app(spec: AppSpec, settings: StackSettings) -> list[Problem]:

@@ -355,7 +355,9 @@ class AwsSettings(Strict):
     deregistration_delay_seconds: int = Field(30, ge=0, le=3600, description="target group connection draining")
     health_check_grace_period_seconds: int = Field(60, ge=0, le=3600, description="ECS ignores ALB checks this long")
     ecs_exec: bool = Field(False, description="dev only: ECS Exec (needs a writable root filesystem); refused in prod")
-    spot_workers: bool = Field(False, description="dev only: run workers on FARGATE_SPOT")
+    spot_workers: bool = Field(
+        False, description="deprecated (warns): dev only: run workers without capacity_providers on FARGATE_SPOT"
+    )
     wait_for_steady_state: bool = Field(
         True, description="`pulumi up` waits for every ECS rollout and fails when the circuit breaker rolls it back"
     )
@@ -620,13 +622,14 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
                 warnings += override_warnings(str(name), load_blueprint(str(name), blueprints_dir), overrides)
     if settings is not None:
         from .naming.checks import check_stack_names
-        from .semantics import check_stack_semantics
+        from .semantics import aws_only_warnings, check_stack_semantics
 
         problems += check_stack_names(settings, apps) + tier_problems(settings, apps)
         from .upgrades import check_upgrades
 
         problems += check_upgrades(settings.platform, settings.kubernetes.postgres.mode_for, apps)
         problems += check_stack_semantics(settings, apps, read)
+        warnings += aws_only_warnings(settings, apps)
         problems += _check_object_storage(settings, apps)
     if problems:
         raise ConfigError([_as_written(p) for p in problems], title=f"Invalid configuration for stack '{stack_name}'")

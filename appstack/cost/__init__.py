@@ -92,11 +92,11 @@ class _Pricer:
     def _service_ecs(self, inputs: dict[str, Any], resource: dict[str, Any]) -> tuple[Decimal, str]:
         rate, size = self._fargate_hour(self.task_definitions[resource["parent"]]["inputs"])
         count = Decimal(inputs.get("desiredCount", 1))
-        providers = {s["capacityProvider"] for s in inputs.get("capacityProviderStrategies") or []}
-        if providers == {"FARGATE_SPOT"}:
-            rate *= 1 - self.a["fargate_spot_discount"]
-            size += " Spot"
-        return count * rate * self.hours, f"{count} x {size}, 24/7"
+        spot = spot_tasks(inputs.get("capacityProviderStrategies") or [], count)
+        monthly = (count - spot * self.a["fargate_spot_discount"]) * rate * self.hours
+        if spot and spot == count:
+            return monthly, f"{count} x {size} Spot, 24/7"
+        return monthly, f"{count} x {size}" + (f" ({spot:g} on Spot)" if spot else "") + ", 24/7"
 
     def _taskdefinition_ecs(self, inputs: dict[str, Any], resource: dict[str, Any]) -> tuple[Decimal, str] | None:
         if resource["parent"] in self.service_parents:
@@ -232,6 +232,25 @@ PRICED: dict[str, Callable[..., tuple[Decimal, str] | None]] = {
     "aws:cloudfront/distribution:Distribution": _Pricer._distribution_cloudfront,
     "aws:amp/workspace:Workspace": _Pricer._workspace_amp,
 }
+
+
+def spot_tasks(strategy: list[dict[str, Any]], count: Decimal) -> Decimal:
+    """How many of `count` tasks a capacity provider strategy places on FARGATE_SPOT: the base first on its
+    provider, the rest split by weight (ECS's placement, as an expectation)."""
+    if not strategy:
+        return Decimal(0)
+    spot = Decimal(0)
+    rest = count
+    for item in strategy:
+        base = min(Decimal(item.get("base", 0)), rest)
+        rest -= base
+        if item["capacityProvider"] == "FARGATE_SPOT":
+            spot += base
+    weights = sum(Decimal(item.get("weight", 0)) for item in strategy)
+    if weights:
+        spot_weight = sum(Decimal(i.get("weight", 0)) for i in strategy if i["capacityProvider"] == "FARGATE_SPOT")
+        spot += rest * spot_weight / weights
+    return spot
 
 
 def _app_names(resources: list[dict[str, Any]]) -> dict[str, str]:

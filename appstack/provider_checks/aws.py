@@ -16,6 +16,7 @@ from ..synth import PlanResource, reveal
 from . import aws_constraints as C
 from .aws_rules import AUTONAME_SUFFIX, NO_INPUT_CONSTRAINTS, PULUMI_AWS_AUTONAMING, RULES, AutoName, F
 from .core import Finding, apply_rules, is_unknown, resource_label
+from .rds_storage import storage_problems
 
 
 def check_aws(resources: list[PlanResource]) -> list[Finding]:
@@ -45,6 +46,28 @@ def check_aws(resources: list[PlanResource]) -> list[Finding]:
             findings += _tags(resource)
     findings += _role_policy_sizes(resources)
     findings += _fargate_sizes(resources)
+    findings += _rds_storage(resources)
+    return findings
+
+
+# The spec's names of the storage inputs, as the provider's inputs spell them.
+_RDS_STORAGE_INPUTS = {"storage_type": "storageType", "storage_gb": "allocatedStorage", "iops": "iops",
+                       "storage_throughput": "storageThroughput"}
+
+
+def _rds_storage(resources: list[PlanResource]) -> list[Finding]:
+    """IOPS and throughput against the storage type and size (an override may have set them)."""
+    findings = []
+    for resource in resources:
+        if resource.type != "aws:rds/instance:Instance":
+            continue
+        values = {field: reveal(resource.inputs.get(name)) for field, name in _RDS_STORAGE_INPUTS.items()}
+        if any(is_unknown(v) for v in values.values()) or not isinstance(values["storage_gb"], int):
+            continue
+        found = storage_problems(str(values["storage_type"] or "gp2"), values["storage_gb"], values["iops"],
+                                 values["storage_throughput"])
+        findings += [Finding(resource_label(resource), _RDS_STORAGE_INPUTS[p.field], p.message, p.source)
+                     for p in found]
     return findings
 
 

@@ -82,6 +82,16 @@ class PostgresSpec(Strict):
     )
     storage_gb: int = Field(20, ge=20, le=65536)
     max_storage_gb: int | None = Field(100, ge=20, le=65536, description="storage autoscaling ceiling")
+    storage_type: Literal["gp2", "gp3", "io1", "io2"] = Field(
+        "gp3", description="AWS only: the RDS storage type (Kubernetes: the storage class decides)"
+    )
+    iops: int | None = Field(
+        None, ge=1, le=256000,
+        description="AWS only: provisioned IOPS (io1/io2: required; gp3: from 400 GiB, with storage_throughput)",
+    )
+    storage_throughput: int | None = Field(
+        None, ge=1, le=4000, description="AWS only: gp3 throughput in MiB/s, from 400 GiB, with iops"
+    )
     extensions: list[Annotated[str, Field(pattern=EXTENSION_NAME)]] = Field(default_factory=list)
     parameters: dict[Annotated[str, Field(pattern=PARAMETER_NAME, max_length=63)], ParameterValue] = Field(
         default_factory=dict, description="postgresql.conf settings, numbers in each parameter's base unit"

@@ -22,6 +22,7 @@ from .base import (
     cpu_millicores,
     memory_mib,
 )
+from .iam import IamStatements
 
 
 class ProbeSpec(Strict):
@@ -164,6 +165,11 @@ class ContainerSpec(Strict):
     writable_paths: list[AbsolutePath] = Field(
         default_factory=lambda: ["/tmp"], description="the only writable paths; the root filesystem is read-only"
     )
+    iam_statements: IamStatements = Field(
+        default_factory=list,
+        description="AWS only: extra statements of its task role (docs/extending.md); no wildcard action on "
+        "every resource, no IAM privilege escalation; Kubernetes warns (the pods' IAM role is not appstack's)",
+    )
 
     @field_validator("app_env", mode="before")
     @classmethod
@@ -202,6 +208,36 @@ class ContainerSpec(Strict):
         return self.run_as_user if self.run_as_group is None else self.run_as_group
 
 
+class CapacityProvider(Strict):
+    """One entry of an ECS capacity provider strategy (AWS only)."""
+
+    provider: Literal["FARGATE", "FARGATE_SPOT"]
+    base: int = Field(0, ge=0, le=100000, description="tasks that run on this provider first (one provider only)")
+    weight: int = Field(1, ge=0, le=1000, description="share of the tasks beyond the base")
+
+
+def _capacity_mix(value: list[CapacityProvider] | None) -> list[CapacityProvider] | None:
+    # ECS CapacityProviderStrategyItem: only one provider may have a base; at least one weight above 0.
+    if value is None:
+        return value
+    if not value:
+        raise ValueError("give at least one provider (or leave capacity_providers out for the default)")
+    providers = [item.provider for item in value]
+    if len(set(providers)) != len(providers):
+        raise ValueError(f"names a provider twice ({', '.join(providers)})")
+    if sum(1 for item in value if item.base > 0) > 1:
+        raise ValueError("only one provider may have a base above 0")
+    if not any(item.weight > 0 for item in value):
+        raise ValueError("at least one provider needs a weight above 0")
+    idle = [item.provider for item in value if item.base == 0 and item.weight == 0]
+    if idle:
+        raise ValueError(f"{idle[0]} has base 0 and weight 0, so it never runs a task: remove it")
+    return value
+
+
+CapacityMix = Annotated[list[CapacityProvider] | None, AfterValidator(_capacity_mix)]
+
+
 class LongRunningSpec(ContainerSpec):
     replicas: int = Field(2, ge=1, le=1000, description="fixed count; exclusive with autoscale (a singleton: 1)")
     autoscale: AutoscaleSpec | None = Field(None, description="min/max replicas on CPU, memory or request targets")
@@ -211,6 +247,12 @@ class LongRunningSpec(ContainerSpec):
         "one replica, stopped before its replacement starts; refuses autoscale",
     )
     health: HealthSpec = HealthSpec()
+    capacity_providers: CapacityMix = Field(
+        None,
+        description="AWS only: the ECS capacity provider mix (FARGATE, FARGATE_SPOT with base and weight); "
+        "default FARGATE (dev workers: FARGATE_SPOT with aws.spot_workers); a prod service behind the load "
+        "balancer that uses FARGATE_SPOT keeps a FARGATE base of at least 1",
+    )
     stop_timeout_seconds: int = Field(30, ge=2, le=120)
 
     @model_validator(mode="before")

@@ -61,6 +61,8 @@ def settings_problems(spec: AppSpec, settings: StackSettings) -> list[Problem]:
         )
     if settings.aws.spot_workers and settings.tier != "dev":
         problems.append(Problem("aws.spot_workers", "FARGATE_SPOT workers are for dev stacks only"))
+    if settings.tier == "prod":
+        problems += _spot_behind_the_load_balancer(spec)
     for group in ("services", "workers"):
         for workload, container in sorted(getattr(spec, group).items()):
             path = f"apps.{spec.name}.{group}.{workload}"
@@ -74,6 +76,21 @@ def settings_problems(spec: AppSpec, settings: StackSettings) -> list[Problem]:
                     "and database.extensions",
                 )
             )
+    return problems
+
+
+def _spot_behind_the_load_balancer(spec: AppSpec) -> list[Problem]:
+    """A prod service behind the load balancer may use FARGATE_SPOT only above a FARGATE base of 1 or more:
+    Spot tasks can all be reclaimed at once (two minutes' notice), and the site must keep serving."""
+    problems = []
+    for name, service in sorted(spec.public_services.items()):
+        mix = {item.provider: item for item in service.capacity_providers or []}
+        if "FARGATE_SPOT" in mix and ("FARGATE" not in mix or mix["FARGATE"].base < 1):
+            problems.append(Problem(
+                f"apps.{spec.name}.services.{name}.capacity_providers",
+                "a prod service behind the load balancer that uses FARGATE_SPOT needs FARGATE with base >= 1 "
+                "(all Spot tasks can be reclaimed at once)",
+            ))
     return problems
 
 

@@ -93,6 +93,7 @@ def container_roles(
                 file_systems=file_systems or [],
                 exec_enabled=exec_enabled,
                 prometheus_workspace_arn=prometheus_workspace_arn,
+                extra_statements=[s.document(i) for i, s in enumerate(container.iam_statements)],
             ),
             data.kms_key_arn,
         ),
@@ -136,6 +137,19 @@ def grace_period(container: ServiceSpec | WorkerSpec, minimum: int) -> int:
     startup = container.health.startup
     budget = startup.initial_delay_seconds + startup.period_seconds * startup.failure_threshold if startup else 0
     return max(minimum, budget)
+
+
+def capacity_strategy(container: ServiceSpec | WorkerSpec, settings: StackSettings) -> list[dict[str, Any]]:
+    """The ECS capacity provider strategy: the spec's mix, else FARGATE_SPOT for dev workers with the
+    deprecated aws.spot_workers, else FARGATE. A base is written only when above 0, so the mix
+    [{provider: FARGATE_SPOT}] registers exactly what spot_workers always did."""
+    if container.capacity_providers is not None:
+        return [
+            {"capacity_provider": item.provider, "weight": item.weight, **({"base": item.base} if item.base else {})}
+            for item in container.capacity_providers
+        ]
+    spot = isinstance(container, WorkerSpec) and settings.aws.spot_workers and settings.tier == "dev"
+    return [{"capacity_provider": "FARGATE_SPOT" if spot else "FARGATE", "weight": 1}]
 
 
 def bucket_arn(value: object) -> pulumi.Input[str]:
@@ -213,7 +227,6 @@ class EcsWorkload(pulumi.ComponentResource):
             registries = {"registry_arn": discovery_service(name, args.workload, args.namespace_id, self).arn}
 
         lb = args.load_balancer
-        spot = isinstance(container, WorkerSpec) and aws_settings.spot_workers and args.settings.tier == "dev"
         # A SQLite service is the only writer of its database file, and a singleton must never run twice:
         # a deployment stops the old task before it starts the new one.
         sqlite_writer = isinstance(spec.database, SqliteSpec) and spec.database.service == args.workload
@@ -227,7 +240,7 @@ class EcsWorkload(pulumi.ComponentResource):
             cluster=args.cluster_arn,
             task_definition=self.task_definition.arn,
             desired_count=container.min_replicas,
-            capacity_provider_strategies=[{"capacity_provider": "FARGATE_SPOT" if spot else "FARGATE", "weight": 1}],
+            capacity_provider_strategies=capacity_strategy(container, args.settings),
             platform_version="LATEST",
             network_configuration={
                 "subnets": args.network.private_subnet_ids,

@@ -105,6 +105,9 @@ class TaskGrants:
     file_systems: Sequence[FileSystemRefs] = ()
     exec_enabled: bool = False
     prometheus_workspace_arn: pulumi.Input[str] | None = None
+    # The spec's iam_statements (appstack/spec/iam.py), validated before anything is registered; last, as
+    # Spec<i>, so appstack's own Sids never change.
+    extra_statements: Sequence[dict] = ()
 
 
 def task_policy(grants: TaskGrants, kms_key_arn: pulumi.Input[str]) -> pulumi.Output[str] | None:
@@ -142,6 +145,7 @@ def task_policy(grants: TaskGrants, kms_key_arn: pulumi.Input[str]) -> pulumi.Ou
         )
     if grants.exec_enabled:
         statements.append({"Sid": "EcsExec", "Effect": "Allow", "Action": EXEC_ACTIONS, "Resource": "*"})
+    statements += grants.extra_statements
     if not statements:
         return None
     return pulumi.Output.json_dumps({"Version": VERSION, "Statement": statements})
