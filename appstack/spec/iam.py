@@ -11,7 +11,7 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from appstack_policies.iam_documents import escalations
+from appstack_policies.iam_documents import PASS_ROLE_ACTIONS, escalations
 from pydantic import AfterValidator, Field, model_validator
 
 from .base import Strict
@@ -35,16 +35,16 @@ CONDITION_KEY = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9_./:@+=,-]+$")
 # is left for the statements appstack writes itself (buckets, volumes, Prometheus), as the env check does.
 STATEMENTS_MAX_CHARS = 5120
 # What IAM spells differently, or what appstack never takes, with what to write instead.
+_NOT_ACTION = "NotAction is not supported: it grants everything but a list; list the actions the workload needs"
+_NOT_RESOURCE = "NotResource is not supported: it covers everything but a list; list the resources it uses"
+_PRINCIPAL = "a task role's policy names no principal (the role is the principal)"
 REFUSED_KEYS = {
-    "NotAction": "NotAction grants everything but a list: list the actions the workload needs",
-    "not_actions": "NotAction grants everything but a list: list the actions the workload needs",
-    "NotResource": "NotResource covers everything but a list: list the resources the workload uses",
-    "not_resources": "NotResource covers everything but a list: list the resources the workload uses",
-    "Principal": "a task role's policy names no principal (the role is the principal)",
-    "principal": "a task role's policy names no principal (the role is the principal)",
-    "NotPrincipal": "a task role's policy names no principal (the role is the principal)",
-    "Effect": "write effect (lowercase)", "Action": "write actions (a list)",
-    "Resource": "write resources (a list)", "Condition": "write condition (lowercase)",
+    "NotAction": _NOT_ACTION, "not_actions": _NOT_ACTION, "NotResource": _NOT_RESOURCE,
+    "not_resources": _NOT_RESOURCE, "Principal": _PRINCIPAL, "principal": _PRINCIPAL, "NotPrincipal": _PRINCIPAL,
+    "Effect": "'Effect' is IAM's spelling: write effect",
+    "Action": "'Action' is IAM's spelling: write actions (a list)",
+    "Resource": "'Resource' is IAM's spelling: write resources (a list)",
+    "Condition": "'Condition' is IAM's spelling: write condition",
 }
 
 
@@ -95,7 +95,7 @@ class IamStatement(Strict):
         if isinstance(data, dict):
             for key, why in REFUSED_KEYS.items():
                 if key in data:
-                    raise ValueError(f"{key}: {why}")
+                    raise ValueError(why)
         return data
 
     @model_validator(mode="after")
@@ -120,8 +120,10 @@ class IamStatement(Strict):
             raise ValueError(f"wildcard action {wild[0]} on every resource ({everything[0]}): name the actions, "
                              "or scope the resources to ARNs")
         for how, action in escalations(self.document(0)):
-            raise ValueError(f"grants {action} through {how}: a workload must never change IAM permissions "
-                             "(privilege escalation); scope iam:PassRole and sts:AssumeRole to named role ARNs")
+            via = "" if how == action else f" through {how}"
+            scope = "; scope it to named role ARNs" if action in PASS_ROLE_ACTIONS else ""
+            raise ValueError(f"grants {action}{via}, which lets the workload raise its own permissions "
+                             f"(privilege escalation){scope}")
         return self
 
     def document(self, index: int) -> dict[str, Any]:
