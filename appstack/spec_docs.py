@@ -12,6 +12,8 @@ from pydantic_core import PydanticUndefined
 from . import spec
 from .overrides import ResourceOverride
 from .spec.egress import EgressRule
+from .spec.iam import IamStatement
+from .spec.workloads import CapacityProvider
 from .stackconfig import AwsSettings, KubernetesSettings, StackSettings
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
@@ -26,6 +28,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Worker (`workers.<name>`)", spec.WorkerSpec),
     ("Job (`jobs.<name>`)", spec.JobSpec),
     ("Schedule (`schedules.<name>`)", spec.ScheduleSpec),
+    ("IAM statement (`<services|workers|jobs|schedules>.<name>.iam_statements[]`, AWS only)", IamStatement),
+    ("Capacity provider (`<services|workers>.<name>.capacity_providers[]`, AWS only)", CapacityProvider),
     ("Route (`services.<name>.routes[]`)", spec.RouteSpec),
     ("Health (`health`)", spec.HealthSpec),
     ("Probe (`health.liveness|readiness|startup`)", spec.ProbeSpec),

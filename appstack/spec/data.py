@@ -83,7 +83,8 @@ class PostgresSpec(Strict):
     storage_gb: int = Field(20, ge=20, le=65536)
     max_storage_gb: int | None = Field(100, ge=20, le=65536, description="storage autoscaling ceiling")
     storage_type: Literal["gp2", "gp3", "io1", "io2"] = Field(
-        "gp3", description="AWS only: the RDS storage type (Kubernetes: the storage class decides)"
+        "gp3", description="AWS only: the RDS storage type; Kubernetes maps it (and iops, storage_throughput) to "
+        "nothing and warns: appstack:kubernetes.storage_class decides the volume"
     )
     iops: int | None = Field(
         None, ge=1, le=256000,

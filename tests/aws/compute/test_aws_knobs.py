@@ -31,6 +31,9 @@ ZMAGE = {
                            "capacity_providers": [{"provider": "FARGATE_SPOT"}]}},
     "jobs": {"db-migrate": {"iam_statements": [{"actions": ["ses:SendEmail"],
                                                 "resources": ["arn:aws:ses:us-east-1:123456789012:identity/*"]}]}},
+    "schedules": {"report": {"image": "worker", "command": ["python", "report.py"], "cron": "0 3 * * *",
+                             "iam_statements": [{"actions": ["s3:PutObject"],
+                                                 "resources": ["arn:aws:s3:::zmage-reports/*"]}]}},
     "database": {"storage_type": "io2", "storage_gb": 200, "iops": 4000},
 }
 
@@ -63,6 +66,10 @@ def test_iam_statements_end_each_task_role_policy_exactly():
     assert task_statements(zmage(), "zmage-job-db-migrate") == [
         {"Sid": "Spec0", "Effect": "Allow", "Action": ["ses:SendEmail"],
          "Resource": ["arn:aws:ses:us-east-1:123456789012:identity/*"]}]
+    report = task_statements(zmage(), "zmage-schedule-report")  # it takes the app's env, so the media bucket too
+    assert [s["Sid"] for s in report] == ["Buckets", "Objects", "BucketKey", "Spec0"]
+    assert report[-1] == {"Sid": "Spec0", "Effect": "Allow", "Action": ["s3:PutObject"],
+                          "Resource": ["arn:aws:s3:::zmage-reports/*"]}
     names = {r.name for r in zmage().by_type("aws:iam/rolePolicy:RolePolicy")}
     assert "zmage-job-db-bootstrap-task" not in names
 
