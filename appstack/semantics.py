@@ -107,13 +107,15 @@ def _aws_app(spec: AppSpec, settings: StackSettings) -> list[Problem]:
 
 
 def _rds_storage(spec: AppSpec) -> list[Problem]:
+    return postgres_storage_problems(spec.database) if isinstance(spec.database, PostgresSpec) else []
+
+
+def postgres_storage_problems(db: PostgresSpec, where: str = "database") -> list[Problem]:
+    """RDS storage type, size, IOPS and throughput (appstack/provider_checks/rds_storage.py), at `where`."""
     from .provider_checks.rds_storage import storage_problems
 
-    db = spec.database
-    if not isinstance(db, PostgresSpec):
-        return []
     found = storage_problems(db.storage_type, db.storage_gb, db.iops, db.storage_throughput)
-    return [Problem(join_path("database", p.field), f"{p.message} [{p.source}]") for p in found]
+    return [Problem(join_path(where, p.field), f"{p.message} [{p.source}]") for p in found]
 
 
 def aws_only_warnings(settings: StackSettings, apps: dict[str, AppSpec]) -> list[str]:

@@ -13,12 +13,15 @@ from typing import Any, Literal
 
 import pulumi
 from appstack.components.aws.buckets import AppBucket, AppBucketArgs
+from appstack.components.aws.compute.app_compute import SPOT_BEHIND_THE_LOAD_BALANCER, unsafe_spot_mix
 from appstack.components.aws.compute.ecs_service import EcsWorkload, EcsWorkloadArgs, LoadBalancerAttachment
 from appstack.components.aws.compute.images import ImageRef
 from appstack.components.aws.contracts import AppDataRefs, NetworkRefs
 from appstack.components.aws.postgres import PostgresArgs, PostgresDatabase
 from appstack.components.aws.redis import RedisArgs, RedisCache
 
+from appstack.errors import ConfigError, Problem
+from appstack.semantics import postgres_storage_problems
 from appstack.spec import AppSpec, BucketSpec, ImageSpec, PostgresSpec, RedisSpec, ServiceSpec
 from appstack.stackconfig import TIER_DEFAULTS, AwsSettings, StackSettings
 
@@ -65,6 +68,9 @@ def _data_store(args: PostgresDatabaseArgs | RedisCacheArgs) -> dict[str, Any]:
 
 def postgres(name: str, args: PostgresDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> PostgresDatabase:
     """RDS PostgreSQL (`appstack:aws:Postgres`): outputs host, password and url (secrets), `instance`."""
+    problems = postgres_storage_problems(args.spec, "spec")  # what load_stack refuses for an app's database
+    if problems:
+        raise ConfigError(problems, title=f"Invalid RDS storage for '{name}'")
     retention = TIER_DEFAULTS[args.target.tier].backup_retention_days
     return PostgresDatabase(name, PostgresArgs(**_data_store(args), backup_retention_days=retention), opts)
 
@@ -114,6 +120,9 @@ def ecs_service(name: str, args: EcsServiceArgs, opts: pulumi.ResourceOptions | 
     """A Fargate service (`appstack:aws:EcsWorkload`): task definition, least-privilege roles, logs, its
     security group and the ECS service; outputs `service`, `task_definition`, `roles`."""
     t = args.target
+    if t.tier == "prod" and args.load_balancer is not None and unsafe_spot_mix(args.spec):
+        raise ConfigError([Problem("spec.capacity_providers", SPOT_BEHIND_THE_LOAD_BALANCER)],
+                          title=f"Invalid capacity providers for '{name}'")
     env = {**args.spec.env, **{key: f"${{secrets.{key}}}" for key in args.secret_env_arns}}
     service = args.spec.model_copy(update={"image": "app", "env": env})
     spec = AppSpec(name=t.app, images={"app": ImageSpec(repository="standalone", tag="0")},

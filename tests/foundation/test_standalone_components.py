@@ -107,3 +107,33 @@ def test_postgres_defaults_are_normalized_like_given_values():
     spec = PostgresSpec(engine="postgres", version="16", database="shop")
     assert (spec.cpu, spec.memory) == ("1000m", "2048Mi")
     assert PostgresSpec(engine="postgres", version="16", database="shop", cpu=1, memory="2Gi") == spec
+
+
+def test_standalone_aws_components_refuse_rds_storage_and_spot_mixes_load_stack_refuses():
+    from appstack.components.standalone.aws import (
+        AwsTarget,
+        EcsServiceArgs,
+        LoadBalancerAttachment,
+        PostgresDatabaseArgs,
+        ecs_service,
+        postgres,
+    )
+
+    from appstack.errors import ConfigError
+    from appstack.spec import PostgresSpec, ServiceSpec
+
+    target = AwsTarget(app="shop", tier="prod", kms_key_arn="arn:aws:kms:us-east-1:111122223333:key/k")
+    spec = PostgresSpec(engine="postgres", version="16", database="shop", storage_type="io1", iops=1000)
+    with pytest.raises(ConfigError) as error:
+        postgres("shop-postgres", PostgresDatabaseArgs(target, spec, subnet_ids=[], security_group_id="sg-1"))
+    assert [(p.path, p.message) for p in error.value.problems] == [
+        ("spec.storage_gb", "io1 needs at least 100 GiB (got 20) "
+         "[https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html]")]
+    service = ServiceSpec(image="app", port=8000, capacity_providers=[{"provider": "FARGATE_SPOT"}])
+    args = EcsServiceArgs(target, service="web", image="ghcr.io/acme/shop:1.4.2", spec=service, vpc_id="vpc-1",
+                          private_subnet_ids=[], task_security_group_id="sg-1", cluster_name="shop-prod",
+                          cluster_arn="arn:aws:ecs:us-east-1:111122223333:cluster/shop-prod", namespace_id="ns-1",
+                          load_balancer=LoadBalancerAttachment("sg-2", "arn:tg", "app/x/y"))
+    with pytest.raises(ConfigError) as error:
+        ecs_service("shop-web", args)
+    assert [p.path for p in error.value.problems] == ["spec.capacity_providers"]

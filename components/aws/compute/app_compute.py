@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 
 from appstack.errors import ConfigError, Problem
-from appstack.spec import AppSpec
+from appstack.spec import AppSpec, ServiceSpec, WorkerSpec
 from appstack.stackconfig import StackSettings
 
 from ..contracts import AppDataRefs, NetworkRefs
@@ -79,19 +79,20 @@ def settings_problems(spec: AppSpec, settings: StackSettings) -> list[Problem]:
     return problems
 
 
+SPOT_BEHIND_THE_LOAD_BALANCER = ("a prod service behind the load balancer that uses FARGATE_SPOT needs FARGATE with "
+                                 "base >= 1 (all Spot tasks can be reclaimed at once)")
+
+
+def unsafe_spot_mix(service: ServiceSpec | WorkerSpec) -> bool:
+    """FARGATE_SPOT in the mix without a FARGATE base of 1 or more: Spot tasks can all be reclaimed at once (two
+    minutes' notice), so a prod service behind the load balancer would stop serving."""
+    mix = {item.provider: item for item in service.capacity_providers or []}
+    return "FARGATE_SPOT" in mix and ("FARGATE" not in mix or mix["FARGATE"].base < 1)
+
+
 def _spot_behind_the_load_balancer(spec: AppSpec) -> list[Problem]:
-    """A prod service behind the load balancer may use FARGATE_SPOT only above a FARGATE base of 1 or more:
-    Spot tasks can all be reclaimed at once (two minutes' notice), and the site must keep serving."""
-    problems = []
-    for name, service in sorted(spec.public_services.items()):
-        mix = {item.provider: item for item in service.capacity_providers or []}
-        if "FARGATE_SPOT" in mix and ("FARGATE" not in mix or mix["FARGATE"].base < 1):
-            problems.append(Problem(
-                f"apps.{spec.name}.services.{name}.capacity_providers",
-                "a prod service behind the load balancer that uses FARGATE_SPOT needs FARGATE with base >= 1 "
-                "(all Spot tasks can be reclaimed at once)",
-            ))
-    return problems
+    return [Problem(f"apps.{spec.name}.services.{name}.capacity_providers", SPOT_BEHIND_THE_LOAD_BALANCER)
+            for name, service in sorted(spec.public_services.items()) if unsafe_spot_mix(service)]
 
 
 def check_settings(args: AppComputeArgs) -> None:
