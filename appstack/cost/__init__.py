@@ -20,6 +20,7 @@ from typing import Any
 APPLICATION_TYPE = "appstack:app:Application"
 ENVIRONMENT = "(environment)"
 PRICE_TABLE = Path(__file__).with_name("prices.json")
+GP3_INCLUDED_IOPS = Decimal(12000)  # RDS gp3 from 400 GiB (appstack/provider_checks/rds_storage.py)
 
 
 class CostError(ValueError):
@@ -115,6 +116,10 @@ class _Pricer:
         iops = Decimal(0)
         if inputs.get("iops") and storage_type in ("io1", "io2"):
             iops = Decimal(inputs["iops"]) * Decimal(self.p["rds_iops_month"][storage_type])
+        elif inputs.get("iops") and storage_type == "gp3":
+            # gp3 from 400 GiB includes 12,000 IOPS; only those above are billed (throughput: not priced)
+            billed = max(Decimal(inputs["iops"]) - GP3_INCLUDED_IOPS, Decimal(0))
+            iops = billed * Decimal(self.p["rds_iops_month"]["gp3"])
         monthly = copies * (Decimal(hourly) * self.hours + storage + iops)
         azs = "Multi-AZ" if copies == 2 else "Single-AZ"
         return monthly, f"{inputs['instanceClass']} {azs}, {inputs.get('allocatedStorage', 20)} GB {storage_type}"

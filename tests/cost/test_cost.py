@@ -66,6 +66,15 @@ CASES = [
     ("rds eu-west-1", "eu-west-1", [resource("aws:rds/instance:Instance", "db", {"instanceClass": "db.t4g.small", "allocatedStorage": 50})], "aws:rds/instance:Instance", "32.63"),
     # io1 1000 IOPS, 100 GB: 0.065 x 730 + 100 x 0.125 + 1000 x 0.10 = 159.95
     ("rds io1", "us-east-1", [resource("aws:rds/instance:Instance", "db", {"instanceClass": "db.t4g.medium", "allocatedStorage": 100, "storageType": "io1", "iops": 1000})], "aws:rds/instance:Instance", "159.95"),
+    # gp3 400 GB with 16000 IOPS: 0.065 x 730 + 400 x 0.115 + (16000 - 12000 included) x 0.02 = 173.45
+    ("rds gp3 provisioned", "us-east-1", [resource("aws:rds/instance:Instance", "db", {"instanceClass": "db.t4g.medium", "allocatedStorage": 400, "storageType": "gp3", "iops": 16000, "storageThroughput": 1000})], "aws:rds/instance:Instance", "173.45"),
+    # io2 4000 IOPS, 200 GB, Multi-AZ: 2 x (0.065 x 730 + 200 x 0.125 + 4000 x 0.10) = 944.90
+    ("rds io2 multi-az", "us-east-1", [resource("aws:rds/instance:Instance", "db", {"instanceClass": "db.t4g.medium", "multiAz": True, "allocatedStorage": 200, "storageType": "io2", "iops": 4000})], "aws:rds/instance:Instance", "944.90"),
+    # mix, 4 tasks: base 1 on FARGATE, 3 split 1:2 -> 2 on Spot: (4 - 2 x 0.70) x 730 x 0.024685 = 46.85213
+    ("fargate mix", "us-east-1", [task_definition(), resource("aws:ecs/service:Service", "shop-web", {
+        "desiredCount": 4, "capacityProviderStrategies": [{"capacityProvider": "FARGATE", "weight": 1, "base": 1},
+                                                          {"capacityProvider": "FARGATE_SPOT", "weight": 2}]})],
+     "aws:ecs/service:Service", "46.85"),
     # 2 x cache.t4g.medium: 2 x 0.065 x 730 = 94.90
     ("redis replication group", "us-east-1", [resource("aws:elasticache/replicationGroup:ReplicationGroup", "r", {"nodeType": "cache.t4g.medium", "numCacheClusters": 2})], "aws:elasticache/replicationGroup:ReplicationGroup", "94.90"),
     # cluster mode: 3 shards x (1 + 1 replica) x 0.158 x 730 = 692.04
