@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .model import ADVISORY, MANDATORY, Resource, RuleContext, RuleSet
-from .secret_patterns import plaintext_env_secrets
+from .secret_patterns import plaintext_env_secrets, secrets_in_plaintext
 from .values import is_opaque, items_of, must_be_true_but_is_not, parse_json_document
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -53,8 +53,9 @@ def ecs_no_privileged_containers(r: Resource, ctx: RuleContext) -> Iterator[str]
 )
 def ecs_no_plaintext_secrets(r: Resource, ctx: RuleContext) -> Iterator[str]:
     """The environment of a task definition is readable by anyone who can describe it and ends up in logs
-    and state.
+    and state; a Pulumi secret interpolated into containerDefinitions is no exception.
     """
+    yield from secrets_in_plaintext(r, "task definition")
     for container in containers(r):
         for name, kind in plaintext_env_secrets(container.get("environment")):
             if kind is None:

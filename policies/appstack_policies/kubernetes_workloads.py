@@ -9,6 +9,7 @@ from .kubernetes_pods import (
     CONFIG_MAP,
     LONG_RUNNING_TYPES,
     PERSISTENT_VOLUME,
+    POD_TEMPLATE_PATH,
     WORKLOAD_TYPES,
     container_name,
     containers,
@@ -16,7 +17,7 @@ from .kubernetes_pods import (
     pod_spec,
 )
 from .model import ADVISORY, MANDATORY, Resource, RuleContext, RuleSet
-from .secret_patterns import plaintext_env_secrets
+from .secret_patterns import plaintext_env_secrets, secrets_in_plaintext
 from .values import is_opaque, items_of, lookup
 
 rules = RuleSet()
@@ -175,6 +176,20 @@ def k8s_no_added_capabilities(r: Resource, ctx: RuleContext) -> Iterator[str]:
     yield from _per_container(r, judge)
 
 
+def _env_entries(r: Resource) -> Iterator[tuple[dict[str, Any], dict[str, Any], str, str]]:
+    """(container, env entry, path of the env list, path of the entry) for every container and init container."""
+    template = POD_TEMPLATE_PATH.get(r.type)
+    spec_path, spec = f"{template}.spec" if template else "spec", pod_spec(r)
+    for field in ("containers", "initContainers"):
+        for ci, container in enumerate(items_of(lookup(spec, field))):
+            if not isinstance(container, dict):
+                continue
+            env_path = f"{spec_path}.{field}.{ci}.env"
+            for ei, entry in enumerate(items_of(container.get("env"))):
+                if isinstance(entry, dict):
+                    yield container, entry, env_path, f"{env_path}.{ei}"
+
+
 @rules.resource(
     "k8s-no-plaintext-secret-env",
     MANDATORY,
@@ -184,21 +199,43 @@ def k8s_no_added_capabilities(r: Resource, ctx: RuleContext) -> Iterator[str]:
 )
 def k8s_no_plaintext_secret_env(r: Resource, ctx: RuleContext) -> Iterator[str]:
     """A plain env value is part of the pod template (a ConfigMap is the same, one envFrom away): anyone who
-    can read the Deployment or the ConfigMap (and every kubectl describe, audit log and GitOps diff) sees it.
+    can read the Deployment or the ConfigMap (and every kubectl describe, audit log and GitOps diff) sees it,
+    a Pulumi secret passed as the value included.
     """
+    kind = r.type.rsplit(":", 1)[-1]
+    explained: set[str] = set()
     if r.type == CONFIG_MAP:  # envFrom.configMapRef turns every key into a plain env value
+        for field in ("data", "binaryData"):
+            data = r.get(field)
+            for key in data if isinstance(data, dict) else {}:
+                held = {field, f"{field}.{key}"} & r.secrets
+                if held:
+                    explained |= held
+                    yield f"ConfigMap {r.name}: {field} key {key} holds a Pulumi secret."
+        yield from secrets_in_plaintext(r, kind, explained)
         data = r.get("data")
-        entries = [{"name": k, "value": v} for k, v in data.items()] if isinstance(data, dict) else []
-        for name, kind in plaintext_env_secrets(entries):
-            problem = "is set in plaintext" if kind is None else f"holds what looks like {kind}"
+        keys = data.items() if isinstance(data, dict) and "data" not in explained else []
+        plain = [{"name": k, "value": v} for k, v in keys if f"data.{k}" not in explained]
+        for name, kind_of_value in plaintext_env_secrets(plain):
+            problem = "is set in plaintext" if kind_of_value is None else f"holds what looks like {kind_of_value}"
             yield f"ConfigMap {r.name}: data key {name} {problem}."
         return
-    for container in containers(pod_spec(r)):
-        for name, kind in plaintext_env_secrets(container.get("env")):
-            if kind is None:
+    plain = []
+    for container, entry, env_path, entry_path in _env_entries(r):
+        held = {env_path, entry_path, f"{entry_path}.value"} & r.secrets
+        if held and "value" in entry:
+            explained |= held
+            name = entry.get("name")
+            yield f"container {container_name(container)}: env {name} takes its value from a Pulumi secret."
+        else:
+            plain.append((container, entry))
+    yield from secrets_in_plaintext(r, kind, explained)
+    for container, entry in plain:
+        for name, problem in plaintext_env_secrets([entry]):
+            if problem is None:
                 yield f"container {container_name(container)}: env {name} is set in plaintext."
             else:
-                yield f"container {container_name(container)}: env {name} holds what looks like {kind}."
+                yield f"container {container_name(container)}: env {name} holds what looks like {problem}."
 
 
 @workload_rule(

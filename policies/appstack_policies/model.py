@@ -36,6 +36,8 @@ class Resource:
     options: Mapping[str, Any] = field(default_factory=dict)
     dependencies: tuple[str, ...] = ()
     parent: str | None = None
+    # Input paths the program marked secret (values.secret_paths); the inputs hold their plaintext.
+    secrets: frozenset[str] = frozenset()
 
     def get(self, path: str) -> Any:
         return lookup(self.inputs, path)

@@ -25,7 +25,7 @@ from pulumi_policy import (
 from .catalog import ALL_RULES
 from .config import rule_settings
 from .model import STACK_RESOURCE_TYPE, Level, Resource, Rule, RuleContext, Stack
-from .values import normalize
+from .values import normalize, secret_paths
 
 PACK_NAME = "appstack-security"
 
@@ -59,6 +59,7 @@ def _resource_validation(rule: Rule):
             type=args.resource_type,
             name=args.name,
             inputs=normalize(args.props, reveal_secrets=True),
+            secrets=frozenset(secret_paths(args.props)),
             options=_options(args.opts),
             parent=getattr(args.opts, "parent", None),
         )
@@ -80,6 +81,7 @@ def _stack_view(policy_resources: Sequence[Any]) -> Stack:
                 type=r.resource_type,
                 name=r.name,
                 inputs=normalize(r.props, reveal_secrets=True),
+                secrets=frozenset(secret_paths(r.props)),
                 options=_options(r.opts),
                 dependencies=tuple(d.urn for d in r.dependencies),
                 parent=r.parent.urn if r.parent is not None else None,

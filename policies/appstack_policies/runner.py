@@ -17,7 +17,7 @@ from typing import Any
 from .catalog import ALL_RULES
 from .config import config_problems, enforcement_level, load_config_file, rule_settings, stack_config
 from .model import STACK_RESOURCE_TYPE, Finding, Level, Resource, Rule, RuleContext, Stack
-from .values import normalize
+from .values import normalize, secret_paths
 
 PLAN_FORMAT = "appstack.plan/v1"
 
@@ -82,11 +82,13 @@ class Report:
 
 def to_resource(raw: Mapping[str, Any]) -> Resource:
     """A plan resource dict as the rules see it (normalized inputs, plan options)."""
+    inputs = raw.get("inputs") or {}
     return Resource(
         urn=str(raw.get("urn", "")),
         type=str(raw.get("type", "")),
         name=str(raw.get("name", "")),
-        inputs=normalize(raw.get("inputs") or {}, reveal_secrets=True),
+        inputs=normalize(inputs, reveal_secrets=True),
+        secrets=frozenset(secret_paths(inputs)),
         options=dict(raw.get("options") or {}),
         dependencies=tuple(raw.get("dependencies") or ()),
         parent=raw.get("parent"),

@@ -7,8 +7,10 @@ these never include the value itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from .model import Resource
 
 # Names that announce a credential (matched on the upper-cased name).
 SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL")
@@ -84,3 +86,14 @@ def plaintext_env_secrets(variables: Any) -> Iterator[tuple[Any, str | None]]:
             yield name, None
         elif kind := value_secret_kind(value):
             yield name, kind
+
+
+def secrets_in_plaintext(r: Resource, kind: str, explained: Iterable[str] = ()) -> Iterator[str]:
+    """One finding per input path the program marked secret, beyond those a caller already reported.
+
+    Only for resources whose every field is readable by whoever may read the resource (an ECS task
+    definition, a Deployment, a ConfigMap): there a Pulumi secret is encrypted in state but not at the
+    place it is used.
+    """
+    for path in sorted(r.secrets - set(explained)):
+        yield f"{path} holds a Pulumi secret, which the {kind} stores in plaintext."

@@ -101,6 +101,21 @@ def normalize(value: Any, *, reveal_secrets: bool = False) -> Any:
     return value
 
 
+def secret_paths(value: Any, prefix: str = "") -> Iterator[str]:
+    """Dotted paths ("spec.template.spec.containers.0.env.1.value") where ``value`` holds a secret:
+    a secret wrapper (revealed or not) or the plan's "[secret]" text. normalize() reveals secrets to
+    resource rules; these paths keep the fact that the program marked the value secret."""
+    value = _raw_target(value)
+    if value is SECRET or is_secret_wrapper(value) or (isinstance(value, str) and value == SECRET_TEXT):
+        yield prefix
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from secret_paths(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray):
+        for index, item in enumerate(value):
+            yield from secret_paths(item, f"{prefix}.{index}" if prefix else str(index))
+
+
 def is_opaque(value: Any) -> bool:
     """True when the value cannot be judged (unknown in preview, or hidden secret)."""
     return value is UNKNOWN or value is SECRET

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy_fixtures import DELETE, GITHUB_AUD, GITHUB_SUB, PINNED_SUB, UNKNOWN, Json
+from policy_fixtures import AS_SECRET, DELETE, GITHUB_AUD, GITHUB_SUB, PINNED_SUB, SECRET, UNKNOWN, Json
 
 M, A = "mandatory", "advisory"
 PUBLIC_READ = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-assets/*"}
@@ -786,6 +786,20 @@ CASES = [
         {f"{CONTAINERS}.environment.1": {"name": "PG_DSN", "value": "host=db.internal user=app pwd=s3cr3t"}},
     ),
     Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "containerDefinitions holds a Pulumi secret, which the task definition stores in plaintext.",
+        {"containerDefinitions": AS_SECRET},
+    ),
+    Case(
+        "ecs-no-plaintext-secrets",
+        M,
+        "task_definition",
+        "containerDefinitions holds a Pulumi secret, which the task definition stores in plaintext.",
+        {"containerDefinitions": SECRET},
+    ),
+    Case(
         "ecs-service-no-public-ip",
         M,
         "ecs_service",
@@ -1206,6 +1220,49 @@ CASES = [
         "configmap",
         "ConfigMap web-config: data key CACHE holds what looks like a URL with an embedded password.",
         {"data.CACHE": "rediss://:tok3n@redis:6380/0"},
+    ),
+    # A Pulumi secret passed as a plain value: revealed (in memory, engine) or masked ("[secret]" in plan JSON).
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "deployment",
+        "container web: env LOG_LEVEL takes its value from a Pulumi secret.",
+        {f"{C0}.env.0.value": AS_SECRET},
+    ),
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "deployment",
+        "container web: env DB_PASSWORD takes its value from a Pulumi secret.",
+        {f"{C0}.env.1": {"name": "DB_PASSWORD", "value": SECRET}},
+    ),
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "cronjob",
+        "container web: env LOG_LEVEL takes its value from a Pulumi secret.",
+        {"report:spec.jobTemplate.spec.template.spec.containers.0.env.0.value": AS_SECRET},
+    ),
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "deployment",
+        "spec.template.metadata.labels.app holds a Pulumi secret, which the Deployment stores in plaintext.",
+        {"web:spec.template.metadata.labels.app": AS_SECRET},
+    ),
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "configmap",
+        "ConfigMap web-config: data key LOG_LEVEL holds a Pulumi secret.",
+        {"data.LOG_LEVEL": AS_SECRET},
+    ),
+    Case(
+        "k8s-no-plaintext-secret-env",
+        M,
+        "configmap",
+        "data holds a Pulumi secret, which the ConfigMap stores in plaintext.",
+        {"data": SECRET},
     ),
     Case(
         "k8s-seccomp-runtime-default",

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from appstack_policies import SecretValue
+
 UNKNOWN = "[unknown]"
 SECRET = "[secret]"
 
@@ -21,6 +23,22 @@ class _Delete:
 
 
 DELETE: Any = _Delete()
+
+
+class _AsSecret:
+    """A change that marks the value already at the path a Pulumi secret (the engine's secret envelope;
+    offline, a SecretValue whose plaintext the resource rules still see)."""
+
+    def __repr__(self) -> str:
+        return "AS_SECRET"
+
+
+AS_SECRET: Any = _AsSecret()
+
+
+@dataclass
+class Secret:
+    value: Any
 
 
 @dataclass
@@ -885,6 +903,8 @@ OUTPUTS = {
 
 
 def _materialize(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return SecretValue(_materialize(value.value))
     if isinstance(value, Json):
         return json.dumps(_materialize(value.value))
     if isinstance(value, dict):
@@ -900,6 +920,8 @@ def _set_path(node: Any, parts: list[str], value: Any) -> None:
         node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
     node = node.value if isinstance(node, Json) else node
     last = parts[-1]
+    if value is AS_SECRET:
+        value = Secret(node[int(last)] if isinstance(node, list) else node[last])
     if isinstance(node, list):
         node[int(last)] = value
     elif value is DELETE:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from appstack_policies import ALL_RULES, RULES_BY_ID, evaluate
+from appstack_policies import ALL_RULES, RULES_BY_ID, SecretValue, evaluate
 from appstack_policies.pulumi_adapter import PACK_NAME, install_secret_markers, pulumi_policies
 from google.protobuf import json_format, struct_pb2
 from policy_cases import CASES, Case
@@ -25,6 +25,8 @@ def engine_value(value: Any) -> Any:
     """Plan spelling -> engine spelling: "[unknown]" -> sentinel, "[secret]" -> secret envelope."""
     if value == "[unknown]":
         return UNKNOWN_STRING_VALUE
+    if isinstance(value, SecretValue):  # a secret whose plaintext the engine sends inside the envelope
+        return {SECRET_SIG_KEY: SECRET_SIG, "value": engine_value(value.value)}
     if value == "[secret]":
         return {SECRET_SIG_KEY: SECRET_SIG, "value": "s3cr3t-value"}
     if isinstance(value, dict):

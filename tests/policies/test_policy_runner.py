@@ -109,8 +109,10 @@ def test_in_memory_secret_values_are_revealed_to_resource_rules():
     definitions = json.loads(resources[0]["inputs"]["containerDefinitions"])
     definitions[0]["environment"].append({"name": "API_TOKEN", "value": "abc"})
     resources[0]["inputs"]["containerDefinitions"] = SecretValue(json.dumps(definitions))
+    # Both: the secret sits in the task definition, and the revealed text shows where.
     assert [v.message for v in evaluate(resources).mandatory] == [
-        "container web sets API_TOKEN in its plaintext environment."
+        "container web sets API_TOKEN in its plaintext environment.",
+        "containerDefinitions holds a Pulumi secret, which the task definition stores in plaintext.",
     ]
 
 
