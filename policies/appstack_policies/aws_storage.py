@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .iam_documents import open_to_anyone, restricts_caller
+from .iam_documents import public_grants
 from .model import ADVISORY, MANDATORY, Finding, Resource, RuleContext, RuleSet, Stack
 from .values import (
     as_strings,
@@ -114,10 +114,8 @@ def s3_no_public_policy(r: Resource, ctx: RuleContext) -> Iterator[str]:
     """Principal "*" (or NotPrincipal) in an Allow publishes the bucket to every AWS account and, for object
     reads, to anonymous users; a condition such as aws:SecureTransport narrows nothing.
     """
-    for index, statement in enumerate(policy_statements(parse_json_document(r.get("policy")))):
-        if open_to_anyone(statement) and not restricts_caller(statement.get("Condition")):
-            actions = ", ".join(str(a) for a in as_strings(statement.get("Action") or statement.get("NotAction")))
-            yield f"policy statement {index} allows {actions or 'its actions'} to any principal."
+    for index, actions in public_grants(parse_json_document(r.get("policy"))):
+        yield f"policy statement {index} allows {actions} to any principal."
 
 
 def _sets_algorithm(rule: Any) -> bool:

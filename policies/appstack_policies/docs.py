@@ -14,6 +14,7 @@ AREA_TITLES = {
     "aws_storage": "AWS S3",
     "aws_compute": "AWS compute (ECS, ECR)",
     "aws_identity": "AWS identity, keys, secrets and logs",
+    "aws_resource_policies": "AWS resource policies (KMS, SNS, SQS, Secrets Manager, ECR, OpenSearch and others)",
     "kubernetes_workloads": "Kubernetes workloads",
     "kubernetes_cluster": "Kubernetes cluster objects (NetworkPolicy and PDB coverage, namespaces, Services, RBAC)",
     "stack_rules": "Whole stack",

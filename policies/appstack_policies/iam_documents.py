@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .addresses import is_internet_wide
-from .values import as_strings, is_opaque
+from .values import as_strings, is_opaque, policy_statements
 
 # IAM actions that let a principal grant itself (or a role it can use) more permissions.
 ESCALATION_ACTIONS = (
@@ -41,6 +41,12 @@ ADMIN_ACTIONS = {"*", "*:*"}
 # Condition keys that pin who the caller is (account, organization, ARN) or where the
 # request comes from (own VPC endpoint, a bounded IP set). Lower-cased: keys are case-insensitive.
 ACCOUNT_KEYS = {
+    # kms:CallerAccount pins the caller's account in key policies (AWS-managed keys use it with
+    # Principal "*"); AWS:SourceOwner is the SNS console default's account key, kept by AWS for
+    # compatibility next to its replacement aws:SourceAccount. Where a service does not set one of
+    # these keys, the positive test on it fails, so counting them as pins never widens a grant.
+    "kms:calleraccount",
+    "aws:sourceowner",
     "aws:principalaccount",
     "aws:sourceaccount",
     "aws:principalorgid",
@@ -53,6 +59,10 @@ ACCOUNT_KEYS = {
 ARN_KEYS = {"aws:principalarn", "aws:sourcearn"}
 ORG_PATH_KEYS = {"aws:principalorgpaths", "aws:sourceorgpaths"}
 SOURCE_IP = "aws:sourceip"
+# Bool keys that confine a request to a network path inside the VPC, like aws:SourceVpce: EFS's
+# AccessedViaMountTarget admits only clients that reach a mount target, which security groups gate
+# (docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html, "EFS condition keys for clients").
+NETWORK_PATH_FLAGS = {"elasticfilesystem:accessedviamounttarget"}
 POSITIVE_OPERATORS = {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
 
 GITHUB_OIDC = "token.actions.githubusercontent.com"
@@ -123,6 +133,15 @@ def open_to_anyone(statement: dict[str, Any]) -> bool:
     return allows(statement) and (anyone(statement.get("Principal")) or statement.get("NotPrincipal") is not None)
 
 
+def public_grants(document: Any) -> Iterator[tuple[int, str]]:
+    """(statement index, its actions) for each Allow statement of a resource policy that any principal
+    may use: Principal "*" (or NotPrincipal) and no Condition that pins the caller."""
+    for index, statement in enumerate(policy_statements(document)):
+        if open_to_anyone(statement) and not restricts_caller(statement.get("Condition")):
+            actions = ", ".join(str(a) for a in as_strings(statement.get("Action") or statement.get("NotAction")))
+            yield index, actions or "its actions"
+
+
 def _value_pins(key: str, value: Any) -> bool:
     if is_opaque(value):
         return True
@@ -139,6 +158,14 @@ def _value_pins(key: str, value: Any) -> bool:
     return not any(c in text for c in "*?")
 
 
+def _network_path_pinned(tests: dict[str, Any]) -> bool:
+    for key, values in tests.items():
+        flags = as_strings(values)
+        if str(key).lower() in NETWORK_PATH_FLAGS and flags:
+            return all(is_opaque(v) or str(v).lower() == "true" for v in flags)
+    return False
+
+
 def restricts_caller(condition: Any) -> bool:
     """True when the Condition narrows who may call (or is opaque); False when it is vacuous,
     e.g. only aws:SecureTransport, StringLike "*", an IfExists or ForAllValues test, or a
@@ -152,6 +179,8 @@ def restricts_caller(condition: Any) -> bool:
         if op.startswith("forallvalues:") or op.endswith("ifexists"):
             continue  # true when the key is absent
         op = op.split(":")[-1]
+        if op == "bool" and isinstance(tests, dict) and _network_path_pinned(tests):
+            return True
         if op not in POSITIVE_OPERATORS or not isinstance(tests, dict):
             continue
         if is_opaque(tests):

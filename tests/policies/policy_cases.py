@@ -9,6 +9,7 @@ from typing import Any
 from policy_fixtures import AS_SECRET, DELETE, GITHUB_AUD, GITHUB_SUB, PINNED_SUB, SECRET, UNKNOWN, Json
 
 M, A = "mandatory", "advisory"
+ACCOUNT_ROOT = "arn:aws:iam::123456789012:root"
 PUBLIC_READ = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-assets/*"}
 WORLD_ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
@@ -696,6 +697,87 @@ CASES = [
         "bucket_v2",
         "policy statement 0 allows s3:GetObject to any principal.",
         {"assets:policy": Json({"Version": "2012-10-17", "Statement": [PUBLIC_READ]})},
+    ),
+    # --- Resource policies beyond S3: one bypass class each, on a different resource type ------
+    Case(
+        "resource-policy-no-public-principal",
+        M,
+        "resource_policies",
+        "policy statement 1 allows kms:Decrypt, kms:GenerateDataKey* to any principal.",
+        {"data-key:policy.Statement.1.Condition": DELETE},
+    ),
+    Case(
+        "resource-policy-no-public-principal",
+        M,
+        "resource_policies",
+        "policy statement 1 allows kms:Decrypt to any principal.",
+        {"logs-key-policy:policy.Statement.1.Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+    ),
+    Case(
+        "resource-policy-no-public-principal",
+        M,
+        "resource_policies",
+        "policy statement 1 allows SNS:Subscribe, SNS:Publish to any principal.",
+        {"alerts-policy:policy.Statement.1.Condition": {"StringLike": {"AWS:SourceOwner": "*"}}},
+    ),
+    Case(
+        "resource-policy-no-public-principal",
+        M,
+        "resource_policies",
+        "policy statement 1 allows sqs:SendMessage to any principal.",
+        {"jobs-policy:policy.Statement.1.Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:alerts"}}},
+    ),
+    Case(
+        "resource-policy-no-public-principal",
+        M,
+        "resource_policies",
+        "policy statement 1 allows secretsmanager:GetSecretValue to any principal.",
+        {"db-secret-policy:policy.Statement.1.Effect": "Allow"},
+    ),
+    Case(
+        "resource-policy-no-public-principal",
+        M,
+        "resource_policies",
+        "policy statement 0 allows ecr:BatchGetImage to any principal.",
+        {"web-repo-policy:policy.Statement.0.Principal": {"AWS": ["*"]}},
+    ),
+    Case(
+        "resource-policy-no-public-principal",
+        M,
+        "resource_policies",
+        "policy statement 1 allows ecr:BatchGetImage to any principal.",
+        {
+            "web-repo-policy:policy.Statement.1.Condition": {
+                "ForAllValues:StringEquals": {"aws:PrincipalAccount": ["123456789012"]}
+            }
+        },
+    ),
+    Case(
+        "resource-policy-no-public-principal",
+        M,
+        "resource_policies",
+        "accessPolicies statement 0 allows es:ESHttp* to any principal.",
+        {
+            "search:accessPolicies.Statement.0": {
+                "Effect": "Allow",
+                "NotPrincipal": {"AWS": ACCOUNT_ROOT},
+                "Action": "es:ESHttp*",
+            }
+        },
+    ),
+    Case(
+        "resource-policy-no-public-principal",
+        M,
+        "resource_policies",
+        "accessPolicies statement 1 allows es:ESHttpGet to any principal.",
+        {"search:accessPolicies.Statement.1.Condition.IpAddress.aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]},
+    ),
+    Case(
+        "resource-policy-no-public-principal",
+        M,
+        "resource_policies",
+        "policy statement 1 allows elasticfilesystem:ClientMount, elasticfilesystem:ClientWrite to any principal.",
+        {"uploads-policy:policy.Statement.1.Condition.Bool.elasticfilesystem:AccessedViaMountTarget": "false"},
     ),
     # --- ECS / ECR -----------------------------------------------------------------------
     Case(

@@ -889,6 +889,157 @@ SCENARIOS: dict[str, Any] = {
     ],
 }
 
+ACCOUNT_ROOT = "arn:aws:iam::123456789012:root"
+
+
+def _resource_policy(*statements: dict[str, Any]) -> Json:
+    return Json({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+# Resource policies beyond S3, each with a statement 1 that uses Principal "*" correctly (a pinning Condition).
+SCENARIOS["resource_policies"] = lambda: [
+    res(
+        "aws:kms/key:Key",
+        "data-key",
+        {
+            "enableKeyRotation": True,
+            "policy": _resource_policy(
+                {"Effect": "Allow", "Principal": {"AWS": ACCOUNT_ROOT}, "Action": "kms:*", "Resource": "*"},
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {
+                            "kms:CallerAccount": "123456789012",
+                            "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com",
+                        }
+                    },
+                },
+            ),
+        },
+    ),
+    res(
+        "aws:kms/keyPolicy:KeyPolicy",
+        "logs-key-policy",
+        {
+            "keyId": UNKNOWN,
+            "policy": _resource_policy(
+                {"Effect": "Allow", "Principal": {"AWS": ACCOUNT_ROOT}, "Action": "kms:*", "Resource": "*"},
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "kms:Decrypt",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}},
+                },
+            ),
+        },
+    ),
+    res(
+        "aws:sns/topicPolicy:TopicPolicy",
+        "alerts-policy",
+        {
+            "arn": UNKNOWN,
+            "policy": _resource_policy(
+                {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish"},
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["SNS:Subscribe", "SNS:Publish"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"AWS:SourceOwner": "123456789012"}},
+                },
+            ),
+        },
+    ),
+    res(
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "jobs-policy",
+        {
+            "queueUrl": UNKNOWN,
+            "policy": _resource_policy(
+                {"Effect": "Allow", "Principal": {"AWS": ACCOUNT_ROOT}, "Action": "sqs:*"},
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "sqs:SendMessage",
+                    "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:eu-west-1:123456789012:alerts"}},
+                },
+            ),
+        },
+    ),
+    res(
+        "aws:secretsmanager/secretPolicy:SecretPolicy",
+        "db-secret-policy",
+        {
+            "secretArn": UNKNOWN,
+            "policy": _resource_policy(
+                {"Effect": "Allow", "Principal": {"AWS": ACCOUNT_ROOT}, "Action": "secretsmanager:*"},
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-0abc"}},
+                },
+            ),
+        },
+    ),
+    res(
+        "aws:ecr/repositoryPolicy:RepositoryPolicy",
+        "web-repo-policy",
+        {
+            "repository": "web",
+            "policy": _resource_policy(
+                {"Effect": "Allow", "Principal": {"AWS": ACCOUNT_ROOT}, "Action": "ecr:BatchGetImage"},
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "ecr:BatchGetImage",
+                    "Condition": {"StringEquals": {"aws:PrincipalAccount": ["123456789012", "210987654321"]}},
+                },
+            ),
+        },
+    ),
+    res(
+        "aws:efs/fileSystemPolicy:FileSystemPolicy",
+        "uploads-policy",
+        {
+            "fileSystemId": UNKNOWN,
+            "policy": _resource_policy(
+                {
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": "*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                    "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+                },
+            ),
+        },
+    ),
+    res(
+        "aws:opensearch/domain:Domain",
+        "search",
+        {
+            "accessPolicies": _resource_policy(
+                {"Effect": "Allow", "Principal": {"AWS": ACCOUNT_ROOT}, "Action": "es:ESHttp*"},
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": "es:ESHttpGet",
+                    "Condition": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
+                },
+            )
+        },
+    ),
+]
+
 SCENARIOS["outputs"] = lambda: []  # no resources: only stack outputs
 
 # Stack outputs used by the scenario "outputs" (plus any scenario's resources).

@@ -112,3 +112,20 @@ def test_tier_rules_are_the_prod_ones():
 
 def test_delete_marker_is_not_leaking_into_fixtures():
     assert all(DELETE not in r["inputs"].values() for s in SCENARIOS for r in build(s))
+
+
+def test_resource_policy_types_are_the_installed_pulumi_aws_tokens_and_inputs():
+    import re
+    from pathlib import Path
+
+    import pulumi_aws
+    from appstack_policies.aws_resource_policies import RESOURCE_POLICY_FIELDS
+
+    root = Path(pulumi_aws.__file__).parent
+    assert len(RESOURCE_POLICY_FIELDS) == 61
+    for token, field in RESOURCE_POLICY_FIELDS.items():
+        module, klass = token.split(":")[1].split("/")[0], token.split(":")[2]
+        directory = root / module if (root / module).is_dir() else root / f"{module}_"  # lambda_
+        source = (directory / (re.sub(r"(?<!^)(?=[A-Z])", "_", klass).lower() + ".py")).read_text()
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", field).lower()
+        assert f"'{token}'" in source and f'__props__.__dict__["{snake}"] = {snake}' in source, token
