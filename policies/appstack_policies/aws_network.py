@@ -16,8 +16,10 @@ from .sg_grants import (
     SECURITY_GROUP_RULE,
     SG_TYPES,
     Permission,
+    Segment,
     ingress_grants,
     permissions,
+    port_segments,
 )
 from .values import is_opaque, items_of, lookup, must_be_true_but_is_not
 
@@ -102,11 +104,33 @@ def sg_no_world_ingress_admin_ports(stack: Stack, ctx: RuleContext) -> Iterator[
 )
 def sg_world_ingress_web_ports_only(stack: Stack, ctx: RuleContext) -> Iterator[Finding]:
     """Only the load balancer's web listeners are meant for the whole internet; any other open port (a
-    database, an admin UI, a debug server) is an attack surface nobody reviewed.
+    database, an admin UI, a debug server) is an attack surface nobody reviewed, whether one rule opens it to
+    the internet or several narrow rules of the group do together.
     """
-    for grant in ingress_grants(stack):
+    grants = ingress_grants(stack)
+    for grant in grants:
         if is_internet_wide(grant.cidrs) and not grant.web_only:
             yield Finding(f"{grant.label} allows {grant.wide_sources} to {grant.ports}.", grant.urn)
+    # Narrow grants of one group add up per port: two /9 halves of a /8 on port 22, whether inline, a
+    # SecurityGroupRule or a vpc IngressRule, reach as much of the internet as the /8 does.
+    by_group: dict[str, list[Permission]] = {}
+    for grant in grants:
+        if not is_internet_wide(grant.cidrs):
+            by_group.setdefault(grant.group, []).append(grant)
+    for together in by_group.values():
+        merged: list[Segment] = []
+        for segment in port_segments(together):
+            if segment.web_only or not is_internet_wide(c for g in segment.grants for c in g.cidrs):
+                continue
+            last = merged[-1] if merged else None
+            if last and last.family == segment.family and last.high + 1 == segment.low:
+                grants_of_both = tuple(dict.fromkeys((*last.grants, *segment.grants)))
+                merged[-1] = Segment(last.family, last.low, segment.high, grants_of_both)
+            else:
+                merged.append(segment)
+        for segment in merged:
+            names = ", ".join(_grant_name(stack, g) for g in segment.grants)
+            yield Finding(f"{names} together allow the internet to {segment.ports}.", segment.grants[0].urn)
 
 
 @rules.resource(

@@ -3,6 +3,7 @@ SecurityGroupRule, vpc Ingress/EgressRule, and the CIDRs of managed prefix lists
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,3 +180,59 @@ def ingress_grants(stack: Stack) -> list[Permission]:
 
 
 SG_TYPES = [SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE]
+
+
+def _family(protocol: Any) -> str | None:
+    """ "all", "tcp", "udp" or another IP protocol; None for ICMP (never judged: path MTU discovery needs it)."""
+    name = str(protocol).lower()
+    if name in ALL_PROTOCOLS:
+        return "all"
+    if name in ("icmp", "1", "icmpv6", "58"):
+        return None
+    return {"6": "tcp", "17": "udp"}.get(name, name)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A protocol and port range opened by exactly the same grants throughout."""
+
+    family: str
+    low: int
+    high: int
+    grants: tuple[Permission, ...]
+
+    @property
+    def web_only(self) -> bool:
+        return self.family in ("tcp", "udp") and self.low == self.high and self.low in WEB_PORTS
+
+    @property
+    def ports(self) -> str:
+        if self.family == "all":
+            return "all ports"
+        if self.family not in ("tcp", "udp"):
+            return f"protocol {self.family}"
+        if (self.low, self.high) == (0, 65535):
+            return "all TCP ports" if self.family == "tcp" else "all UDP ports"
+        prefix = "UDP " if self.family == "udp" else ""
+        return f"{prefix}port {self.low}" if self.low == self.high else f"{prefix}ports {self.low}-{self.high}"
+
+
+def port_segments(grants: Iterable[Permission]) -> Iterator[Segment]:
+    """Split the grants' protocols and port ranges into segments, each with every grant that opens it, so
+    the sources reaching one port can be unioned. An all-protocols grant opens every port of every protocol;
+    segments opened by all-protocols grants alone come out once, as family "all"."""
+    spans: list[tuple[str, int, int, Permission]] = []
+    for grant in grants:
+        family = _family(grant.protocol)
+        low, high = (as_int(grant.from_port), as_int(grant.to_port)) if family in ("tcp", "udp") else (0, 65535)
+        if family is not None and low is not None and high is not None:
+            spans.append((family, low, high, grant))
+    for family in dict.fromkeys(f for f, *_ in sorted(spans, key=lambda s: s[0] != "all")):
+        own = [s for s in spans if s[0] in (family, "all")]
+        edges = sorted({low for _, low, _, _ in own} | {high + 1 for _, _, high, _ in own})
+        for low, next_low in zip(edges, edges[1:], strict=False):
+            opening = tuple(g for _, a, b, g in own if a <= low and next_low - 1 <= b)
+            if family != "all" and all(_family(g.protocol) == "all" for g in opening):
+                continue  # already a segment of family "all"
+            if opening:
+                yield Segment(family, low, next_low - 1, opening)

@@ -10,6 +10,7 @@ from policy_fixtures import AS_SECRET, DELETE, GITHUB_AUD, GITHUB_SUB, PINNED_SU
 
 M, A = "mandatory", "advisory"
 ACCOUNT_ROOT = "arn:aws:iam::123456789012:root"
+QUARTERS = ["81.0.0.0/10", "81.64.0.0/10", "81.128.0.0/10"]  # three quarters of a /8
 PUBLIC_READ = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-assets/*"}
 WORLD_ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
@@ -238,6 +239,35 @@ CASES = [
         "bucket_v2",
         "BucketV2 assets is not protected (protect=True).",
         {"assets:options/protect": False},
+    ),
+    # Narrow grants that add up per port (inline + SecurityGroupRule + vpc IngressRule, IPv4 and IPv6).
+    Case(
+        "sg-world-ingress-web-ports-only",
+        M,
+        "split_web",
+        "app-sg ingress[0], app-rule-b together allow the internet to ports 8080-8085.",
+        {"app-rule-b:cidrBlocks": ["81.64.0.0/10", "81.128.0.0/9"]},
+    ),
+    Case(
+        "sg-world-ingress-web-ports-only",
+        M,
+        "split_web",
+        "app-sg ingress[1], app-in-c together allow the internet to port 22.",
+        {"app-sg:ingress.1.ipv6CidrBlocks": ["2400::/10", "2440::/10", "2480::/10"]},
+    ),
+    Case(
+        "sg-world-ingress-web-ports-only",
+        M,
+        "split_web",
+        "app-sg ingress[0], app-rule-b together allow the internet to ports 8000-8085.",
+        {"app-sg:ingress.0": {"protocol": "tcp", "fromPort": 7000, "toPort": 9000, "cidrBlocks": QUARTERS}},
+    ),
+    Case(
+        "sg-world-ingress-web-ports-only",
+        M,
+        "split_web",
+        "app-sg ingress[0], app-rule-b together allow the internet to ports 8000-8085.",
+        {"app-sg:ingress.0": {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": QUARTERS}},
     ),
     Case(
         "sg-unrestricted-egress",

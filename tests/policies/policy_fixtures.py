@@ -451,6 +451,40 @@ SCENARIOS: dict[str, Any] = {
             for name, cidr in (("db-in-a", "10.0.0.0/16"), ("db-in-b", "81.2.69.0/24"))
         ),
     ],
+    # One group opened through all three shapes (/10 blocks); no port's sources add up to a /8's worth.
+    "split_web": lambda: [
+        res(
+            "aws:ec2/securityGroup:SecurityGroup",
+            "app-sg",
+            {
+                "vpcId": UNKNOWN,
+                "ingress": [
+                    {"protocol": "tcp", "fromPort": 8080, "toPort": 8090, "cidrBlocks": ["81.0.0.0/10"]},
+                    {"protocol": "tcp", "fromPort": 22, "toPort": 22, "ipv6CidrBlocks": ["2400::/10"]},
+                    {"protocol": "udp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]},
+                ],
+            },
+        ),
+        res(
+            "aws:ec2/securityGroupRule:SecurityGroupRule",
+            "app-rule-b",
+            {
+                "securityGroupId": UNKNOWN,
+                "type": "ingress",
+                "protocol": "tcp",
+                "fromPort": 8000,
+                "toPort": 8085,
+                "cidrBlocks": ["82.0.0.0/10"],
+            },
+            deps=("aws:ec2/securityGroup:SecurityGroup::app-sg",),
+        ),
+        res(
+            INGRESS_RULE,
+            "app-in-c",
+            {"securityGroupId": UNKNOWN, "ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv6": "2600::/10"},
+            deps=("aws:ec2/securityGroup:SecurityGroup::app-sg",),
+        ),
+    ],
     "sg_egress_rule": lambda: [
         res(
             "aws:ec2/securityGroupRule:SecurityGroupRule",

@@ -71,3 +71,24 @@ def test_a_known_prefix_list_id_resolves_to_that_list():
     resources[1]["inputs"]["id"] = "pl-0partners"
     resources[2]["inputs"]["prefixListId"] = "pl-0partners"
     assert _messages(resources) == ["ingress allows 0.0.0.0/0 via prefix list partners to port 5432 (PostgreSQL)."]
+
+
+def test_port_segments_split_ranges_per_protocol_and_fold_all_protocols_in():
+    from appstack_policies.sg_grants import Permission, port_segments
+
+    def grant(label, protocol, low, high):
+        return Permission("urn", label, protocol, low, high, ("81.0.0.0/10",), ("81.0.0.0/10",), "sg")
+
+    a, b = grant("a", "6", 20, 30), grant("b", "tcp", 25, 40)
+    everything, dns, ping = grant("all", "-1", 0, 0), grant("dns", "17", 53, 53), grant("ping", "icmp", -1, -1)
+    found = [
+        (s.family, s.low, s.high, [g.label for g in s.grants]) for s in port_segments([a, b, everything, dns, ping])
+    ]
+    assert found == [
+        ("all", 0, 65535, ["all"]),
+        ("tcp", 20, 24, ["a", "all"]),
+        ("tcp", 25, 30, ["a", "b", "all"]),
+        ("tcp", 31, 40, ["b", "all"]),
+        ("udp", 53, 53, ["all", "dns"]),
+    ]
+    assert [s.ports for s in port_segments([dns, grant("esp", "50", None, None)])] == ["UDP port 53", "protocol 50"]
