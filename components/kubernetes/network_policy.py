@@ -46,10 +46,15 @@ ACME_SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
 ACME_SOLVER_PORT = 8089
 STORAGE_CLIENT = "appstack.dev/object-storage"  # pods holding an object storage identity (see storage.py)
 # Node-local endpoints that hand out workload identity credentials (link-local, so egress_except_cidrs
-# blocks them for every other pod): the EKS Pod Identity agent, and the GKE metadata server (port 80
-# on Dataplane V2, 988 otherwise). IRSA needs none: pods exchange their token with the public STS API.
+# blocks them for every other pod). IRSA needs none: pods exchange their token with the public STS API.
+# - EKS Pod Identity agent: 169.254.170.23 for IPv4 and fd00:ec2::23 for IPv6 clusters, plain HTTP
+#   (the injected AWS_CONTAINER_CREDENTIALS_FULL_URI is http://169.254.170.23/v1/credentials); see
+#   docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html and pod-id-how-it-works.html.
+# - GKE metadata server: "allow egress to 169.254.169.252/32 on port 988. For clusters running GKE
+#   Dataplane V2, ... 169.254.169.254/32 on port 80" (docs.cloud.google.com/kubernetes-engine/docs/
+#   concepts/workload-identity, section "GKE metadata server").
 IDENTITY_ENDPOINTS = {
-    "eks-pod-identity": [("169.254.170.23/32", 80)],
+    "eks-pod-identity": [("169.254.170.23/32", 80), ("fd00:ec2::23/128", 80)],
     "gke": [("169.254.169.254/32", 80), ("169.254.169.252/32", 988)],
 }
 

@@ -174,7 +174,8 @@ def test_gke_and_eks_pod_identity_open_only_their_node_local_credential_endpoint
                                    "arn:aws:iam::123456789012:role/{namespace}-backups", target="s3")
     assert _sa_annotations(pod_identity, "zmage", "web") == {}  # associations are made on the EKS side
     assert one(pod_identity, "NetworkPolicy", "zmage", "allow-workload-identity")["spec"]["egress"] == [
-        {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]}]
+        {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]},
+        {"to": [{"ipBlock": {"cidr": "fd00:ec2::23/128"}}], "ports": [{"protocol": "TCP", "port": 80}]}]
     cluster = one(pod_identity, "Cluster", "zmage", "postgres")["spec"]
     assert "serviceAccountTemplate" not in cluster
     assert cluster["inheritedMetadata"]["labels"]["appstack.dev/object-storage"] == "true"
