@@ -43,9 +43,12 @@ POSTGRES = {
 }
 # CloudNativePG's operand images (the project's own, on ghcr.io); its admission webhook reads the
 # PostgreSQL version from the tag, so a digest is added to the tag, never used alone.
+# Only 17.6 has a public pin (its tag is rebuilt by the project; this is the build pinned by several
+# independent repositories); 13.22-16.10 had none to be found (searched 2026-12-02).
+_CNPG_DIGESTS = {"17": "sha256:30b304a2e300ed80b6d1b740e4369e9b0f25599fb518de78c01fd9f25531791b"}
 CNPG = {
-    major: PinnedImage("ghcr.io/cloudnative-pg/postgresql", image.tag.split("-")[0], None,
-                       f"CloudNativePG operand image; {_UNVERIFIED}")
+    major: PinnedImage("ghcr.io/cloudnative-pg/postgresql", image.tag.split("-")[0], _CNPG_DIGESTS.get(major),
+                       f"CloudNativePG operand image; {_PINNED_IN if major in _CNPG_DIGESTS else _UNVERIFIED}")
     for major, image in POSTGRES.items()
 }
 REDIS = {
