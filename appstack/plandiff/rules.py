@@ -156,6 +156,7 @@ RULES: dict[str, TypeRule] = {
     "aws:route53/record:Record": TypeRule(replace=("name", "setIdentifier", "zoneId")),
     "aws:cloudfront/distribution:Distribution": TypeRule(),
     "aws:cloudfront/originAccessControl:OriginAccessControl": TypeRule(),
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": TypeRule(),
     "aws:lb/listenerRule:ListenerRule": TypeRule(replace=("listenerArn",)),
     # network
     "aws:ec2/vpc:Vpc": TypeRule(replace=("cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength")),

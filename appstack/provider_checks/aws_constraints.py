@@ -78,6 +78,22 @@ ALB_HOST_HEADER = (
     length(1, 128, _CONDITIONS),
     pattern(r"[A-Za-z0-9\-.*?]+", "A-Z, a-z, 0-9 and -.*? only", _CONDITIONS),
 )
+_LISTENER_ATTRIBUTES = f"{ELB}/API_ListenerAttribute.html"
+ALB_X_FRAME_OPTIONS = (pattern(r"DENY|SAMEORIGIN|ALLOW-FROM https://\S+", "DENY, SAMEORIGIN or ALLOW-FROM <uri>",
+                               _LISTENER_ATTRIBUTES),)
+ALB_X_CONTENT_TYPE_OPTIONS = (one_of(["nosniff"], _LISTENER_ATTRIBUTES),)
+ALB_HSTS = (pattern(r"max-age=\d+(; includeSubDomains)?(; preload)?", "max-age=<seconds>[; includeSubDomains]"
+                    "[; preload]", _LISTENER_ATTRIBUTES),)
+_TRANSFORMS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RewriteConfig.html"
+ALB_REWRITE_REGEX = (length(1, 1024, _TRANSFORMS),)
+ALB_REWRITE_REPLACE = (length(0, 1024, _TRANSFORMS),)
+ALB_TRANSFORM_TYPE = (one_of(["host-header-rewrite", "url-rewrite"], _TRANSFORMS),)
+_CLOUDFRONT_HEADERS = ("https://docs.aws.amazon.com/cloudfront/latest/APIReference/"
+                       "API_ResponseHeadersPolicySecurityHeadersConfig.html")
+CLOUDFRONT_FRAME_OPTION = (one_of(["DENY", "SAMEORIGIN"], _CLOUDFRONT_HEADERS),)
+CLOUDFRONT_REFERRER_POLICY = (one_of(
+    ["no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin", "same-origin",
+     "strict-origin", "strict-origin-when-cross-origin", "unsafe-url"], _CLOUDFRONT_HEADERS),)
 LB_IDLE_TIMEOUT = (number(1, 4000, f"{ELB}/API_LoadBalancerAttribute.html"),)
 DESYNC_MODE = (one_of(["monitor", "defensive", "strictest"], f"{ELB}/API_LoadBalancerAttribute.html"),)
 DEREGISTRATION_DELAY = (number(0, 3600, f"{ELB}/API_TargetGroupAttribute.html"),)

@@ -112,6 +112,13 @@ RULES: dict[str, TypeRules] = {
             ),
         )
     ),
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": TypeRules(
+        (
+            F("securityHeadersConfig.frameOptions.frameOption", C.CLOUDFRONT_FRAME_OPTION),
+            F("securityHeadersConfig.referrerPolicy.referrerPolicy", C.CLOUDFRONT_REFERRER_POLICY),
+        ),
+        taggable=False,
+    ),
     "aws:cloudfront/originAccessControl:OriginAccessControl": TypeRules(
         (
             F("name", C.OAC_NAME),
@@ -393,6 +400,9 @@ RULES: dict[str, TypeRules] = {
         (
             F("port", B("elbv2", "CreateListener", "Port")),
             F("protocol", B("elbv2", "CreateListener", "Protocol")),
+            F("routingHttpResponseXFrameOptionsHeaderValue", C.ALB_X_FRAME_OPTIONS),
+            F("routingHttpResponseXContentTypeOptionsHeaderValue", C.ALB_X_CONTENT_TYPE_OPTIONS),
+            F("routingHttpResponseStrictTransportSecurityHeaderValue", C.ALB_HSTS),
             F("defaultActions[].type", B("elbv2", "CreateListener", "DefaultActions[].Type")),
             F(
                 "defaultActions[].redirect.statusCode",
@@ -418,6 +428,9 @@ RULES: dict[str, TypeRules] = {
             F("actions[].type", B("elbv2", "CreateRule", "Actions[].Type")),
             F("conditions[].pathPattern.values[]", C.ALB_PATH_PATTERN),
             F("conditions[].hostHeader.values[]", C.ALB_HOST_HEADER),
+            F("transforms[].type", C.ALB_TRANSFORM_TYPE),
+            F("transforms[].urlRewriteConfig.rewrite.regex", C.ALB_REWRITE_REGEX),
+            F("transforms[].urlRewriteConfig.rewrite.replace", C.ALB_REWRITE_REPLACE),
         )
     ),
     "aws:lb/loadBalancer:LoadBalancer": TypeRules(

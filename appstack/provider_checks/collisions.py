@@ -37,6 +37,7 @@ UNIQUE_NAMES: dict[str, tuple[str, str | None]] = {
     "aws:elasticache/subnetGroup:SubnetGroup": ("name", None),
     "aws:s3/bucket:Bucket": ("bucket", None),
     "aws:cloudfront/originAccessControl:OriginAccessControl": ("name", None),
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": ("name", None),
     "aws:secretsmanager/secret:Secret": ("name", None),
     "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": ("name", "vpc"),
     "aws:servicediscovery/service:Service": ("name", "dnsConfig.namespaceId"),

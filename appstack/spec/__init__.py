@@ -1,6 +1,6 @@
 """The platform-neutral app spec (pydantic v2) and its checks."""
 
-from .app import AppSpec, BuildSpec, EdgeSpec, ImageSpec, SecurityHeaders
+from .app import AppSpec, BuildSpec, ImageSpec
 from .base import cpu_millicores, memory_mib
 from .bindings import Attribute, Ref, available_attributes, is_secret_template, parse_template, references
 from .checks import check_app
@@ -16,6 +16,7 @@ from .data import (
     SecretSpec,
     SqliteSpec,
 )
+from .edge import CacheRule, EdgeSpec, RedirectRule, RewriteRule, SecurityHeaders
 from .workloads import (
     AutoscaleSpec,
     HealthSpec,
@@ -38,6 +39,7 @@ __all__ = [
     "BackupSpec",
     "BucketSpec",
     "BuildSpec",
+    "CacheRule",
     "CorsRule",
     "EdgeSpec",
     "ExternalCacheSpec",
@@ -48,9 +50,11 @@ __all__ = [
     "MetricsSpec",
     "PostgresSpec",
     "ProbeSpec",
+    "RedirectRule",
     "RedisSpec",
     "Ref",
     "ResourcesSpec",
+    "RewriteRule",
     "RouteSpec",
     "ScheduleSpec",
     "SecretSpec",

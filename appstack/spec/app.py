@@ -8,8 +8,9 @@ from pydantic import Field, model_validator
 
 from .base import EnvName, Hostname, Name, Strict
 from .data import AlertSpec, BucketSpec, CacheSpec, DatabaseSpec, SecretSpec
+from .edge import EdgeSpec
 from .egress import EgressRule
-from .workloads import ContainerSpec, JobSpec, ScheduleSpec, ServiceSpec, WorkerSpec
+from .workloads import ContainerSpec, JobSpec, RouteSpec, ScheduleSpec, ServiceSpec, WorkerSpec
 
 
 class BuildSpec(Strict):
@@ -47,22 +48,6 @@ class ImageSpec(Strict):
         if self.digest:
             ref += f"@{self.digest}"
         return ref
-
-
-class SecurityHeaders(Strict):
-    hsts: bool = True
-    frame_options: Literal["DENY", "SAMEORIGIN"] = "DENY"
-    content_type_nosniff: bool = True
-    referrer_policy: str = "strict-origin-when-cross-origin"
-
-
-class EdgeSpec(Strict):
-    """How public traffic is received: body size, timeouts, response headers."""
-
-    max_body_size_mb: int = Field(10, ge=1, le=10240)
-    request_timeout_seconds: int = Field(60, ge=1, le=3600)
-    websocket_timeout_seconds: int = Field(3600, ge=60, le=86400)
-    security_headers: SecurityHeaders = SecurityHeaders()
 
 
 class AppSpec(Strict):
@@ -104,6 +89,22 @@ class AppSpec(Strict):
                 rules.append(EgressRule(port=store.port, cidrs=store.cidrs,
                                         description=f"external {label} ({kind}.url_secret {store.url_secret})"))
         return rules
+
+    def route_owner(self, host: str | None, path: str) -> tuple[str, RouteSpec] | None:
+        """The public route that serves `path` on `host` (the longest covering prefix) and its service."""
+        best: tuple[str, RouteSpec] | None = None
+        for name, svc in sorted(self.public_services.items()):
+            for route in svc.routes:
+                covers = route.path == "/" or path == route.path or path.startswith(route.path + "/")
+                if (route.host or self.domain) == host and covers and (
+                        best is None or len(route.path) > len(best[1].path)):
+                    best = (name, route)
+        return best
+
+    def route_hosts_serving(self, path: str) -> list[str | None]:
+        """Every host (None: the default host of an app without a domain) with a route serving `path`."""
+        hosts = {route.host or self.domain for svc in self.public_services.values() for route in svc.routes}
+        return sorted((h for h in hosts if self.route_owner(h, path)), key=lambda h: h or "")
 
     @property
     def public_services(self) -> dict[str, ServiceSpec]:

@@ -10,6 +10,7 @@ from ..errors import Problem, join_path
 from .app import AppSpec
 from .bindings import available_attributes, references, unknown_reference_message
 from .data import ExternalCacheSpec, ExternalDatabaseSpec, SqliteSpec
+from .edge import slug
 from .workloads import ServiceSpec
 
 
@@ -20,6 +21,7 @@ def check_app(spec: AppSpec) -> list[Problem]:
         *_check_bindings(spec),
         *_check_app_env(spec),
         *_check_routes(spec),
+        *_check_edge(spec),
         *_check_health(spec),
         *_check_sqlite(spec),
         *_check_external_secrets(spec),
@@ -131,6 +133,56 @@ def _check_routes(spec: AppSpec) -> list[Problem]:
         problems.append(
             Problem("domain", "public routes served over TLS need a domain (set it per stack, or tls: false for dev)")
         )
+    return problems
+
+
+def _check_edge(spec: AppSpec) -> list[Problem]:
+    """Cache rules, rewrites and redirects must meet a route, never shadow one, and keep distinct names."""
+    problems = []
+    edge = spec.edge
+    route_paths = {(route.host or spec.domain, route.path): route for svc in spec.public_services.values()
+                   for route in svc.routes}
+    slugs: dict[tuple[str, str], str] = {}
+
+    def unique_slug(kind: str, path: str, where: str) -> None:
+        if (kind, slug(path)) in slugs:
+            problems.append(Problem(where, f"'{path}' and '{slugs[kind, slug(path)]}' give the same resource "
+                                           f"name '{slug(path)}'; choose paths that differ in letters or digits"))
+        slugs.setdefault((kind, slug(path)), path)
+
+    for index, rule in enumerate(edge.cache):
+        where = join_path("edge", "cache", index, "path")
+        unique_slug("cache", rule.path, where)
+        hosts = spec.route_hosts_serving(rule.path)
+        if not hosts:
+            problems.append(Problem(where, f"no public route serves {rule.path}"))
+        for host in hosts:
+            route = route_paths.get((host, rule.path))
+            if route is not None and route.websocket:
+                problems.append(Problem(where, f"{rule.path} is a WebSocket route; caching applies to HTTP routes"))
+    claimed: dict[tuple[str | None, str], str] = {}
+    for kind, rules in (("rewrites", edge.rewrites), ("redirects", edge.redirects)):
+        for index, rule in enumerate(rules):
+            where = join_path("edge", kind, index)
+            host = rule.host or spec.domain
+            unique_slug("rule", rule.path, join_path(where, "path"))
+            if (host, rule.path) in claimed:
+                problems.append(Problem(join_path(where, "path"),
+                                        f"{rule.path} is already taken by {claimed[host, rule.path]}"))
+            claimed.setdefault((host, rule.path), f"edge.{kind}[{index}]")
+            shadowed = sorted(p for h, p in route_paths if h == host and (p == rule.path
+                                                                          or p.startswith(rule.path + "/")))
+            if shadowed:
+                problems.append(Problem(join_path(where, "path"), f"{rule.path} would take over the route(s) "
+                                                                  f"{', '.join(shadowed)}; pick a path no route uses"))
+            if kind == "rewrites":
+                if spec.route_owner(host, rule.to) is None:
+                    problems.append(Problem(join_path(where, "to"), f"no public route serves {rule.to} on "
+                                                                    f"{host or 'the default host'}"))
+            else:
+                to_host, to_path = rule.target
+                if to_host == host and (to_path == rule.path or to_path.startswith(rule.path + "/")):
+                    problems.append(Problem(join_path(where, "to"), f"{rule.to} redirects to itself (a loop)"))
     return problems
 
 

@@ -17,7 +17,7 @@ from appstack.components.bindings import render
 
 from appstack.naming import autonamed
 from appstack.naming import aws as limits
-from appstack.spec import BucketSpec
+from appstack.spec import BucketSpec, SecurityHeaders
 
 from .certificate import CertificateArgs, DnsValidatedCertificate
 from .common import child, deny_insecure_transport, physical_name, policy_json
@@ -25,7 +25,6 @@ from .common import child, deny_insecure_transport, physical_name, policy_json
 # AWS managed CloudFront policies (stable, documented IDs).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CORS_S3_ORIGIN = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
-SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 ABORT_UPLOADS_AFTER_DAYS = 7
 CDN_TLS_POLICY = "TLSv1.2_2021"  # TLS 1.2+ with forward-secret ciphers only
 
@@ -100,6 +99,9 @@ class AppBucketArgs:
     cdn_domain: str | None = None
     cdn_certificate: CertificateArgs | None = None
     us_east_1: pulumi.ProviderResource | None = None
+    # The app's `edge.security_headers`, which CloudFront sends on every CDN response as the ALB or the
+    # Ingress sends them on the app's own.
+    security_headers: SecurityHeaders = SecurityHeaders()
 
 
 class AppBucket(pulumi.ComponentResource):
@@ -170,12 +172,34 @@ class AppBucket(pulumi.ComponentResource):
         return {"acm_certificate_arn": certificate.arn, "ssl_support_method": "sni-only",
                 "minimum_protocol_version": CDN_TLS_POLICY}
 
+    def _response_headers(self, name: str, args: AppBucketArgs) -> aws.cloudfront.ResponseHeadersPolicy:
+        """The app's security headers, overriding whatever the object's metadata says. HSTS is always on:
+        CloudFront serves HTTPS only (viewers on HTTP are redirected)."""
+        headers = args.security_headers
+        config: dict = {
+            "frame_options": {"frame_option": headers.frame_options, "override": True},
+            "referrer_policy": {"referrer_policy": headers.referrer_policy, "override": True},
+        }
+        if headers.content_type_nosniff:
+            config["content_type_options"] = {"override": True}
+        if headers.hsts:
+            config["strict_transport_security"] = {
+                "access_control_max_age_sec": headers.hsts_max_age_seconds, "override": True,
+                "include_subdomains": headers.hsts_include_subdomains, "preload": headers.hsts_preload,
+            }
+        return aws.cloudfront.ResponseHeadersPolicy(
+            f"{name}-headers", name=physical_name(args.stack, args.app, args.bucket_name, "headers", max_length=128),
+            comment=f"{args.app}: security headers of the {args.bucket_name} CDN"[:128],
+            security_headers_config=config, opts=child(self),
+        )
+
     def _cdn(self, name: str, args: AppBucketArgs, bucket: aws.s3.Bucket) -> aws.cloudfront.Distribution:
         oac = aws.cloudfront.OriginAccessControl(
             name, name=physical_name(args.stack, args.app, args.bucket_name, max_length=64),
             description=f"{args.app}: {args.bucket_name} bucket", origin_access_control_origin_type="s3",
             signing_behavior="always", signing_protocol="sigv4", opts=child(self),
         )
+        headers = self._response_headers(name, args)
         distribution = aws.cloudfront.Distribution(
             name,
             aliases=[args.cdn_domain] if args.cdn_domain else None,
@@ -190,7 +214,7 @@ class AppBucket(pulumi.ComponentResource):
                 "target_origin_id": "bucket", "viewer_protocol_policy": "redirect-to-https",
                 "allowed_methods": ["GET", "HEAD", "OPTIONS"], "cached_methods": ["GET", "HEAD"], "compress": True,
                 "cache_policy_id": CACHING_OPTIMIZED, "origin_request_policy_id": CORS_S3_ORIGIN,
-                "response_headers_policy_id": SECURITY_HEADERS,
+                "response_headers_policy_id": headers.id,
             },
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             viewer_certificate=self._viewer_certificate(name, args),

@@ -135,6 +135,7 @@ class AppData(pulumi.ComponentResource):
                 log_bucket=log_bucket.bucket.bucket if log_bucket else None,
                 tags=tags(stack, spec.name, f"bucket-{bucket_name}"), cdn_domain=cdn_domain(spec, bucket_name),
                 cdn_certificate=cdn_certificate(spec, bucket_name, settings), us_east_1=us_east_1,
+                security_headers=spec.edge.security_headers,
             ), opts=child(self))
             for bucket_name, bucket in sorted(spec.storage.items())
         }

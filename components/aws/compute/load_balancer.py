@@ -16,10 +16,10 @@ from appstack.stackconfig import StackSettings
 from ..certificate import CertificateArgs, DnsValidatedCertificate
 from ..contracts import NetworkRefs
 from .access_logs import AccessLogBucketArgs, AlbAccessLogBucket
+from .edge_rules import edge_rules, unexpressed_edge_facts
 
 ALB_MAX_IDLE_TIMEOUT = 4000
 FIRST_RULE_PRIORITY = 100
-HSTS = "max-age=31536000; includeSubDomains"
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,9 @@ class AppLoadBalancer(pulumi.ComponentResource):
                 actions=[{"type": "forward", "target_group_arn": self.target_groups[rule.service].arn}],
                 opts=child,
             )
+        edge_rules(name, spec, listener.arn, self.target_groups, with_hosts=bool(spec.domain), opts=child)
+        for note in unexpressed_edge_facts(spec):
+            pulumi.log.warn(note)
         if aws_settings.hosted_zone_id:
             for index, host in enumerate(route_hosts(spec)):
                 aws.route53.Record(
@@ -233,7 +236,7 @@ class AppLoadBalancer(pulumi.ComponentResource):
             certificate_arn=certificate_arn,
             default_actions=[not_found],
             routing_http_response_server_enabled=False,
-            routing_http_response_strict_transport_security_header_value=HSTS if headers.hsts else None,
+            routing_http_response_strict_transport_security_header_value=headers.hsts_value() if headers.hsts else None,
             routing_http_response_x_frame_options_header_value=headers.frame_options,
             routing_http_response_x_content_type_options_header_value=(
                 "nosniff" if headers.content_type_nosniff else None
