@@ -324,8 +324,10 @@ def test_security_headers_are_all_allowed_by_the_documented_controller_config():
     value_ok = re.compile(r"""^[a-zA-Z\d_ :;.,\\/"'?!(){}\[\]@<>=\-+*#$&`|~^%]+$""")
     seen = set()
     for synthesis in (dev(), _prod()):
+        referenced = {ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/custom-headers"]
+                      for ingress in objects(synthesis, "Ingress")}
         for cm in objects(synthesis, "ConfigMap"):
-            if cm["metadata"]["name"].endswith("-security-headers"):
+            if f"{cm['metadata']['namespace']}/{cm['metadata']['name']}" in referenced:
                 for header, value in cm["data"].items():
                     assert name_ok.match(header) and value_ok.match(value), (header, value)
                     seen.add(header)

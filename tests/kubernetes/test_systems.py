@@ -50,7 +50,16 @@ def test_small_squaretable_scaling_resources_and_migration_before_rollout():
 
 def test_sparkle_grpc_server_is_internal_and_gateway_serves_api_and_chat():
     ns = "dev-sparkle"
-    assert routes(ns) == {"/api/v1": "gateway", "/ws/chat": "gateway", "/docs": "backend", "/uploads": "backend"}
+    assert routes(ns) == {"/api/v1": "gateway", "/ws/chat": "gateway", "/docs": "backend", "/uploads": "backend",
+                          "/health(/.*)?$": "gateway"}
+    # The guide's `location /health { proxy_pass http://localhost:8080/api/v1/health; }`, on its own Ingress.
+    rewrite = one(dev(), "Ingress", ns, "sparkle-rewrite-health")
+    assert rewrite["spec"]["rules"][0]["http"]["paths"][0]["pathType"] == "ImplementationSpecific"
+    annotations = rewrite["metadata"]["annotations"]
+    assert annotations[f"{NGINX}/rewrite-target"] == "/api/v1/health$1"
+    assert annotations[f"{NGINX}/use-regex"] == "true"
+    assert annotations[f"{NGINX}/custom-headers"] == "dev-sparkle/sparkle-security-headers"
+    assert f"{NGINX}/rewrite-target" not in one(dev(), "Ingress", ns, "sparkle")["metadata"]["annotations"]
     websocket = one(dev(), "Ingress", ns, "sparkle-websocket")
     assert [p["path"] for p in websocket["spec"]["rules"][0]["http"]["paths"]] == ["/ws/chat"]
     for key in ("proxy-read-timeout", "proxy-send-timeout"):
@@ -94,7 +103,21 @@ def test_elizabeth_keeps_sqlite_on_a_volume_with_daily_backups():
         "labelSelector"]["matchLabels"]["app.kubernetes.io/name"] == "backend"
     ingress = one(dev(), "Ingress", ns, "elizabeth")
     assert ingress["metadata"]["annotations"][f"{NGINX}/proxy-body-size"] == "120m"
-    assert routes(ns) == {"/": "frontend", "/api/v1": "backend", "/api/v1/ws": "backend"}
+    assert routes(ns) == {"/": "frontend", "/api/v1": "backend", "/api/v1/ws": "backend", "/_next/static": "frontend"}
+    # The guide's nginx security headers and its /_next/static Cache-Control, on the static assets' own Ingress.
+    headers = one(dev(), "ConfigMap", ns, "elizabeth-security-headers")["data"]
+    assert headers == {"Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+                       "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+                       "Referrer-Policy": "strict-origin-when-cross-origin"}
+    cache = one(dev(), "ConfigMap", ns, "elizabeth-cache-next-static-headers")["data"]
+    assert cache == {**headers, "Cache-Control": "public, max-age=31536000, immutable"}
+    static = one(dev(), "Ingress", ns, "elizabeth-cache-next-static")
+    assert static["metadata"]["annotations"][f"{NGINX}/custom-headers"] == \
+        "dev-elizabeth/elizabeth-cache-next-static-headers"
+    assert static["spec"]["rules"] == [{"host": "elizabeth.localtest.me", "http": {"paths": [{
+        "path": "/_next/static", "pathType": "Prefix",
+        "backend": {"service": {"name": "frontend", "port": {"number": 4001}}}}]}}]
+    assert static["spec"]["tls"] == [{"hosts": ["elizabeth.localtest.me"], "secretName": "elizabeth-tls"}]
     assert {s["metadata"]["name"] for s in objects(dev(), "StatefulSet", ns)} == {"backend"}  # no Postgres, Redis
 
 

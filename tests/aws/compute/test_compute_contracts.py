@@ -261,7 +261,8 @@ def test_alb_and_listeners_prod():
     assert https["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06" and https["port"] == 443
     assert https["certificateArn"].startswith("arn:aws:acm:")
     assert https["defaultActions"][0]["fixedResponse"]["statusCode"] == "404"
-    assert https["routingHttpResponseStrictTransportSecurityHeaderValue"] == "max-age=31536000; includeSubDomains"
+    # the guide's nginx value (apps/elizabeth.yaml)
+    assert https["routingHttpResponseStrictTransportSecurityHeaderValue"] == "max-age=63072000; includeSubDomains; preload"
     assert https["routingHttpResponseXFrameOptionsHeaderValue"] == "DENY"
     buckets = [r for r in synthesis.by_type("aws:s3/bucket:Bucket")]
     assert buckets[0].options["protect"] is True

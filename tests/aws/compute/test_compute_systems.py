@@ -53,11 +53,15 @@ def test_sparkle_gateway_serves_api_and_chat_backend_serves_docs_and_uploads_grp
     synthesis = synth_app("sparkle")
     host = ["sparkle.example.com"]
     assert rules_by_priority("sparkle") == [
+        (10, ["/health", "/health/*"], host, "sparkle-gateway"),  # the guide's /health -> /api/v1/health
         (100, ["/uploads", "/uploads/*"], host, "sparkle-backend"),
         (110, ["/ws/chat", "/ws/chat/*"], host, "sparkle-gateway"),
         (120, ["/api/v1", "/api/v1/*"], host, "sparkle-gateway"),
         (130, ["/docs", "/docs/*"], host, "sparkle-backend"),
     ]
+    rewrite = resources(synthesis, RULE)["sparkle-rewrite-health"]
+    assert rewrite["transforms"] == [{"type": "url-rewrite", "urlRewriteConfig": {
+        "rewrite": {"regex": "^/health(.*)$", "replace": "/api/v1/health$1"}}}]
     groups = resources(synthesis, TG)
     assert sorted(groups) == ["sparkle-backend", "sparkle-gateway"]  # no target group for grpc-server
     assert (
