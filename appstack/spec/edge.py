@@ -112,7 +112,9 @@ class RedirectRule(Strict):
     @classmethod
     def _absolute_https(cls, value: str) -> str:
         url = urlsplit(value)
-        if url.scheme != "https" or not re.fullmatch(HOSTNAME, url.hostname or "") or url.port or url.username:
+        host = url.hostname or ""
+        if (url.scheme != "https" or not re.fullmatch(HOSTNAME, host) or host.rsplit(".", 1)[-1].isdigit()
+                or url.port or url.username):
             raise ValueError(f"'{value}' is not an https://<host>/<path> URL")
         if url.query or url.fragment or not re.fullmatch(UPSTREAM_PATH, url.path or "/"):
             raise ValueError(f"'{value}': the path may hold letters, digits, '.', '_', '-' and '/' only "
