@@ -180,6 +180,10 @@ def _check_edge(spec: AppSpec) -> list[Problem]:
                     problems.append(Problem(join_path(where, "to"), f"no public route serves {rule.to} on "
                                                                     f"{host or 'the default host'}"))
             else:
+                if host not in {h for h, _ in route_paths}:
+                    # The certificate (cert-manager's or ACM's) covers the route hosts only.
+                    problems.append(Problem(join_path(where, "host"), f"{host} has no routes (nor a certificate); "
+                                                                      "redirect on a host the app serves"))
                 to_host, to_path = rule.target
                 if to_host == host and (to_path == rule.path or to_path.startswith(rule.path + "/")):
                     problems.append(Problem(join_path(where, "to"), f"{rule.to} redirects to itself (a loop)"))
