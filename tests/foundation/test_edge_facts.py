@@ -156,7 +156,9 @@ def _aws(apps):
 
 
 def test_aws_renders_rewrites_and_redirects_as_listener_rules_ahead_of_the_routes():
-    synthesis = _aws({"sparkle": {**ROOT_ROUTE, "edge": EXTRA}})
+    from tests.aws.compute.harness import synth_app  # the compute layer alone: no network or data stores
+
+    synthesis = synth_app("sparkle", overrides={**ROOT_ROUTE, "edge": EXTRA})
     rules = {r.name: r.inputs for r in synthesis.by_type("aws:lb/listenerRule:ListenerRule")}
     edge_rules = {n: r for n, r in rules.items() if "-rewrite-" in n or "-redirect-" in n}
     assert sorted((r["priority"], n) for n, r in edge_rules.items()) == [
