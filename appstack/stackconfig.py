@@ -29,9 +29,10 @@ from pydantic import (
 from . import images
 from .errors import ConfigError, Problem, join_path, problems_from_validation, shorten
 from .overrides import ResourceOverride, TransformRef
-from .spec import AppSpec, check_app
+from .spec import AppSpec, RedisSpec, check_app
 from .spec.base import DNS_LABEL_63, Hostname, KubernetesName, Name, Strict
 from .spec.cron import CronExpression
+from .spec.data import ELASTICACHE_FIXED
 from .spec.egress import Cidr
 from .spec.renames import deployed_document
 from .yamlfile import load_mapping
@@ -262,6 +263,10 @@ class KubernetesSettings(Strict):
     )
     redis_image: str | None = Field(
         None, pattern=_IMAGE, description="in-cluster Redis image override (pinned)"
+    )
+    redis_tls: bool | None = Field(
+        None, description="in-cluster Redis speaks TLS only (a per-app cert-manager CA) with AUTH; unset: on in "
+        "tier prod, off elsewhere (prod refuses false)",
     )
     postgres: KubernetesPostgresSettings = KubernetesPostgresSettings()
     backups: KubernetesBackupSettings = KubernetesBackupSettings()
@@ -631,6 +636,7 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
         problems += check_stack_semantics(settings, apps, read)
         warnings += aws_only_warnings(settings, apps)
         problems += _check_object_storage(settings, apps)
+        problems += _check_redis_directives(settings, apps)
     if problems:
         raise ConfigError([_as_written(p) for p in problems], title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None
@@ -643,6 +649,10 @@ def tier_problems(settings: StackSettings, apps: Mapping[str, AppSpec]) -> list[
     if settings.tier != "prod":
         return []
     problems = []
+    if settings.platform == "kubernetes" and settings.kubernetes.redis_tls is False:
+        problems.append(Problem(
+            "kubernetes.redis_tls", "a prod stack's in-cluster Redis speaks TLS only; remove redis_tls: false",
+        ))
     if settings.aws.ecs_exec:
         problems.append(Problem(
             "aws.ecs_exec", "ECS Exec is for dev stacks only: in prod it would open shells into running tasks and "
@@ -686,6 +696,18 @@ def _check_object_storage(settings: StackSettings, apps: Mapping[str, AppSpec]) 
         return [Problem("kubernetes.backups.target", "s3 backups authenticate with the S3 API, which a GKE "
                         "workload identity cannot sign; use target pvc or static credentials")]
     return []
+
+
+def _check_redis_directives(settings: StackSettings, apps: Mapping[str, AppSpec]) -> list[Problem]:
+    """AWS: a directive ElastiCache does not let a parameter group set is refused, never silently dropped."""
+    if settings.platform != "aws":
+        return []
+    return [
+        Problem(f"apps.{name}.cache.directives.{directive}", f"{why}; remove it from AWS stacks "
+                f"(a stack override `cache: {{directives: {{{directive}: null}}}}` does)")
+        for name, spec in sorted(apps.items()) if isinstance(spec.cache, RedisSpec)
+        for directive, why in sorted(ELASTICACHE_FIXED.items()) if directive in spec.cache.directives.lines()
+    ]
 
 
 def _load_app(

@@ -65,15 +65,31 @@ _BOOL = {"type": "boolean"}
 _LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
 _METADATA = _obj({"name": _STR, "namespace": _STR, "labels": _LABELS, "annotations": _LABELS}, ["name", "namespace"])
 _SECRET_KEY = _obj({"name": _STR, "key": _STR}, ["name", "key"])
+_GO_DURATION = {"type": "string", "pattern": r"^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$"}  # Go's time.ParseDuration units
+_KEY_USAGES = ["signing", "digital signature", "content commitment", "key encipherment", "key agreement",
+               "data encipherment", "cert sign", "crl sign", "encipher only", "decipher only", "any",
+               "server auth", "client auth", "code signing", "email protection", "s/mime", "ipsec end system",
+               "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc"]
 
 CRD_SPECS: dict[tuple[str, str], dict[str, Any]] = {
-    ("cert-manager.io/v1", "Certificate"): _obj({
+    ("cert-manager.io/v1", "Certificate"): {**_obj({
         "secretName": _STR,
+        "commonName": {"type": "string", "minLength": 1, "maxLength": 64},  # X.509's upper bound on a CN
         "dnsNames": {"type": "array", "items": _STR, "minItems": 1},
+        "isCA": _BOOL,
+        "duration": _GO_DURATION,
+        "renewBefore": _GO_DURATION,
+        "usages": {"type": "array", "items": {"enum": _KEY_USAGES}},
         "issuerRef": _obj({"name": _STR, "kind": {"enum": ["Issuer", "ClusterIssuer"]}, "group": _STR}, ["name"]),
         "privateKey": _obj({"algorithm": {"enum": ["RSA", "ECDSA", "Ed25519"]}, "size": _INT,
                             "rotationPolicy": {"enum": ["Never", "Always"]}}),
     }, ["secretName", "issuerRef"]),
+        # cert-manager refuses a Certificate that names no subject at all.
+        "anyOf": [{"required": ["commonName"]}, {"required": ["dnsNames"]}]},
+    ("cert-manager.io/v1", "Issuer"): {**_obj({
+        "selfSigned": _obj({}),
+        "ca": _obj({"secretName": _STR}, ["secretName"]),
+    }), "minProperties": 1, "maxProperties": 1},  # exactly one issuer type
     ("monitoring.coreos.com/v1", "ServiceMonitor"): _obj({
         "selector": _obj({"matchLabels": _LABELS}, ["matchLabels"]),
         "namespaceSelector": _obj({"matchNames": {"type": "array", "items": _STR}}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from .base import AbsolutePath, Cpu, Duration, EnvName, Memory, Name, Strict
 from .cron import CronExpression
@@ -154,6 +154,45 @@ class ExternalDatabaseSpec(Strict):
 DatabaseSpec = Annotated[PostgresSpec | SqliteSpec | ExternalDatabaseSpec, Field(discriminator="engine")]
 
 
+def _timeout(value: int) -> int:
+    # ElastiCache takes 0 (never) or 20 and more; the same bound everywhere keeps a blueprint valid on both.
+    if 0 < value < 20:
+        raise ValueError("0 (never close idle clients) or at least 20 seconds (ElastiCache refuses 1-19)")
+    return value
+
+
+INT_MAX = 2_147_483_647
+
+
+class RedisDirectives(Strict):
+    """redis.conf directives beyond size, policy and persistence, from a known list. Kubernetes writes them
+    into redis.conf; AWS sets the ElastiCache parameters of the same names (ELASTICACHE_FIXED: refused)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)  # 1, never true/"1"
+
+    timeout: Annotated[int, Field(ge=0, le=INT_MAX), AfterValidator(_timeout)] | None = Field(
+        None, description="seconds before an idle client is closed; 0: never, else at least 20")
+    tcp_keepalive: int | None = Field(
+        None, alias="tcp-keepalive", ge=0, le=INT_MAX, description="seconds between TCP keepalives to clients; 0: off")
+    maxclients: int | None = Field(
+        None, ge=1, le=65000, description="most clients connected at once (Kubernetes only: ElastiCache fixes 65000)")
+    maxmemory_samples: int | None = Field(
+        None, alias="maxmemory-samples", ge=1, le=64, description="keys sampled per eviction (LRU/LFU/TTL precision)")
+    slowlog_log_slower_than: int | None = Field(
+        None, alias="slowlog-log-slower-than", ge=0, le=INT_MAX,
+        description="microseconds after which a command enters the slow log; 0: every command")
+    slowlog_max_len: int | None = Field(
+        None, alias="slowlog-max-len", ge=0, le=INT_MAX, description="entries the slow log keeps")
+
+    def lines(self) -> dict[str, str]:
+        """The set directives by their redis.conf names, in name order."""
+        return {k: str(v) for k, v in sorted(self.model_dump(by_alias=True, exclude_none=True).items())}
+
+
+# Directives ElastiCache does not let a parameter group modify: a config error on AWS stacks.
+ELASTICACHE_FIXED = {"maxclients": "ElastiCache fixes maxclients at 65000 (the parameter is not modifiable)"}
+
+
 class RedisSpec(Strict):
     engine: Literal["redis"]
     version: Literal["6", "6.0", "6.2", "7", "7.0", "7.1"] = Field(
@@ -175,6 +214,10 @@ class RedisSpec(Strict):
     upgrade_from: str | None = Field(
         None, pattern=r"^[67]$",
         description="the major version the running cache has: states a major upgrade to `version`",
+    )
+    directives: RedisDirectives = Field(
+        default_factory=RedisDirectives,
+        description="further redis.conf directives from a known list, e.g. {timeout: 300, tcp-keepalive: 300}",
     )
 
     @model_validator(mode="after")

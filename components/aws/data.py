@@ -182,7 +182,8 @@ class AppData(pulumi.ComponentResource):
             self.cache_replication_group_id = redis.group.id
             self.cache_node_count = 2 if ha else 1
             values.update({"redis.url": redis.url, "redis.host": redis.host, "redis.port": str(REDIS_PORT),
-                           "redis.password": redis.password, "redis.tls": "true"})
+                           "redis.password": redis.password, "redis.tls": "true",
+                           "redis.ca_file": ""})  # ElastiCache's certificates chain to public roots
         elif isinstance(spec.cache, ExternalCacheSpec):
             values["redis.url"] = args.secrets[spec.cache.url_secret]
 

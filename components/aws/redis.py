@@ -1,7 +1,8 @@
 """ElastiCache for Redis for one app: a replication group encrypted at rest (the app's key) and in
 transit, with an AUTH token from a generated secret; prod adds a replica with automatic failover.
 
-ElastiCache sizes `maxmemory` from the node type, so the spec's maxmemory_mb picks the node type.
+ElastiCache sizes `maxmemory` from the node type, so the spec's maxmemory_mb picks the node type; the
+eviction policy and the spec's `directives` (timeout, tcp-keepalive, ...) go into the parameter group.
 Redis 7 on ElastiCache has no AOF: persistence (aof or rdb) becomes daily snapshots where the tier
 keeps backups; Multi-AZ replication is what protects writes in prod.
 """
@@ -52,6 +53,13 @@ def engine_version(spec: RedisSpec) -> tuple[str, str]:
     return version, "redis7" if major == "7" else "redis6.x"
 
 
+def parameters(spec: RedisSpec) -> list[dict[str, str]]:
+    """The eviction policy and the spec's directives, as ElastiCache parameters of the same names (the stack
+    refuses, before this runs, a directive ElastiCache does not let a parameter group modify)."""
+    return [{"name": "maxmemory-policy", "value": spec.maxmemory_policy},
+            *({"name": name, "value": value} for name, value in spec.directives.lines().items())]
+
+
 @dataclass(frozen=True)
 class RedisArgs:
     app: str
@@ -82,7 +90,7 @@ class RedisCache(pulumi.ComponentResource):
                                               tags=args.tags, opts=child(self))
         params = aws.elasticache.ParameterGroup(
             name, family=family, description=f"{args.app}: Redis {version}",
-            parameters=[{"name": "maxmemory-policy", "value": spec.maxmemory_policy}], tags=args.tags,
+            parameters=parameters(spec), tags=args.tags,
             opts=child(self),
         )
         # 32 random bytes as 64 hex digits: within AUTH's 16-128 printable characters, URL-safe.

@@ -91,7 +91,8 @@ class KubernetesApp(AppDeployment):
         if isinstance(spec.cache, RedisSpec):
             self.redis = Redis(f"{name}-redis", RedisArgs(ctx, spec.cache), opts_child)
             values.update({"redis.url": self.redis.url, "redis.host": self.redis.host, "redis.port": self.redis.port,
-                           "redis.password": self.redis.password, "redis.tls": self.redis.tls})
+                           "redis.password": self.redis.password, "redis.tls": self.redis.tls,
+                           "redis.ca_file": self.redis.ca_file})
             data_ready += self.redis.ready
             access.append(self.redis.access)
         elif isinstance(spec.cache, ExternalCacheSpec) and spec.cache.url_secret in secrets:
@@ -107,9 +108,10 @@ class KubernetesApp(AppDeployment):
             return self.storage.app if binds_storage(spec, container) else None
 
         def ca_for(container) -> list:
-            """The database CA for a PostgreSQL client, when the server's certificate can be verified."""
-            binds = store_client("postgres") in store_client_labels(spec, container)
-            return [self.postgres.client_ca] if binds and self.postgres and self.postgres.client_ca else []
+            """The CA of each data store the workload binds whose server certificate can be verified."""
+            labels = store_client_labels(spec, container)
+            return [store.client_ca for kind, store in (("postgres", self.postgres), ("redis", self.redis))
+                    if store is not None and store.client_ca and store_client(kind) in labels]
 
         def job(job_name: str, depends_on: list[pulumi.Resource]) -> ReleaseJob:
             job_spec = spec.jobs[job_name]

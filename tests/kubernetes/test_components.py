@@ -169,11 +169,11 @@ def test_in_cluster_postgres_and_redis():
     init = one(dev(), "ConfigMap", "dev-claude-relay", "postgres-init")["data"]["10-app-role.sh"]
     assert 'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";' in init and "pgcrypto" in init
     redis = containers(one(dev(), "StatefulSet", "dev-claude-relay", "redis"))[0]
-    args = redis["args"]
-    assert args[args.index("--appendonly") + 1] == "yes"
-    assert args[args.index("--maxmemory") + 1] == "2048mb"
-    assert args[args.index("--maxmemory-policy") + 1] == "allkeys-lru"
-    assert not any("requirepass" in a for a in args)  # the password comes from the mounted Secret file
+    assert redis["args"] == ["/etc/redis/redis.conf"]  # the password comes from the included Secret file
+    conf = one(dev(), "ConfigMap", "dev-claude-relay", "redis-config")["data"]["redis.conf"].splitlines()
+    assert conf[1:] == ["port 6379", "dir /data", "protected-mode no", "appendonly yes", "appendfsync everysec",
+                        "save 3600 1 300 100 60 10000", "maxmemory 2048mb", "maxmemory-policy allkeys-lru",
+                        "include /etc/redis/auth.conf"]
     assert resource_of(dev(), "StatefulSet", "dev-claude-relay", "redis").options["protect"] is False
 
 

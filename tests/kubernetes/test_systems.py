@@ -133,8 +133,8 @@ def test_zmage_worker_runs_three_replicas_without_a_service():
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 10)
     env = env_of(containers(one(dev(), "Deployment", ns, "web"))[0])
     assert env["S3_BUCKET"] == "dev-zmage-media" and env["NEXTAUTH_URL"] == "https://zmage.localtest.me"
-    redis = containers(one(dev(), "StatefulSet", ns, "redis"))[0]["args"]
-    assert redis[redis.index("--maxmemory-policy") + 1] == "noeviction"
+    redis = one(dev(), "ConfigMap", ns, "redis-config")["data"]["redis.conf"].splitlines()
+    assert "maxmemory-policy noeviction" in redis
 
 
 def test_claude_relay_postgres_preloads_pg_stat_statements_with_100_connections():
