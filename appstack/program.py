@@ -16,7 +16,7 @@ from pulumi.runtime import config as runtime_config
 from .errors import ConfigError, Problem
 from .overrides import Transformation, import_transforms
 from .overrides import register as register_overrides
-from .stackconfig import Stack, load_stack
+from .stackconfig import Stack, load_stack, static_storage_keys
 
 OFFLINE_PLACEHOLDER = "offline-plan-placeholder-value-0000000000000000000000000000000000000000"
 
@@ -25,6 +25,7 @@ OFFLINE_PLACEHOLDER = "offline-plan-placeholder-value-00000000000000000000000000
 class ProvidedSecrets:
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # app -> name -> plaintext
     missing: list[tuple[str, str]] = field(default_factory=list)  # (app, name) of unset required secrets
+    missing_storage_keys: list[tuple[str, str]] = field(default_factory=list)  # (app, config key), static keys
 
 
 def secret_config_key(app: str, name: str) -> str:
@@ -45,6 +46,7 @@ def read_provided_secrets(
     result = ProvidedSecrets()
     problems: list[Problem] = []
     plaintext: list[tuple[str, str]] = []
+    hints: list[str] = []
     for app_name, spec in stack.apps.items():
         values = result.values.setdefault(app_name, {})
         for name, secret in sorted(spec.secrets.items()):
@@ -68,6 +70,7 @@ def read_provided_secrets(
                     )
                 )
             values[name] = value
+    problems += _static_storage_keys(stack, read, result, hints, placeholders_for_missing)
     problems += [
         Problem(
             f"apps.{app}.secrets.{name}",
@@ -76,7 +79,6 @@ def read_provided_secrets(
         )
         for app, name in plaintext
     ]
-    hints = []
     if result.missing and not placeholders_for_missing:
         problems += [
             Problem(
@@ -91,10 +93,29 @@ def read_provided_secrets(
         hints.append(f"Remove the plaintext values from Pulumi.{stack.name}.yaml, rotate them (they were exposed) "
                      f"and set them encrypted with:\n{commands}")
     if problems:
-        missing = result.missing and not placeholders_for_missing
+        missing = (result.missing or result.missing_storage_keys) and not placeholders_for_missing
         title = f"Missing secrets for stack '{stack.name}'" if missing else f"Invalid secrets for stack '{stack.name}'"
         raise ConfigError(problems, title=title, hint="\n".join(hints))
     return result
+
+
+def _static_storage_keys(stack: Stack, read, result: ProvidedSecrets, hints: list[str],
+                         placeholders_for_missing: bool) -> list[Problem]:
+    """`credentials: static` needs every key pair the stack's pods would use; an offline plan only lists
+    the unset ones (its pods then get no key), like unset provided secrets."""
+    unset: dict[tuple[str, str], list[str]] = {}
+    for app, principal, key in static_storage_keys(stack.settings, stack.apps):
+        if read(secret_config_key(app, key)) in (None, ""):
+            unset.setdefault((app, principal), []).append(key)
+            result.missing_storage_keys.append((app, key))
+    if not unset or placeholders_for_missing:
+        return []
+    commands = "\n".join(f"  {set_secret_command(stack.name, app, key)}" for app, key in result.missing_storage_keys)
+    hints.append(f"Set the object storage keys with:\n{commands}")
+    return [Problem("appstack:kubernetes.object_storage.credentials",
+                    f"static: {app}'s {principal} object storage keys are not set "
+                    f"({', '.join(secret_config_key(app, k) for k in keys)})")
+            for (app, principal), keys in sorted(unset.items())]
 
 
 def load_from_pulumi_config(*, placeholders_for_missing: bool = False) -> tuple[Stack, ProvidedSecrets]:

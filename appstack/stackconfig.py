@@ -710,6 +710,25 @@ def _check_redis_directives(settings: StackSettings, apps: Mapping[str, AppSpec]
     ]
 
 
+# Static object storage keys, in each app's own config namespace (<app>:<key>): one pair per app and principal.
+STATIC_STORAGE_KEYS = {
+    "app": {"AWS_ACCESS_KEY_ID": "storageAccessKeyId", "AWS_SECRET_ACCESS_KEY": "storageSecretAccessKey"},
+    "backup": {"AWS_ACCESS_KEY_ID": "backupAccessKeyId", "AWS_SECRET_ACCESS_KEY": "backupSecretAccessKey"},
+}
+
+
+def static_storage_keys(settings: StackSettings, apps: Mapping[str, AppSpec]) -> list[tuple[str, str, str]]:
+    """(app, principal, config key) of every static key a Kubernetes stack reads: the app principal's pair
+    for an app with buckets, the backup principal's when backups go to s3 (components/kubernetes/storage.py)."""
+    storage = settings.kubernetes.object_storage
+    if settings.platform != "kubernetes" or storage.credentials != "static":
+        return []
+    s3 = settings.kubernetes.backups.enabled and settings.kubernetes.backups.target == "s3"
+    return [(name, principal, key) for name, spec in sorted(apps.items())
+            for principal in (["app"] if spec.storage else []) + (["backup"] if s3 else [])
+            for key in STATIC_STORAGE_KEYS[principal].values()]
+
+
 def _load_app(
     name: str, overrides: Any, domain: str | None, blueprints_dir: Path
 ) -> tuple[AppSpec | None, list[Problem]]:

@@ -351,5 +351,9 @@ def _validated(
     warnings = [*model.warnings] + [
         f"secret not set in Pulumi.{stack_name}.yaml: {set_secret_command(stack_name, app, name)}"
         for app, name in provided.missing
+    ] + [
+        f"object storage key not set in Pulumi.{stack_name}.yaml (credentials static; `pulumi up` refuses it): "
+        f"{set_secret_command(stack_name, app, key)}"
+        for app, key in provided.missing_storage_keys
     ]
     return model, provided.values, warnings

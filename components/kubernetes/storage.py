@@ -9,7 +9,7 @@ of their own (never shared across apps or between the two), and only the workloa
 `${storage.*}` (and the backup jobs) receive any. With `credentials: workload-identity` (preferred) no
 key exists at all: the principal is a cloud identity named on the pod's ServiceAccount (IRSA, GKE) or
 associated with it (EKS Pod Identity). With `static`, the keys come from the app's own config
-namespace and reach pods through secretKeyRefs only.
+namespace and reach pods through secretKeyRefs only; `pulumi up` refuses a stack whose keys are unset.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pulumi
 from appstack.naming import kubernetes as naming
 from appstack.spec import AppSpec, references
 from appstack.spec.workloads import ContainerSpec
+from appstack.stackconfig import STATIC_STORAGE_KEYS
 
 from .common import TYPE_PREFIX, AppContext, child
 from .network_policy import STORAGE_CLIENT
@@ -31,11 +32,7 @@ from .secrets import secret_object
 CREDENTIALS = "object-storage-credentials"
 BACKUP_CREDENTIALS = "backup-storage-credentials"
 KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-# Config keys in the app's own namespace (<app>:<key>): one key pair per app and principal.
-CONFIG_KEYS = {
-    "app": {"AWS_ACCESS_KEY_ID": "storageAccessKeyId", "AWS_SECRET_ACCESS_KEY": "storageSecretAccessKey"},
-    "backup": {"AWS_ACCESS_KEY_ID": "backupAccessKeyId", "AWS_SECRET_ACCESS_KEY": "backupSecretAccessKey"},
-}
+CONFIG_KEYS = STATIC_STORAGE_KEYS  # config keys in the app's own namespace (<app>:<key>), per principal
 # The ServiceAccount annotation naming the cloud identity (EKS Pod Identity uses associations instead).
 IDENTITY_ANNOTATIONS = {"eks-irsa": "eks.amazonaws.com/role-arn", "gke": "iam.gke.io/gcp-service-account"}
 
@@ -117,9 +114,8 @@ class ObjectStorage(pulumi.ComponentResource):
         config = pulumi.Config(ctx.app)
         found = {env_name: config.get_secret(key) for env_name, key in CONFIG_KEYS[principal].items()}
         if not all(found.values()):
-            missing = ", ".join(f"{ctx.app}:{CONFIG_KEYS[principal][k]}" for k in KEYS if not found[k])
-            pulumi.log.warn(f"{ctx.app}: {principal} object storage keys not set ({missing}); "
-                            "its pods get no credentials", resource=self)
+            # Only an offline plan gets here: it lists the unset keys with their commands, and `pulumi up`
+            # refuses them before anything is registered (appstack.program.read_provided_secrets).
             return StorageAccess(env=env)
         secret_object(f"{name}-credentials", ctx, secret, found, child(self))  # type: ignore[arg-type]
         return StorageAccess(env=[*env, *(secret_env(k, secret) for k in KEYS)], secret_name=secret)

@@ -16,9 +16,12 @@ POLICIES = {"claude-relay": "allkeys-lru", "sparkle": "allkeys-lru", "small-squa
             "zmage": "noeviction"}
 
 
-def test_parameter_groups_carry_the_guides_eviction_policy(prod):
+def test_parameter_groups_carry_the_guides_eviction_policy_and_directives(prod):
+    # Sparkle's guide also sets timeout and tcp-keepalive (ElastiCache parameters of the same names).
+    directives = {"sparkle": [{"name": "tcp-keepalive", "value": "300"}, {"name": "timeout", "value": "300"}]}
     assert {app: one(prod, REDIS_PARAMS, app).inputs["parameters"] for app in POLICIES} == {
-        app: [{"name": "maxmemory-policy", "value": policy}] for app, policy in POLICIES.items()
+        app: [{"name": "maxmemory-policy", "value": policy}, *directives.get(app, [])]
+        for app, policy in POLICIES.items()
     }
     assert {g.inputs["family"] for g in prod.by_type(REDIS_PARAMS)} == {"redis7"}
     assert of(prod, REDIS, "elizabeth") == []
@@ -80,3 +83,17 @@ def test_only_rotate_and_set_are_accepted():
     with pytest.raises(pulumi.RunError) as error, compute_module(None):
         synth_config(platform="aws", tier="prod", apps={"zmage": {}}, extra={"aws": {"redis_auth_token_update": "DELETE"}})
     assert "aws.redis_auth_token_update" in str(error.value) and "'ROTATE' or 'SET'" in str(error.value)
+
+
+def test_every_directive_elasticache_modifies_is_a_parameter_and_maxclients_is_refused():
+    directives = {"timeout": 0, "tcp-keepalive": 60, "maxmemory-samples": 10, "slowlog-log-slower-than": 5000,
+                  "slowlog-max-len": 256}
+    with compute_module(None):
+        synthesis = synth_config(platform="aws", apps={"zmage": {"cache": {"directives": directives}}})
+    assert one(synthesis, REDIS_PARAMS, "zmage").inputs["parameters"][1:] == [
+        {"name": name, "value": str(directives[name])} for name in sorted(directives)]
+    with pytest.raises(pulumi.RunError) as error, compute_module(None):
+        synth_config(platform="aws", apps={"zmage": {"cache": {"directives": {"maxclients": 500}}}})
+    assert ("apps.zmage.cache.directives.maxclients: ElastiCache fixes maxclients at 65000 (the parameter is not "
+            "modifiable); remove it from AWS stacks (a stack override `cache: {directives: {maxclients: null}}` does)"
+            ) in str(error.value)
