@@ -315,10 +315,14 @@ def test_message_is_one_readable_block():
     assert "Traceback" not in text
 
 
+# zmage's object storage keys (ad-hoc stacks use credentials: static), so only the app's own secrets are at stake.
+ZMAGE_STORAGE_KEYS = {"zmage:storageAccessKeyId": "AKIAZMAGE", "zmage:storageSecretAccessKey": "zmage-key"}
+
+
 def test_missing_provided_secret_prints_the_commands():
     stack = load({"zmage": {}})
     with pytest.raises(ConfigError) as caught:
-        read_provided_secrets(stack, {"zmage:GEMINI_API_KEY": "g-key"}.get)
+        read_provided_secrets(stack, {"zmage:GEMINI_API_KEY": "g-key", **ZMAGE_STORAGE_KEYS}.get)
     error = caught.value
     assert [(p.path, p.message) for p in error.problems] == [
         ("apps.zmage.secrets.SENTRY_DSN", "provided secret is not set (config key zmage:SENTRY_DSN)")
@@ -329,10 +333,50 @@ def test_missing_provided_secret_prints_the_commands():
 def test_provided_secret_shorter_than_its_minimum():
     stack = load({"zmage": {"secrets": {"GEMINI_API_KEY": {"min_length": 20}}}})
     with pytest.raises(ConfigError) as caught:
-        read_provided_secrets(stack, {"zmage:GEMINI_API_KEY": "short", "zmage:SENTRY_DSN": "https://x@sentry.io/1"}.get)
+        read_provided_secrets(stack, {"zmage:GEMINI_API_KEY": "short", "zmage:SENTRY_DSN": "https://x@sentry.io/1",
+                                      **ZMAGE_STORAGE_KEYS}.get)
     assert [(p.path, p.message) for p in caught.value.problems] == [
         ("apps.zmage.secrets.GEMINI_API_KEY", "the provided value has 5 characters; at least 20 are required")
     ]
+
+
+def test_unset_static_storage_keys_stop_pulumi_up_with_the_commands():
+    stack = load({"zmage": {}, "claude-relay": {}}, kubernetes={"backups": {"target": "s3"},
+                                                                "object_storage": {"credentials": "static"}})
+    given = {"zmage:GEMINI_API_KEY": "g", "zmage:SENTRY_DSN": "https://x@sentry.io/1",
+             "zmage:storageAccessKeyId": "AKIAZMAGE", "claude-relay:backupAccessKeyId": "AKIARELAY"}
+    with pytest.raises(ConfigError) as caught:
+        read_provided_secrets(stack, given.get)
+    key = "appstack:kubernetes.object_storage.credentials"
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        (key, "static: claude-relay's backup object storage keys are not set (claude-relay:backupSecretAccessKey)"),
+        (key, "static: zmage's app object storage keys are not set (zmage:storageSecretAccessKey)"),
+        (key, "static: zmage's backup object storage keys are not set "
+              "(zmage:backupAccessKeyId, zmage:backupSecretAccessKey)"),
+    ]
+    text = caught.value.render()
+    assert text.startswith("Missing secrets for stack 'test'")
+    assert text.splitlines()[-5:] == [
+        "Set the object storage keys with:",
+        "  pulumi config set --secret --stack test claude-relay:backupSecretAccessKey '<value>'",
+        "  pulumi config set --secret --stack test zmage:storageSecretAccessKey '<value>'",
+        "  pulumi config set --secret --stack test zmage:backupAccessKeyId '<value>'",
+        "  pulumi config set --secret --stack test zmage:backupSecretAccessKey '<value>'",
+    ]
+    # The offline plan lists them instead (placeholders mode), like unset provided secrets.
+    offline = read_provided_secrets(stack, given.get, placeholders_for_missing=True)
+    assert offline.missing_storage_keys == [("claude-relay", "backupSecretAccessKey"), ("zmage", "storageSecretAccessKey"),
+                                            ("zmage", "backupAccessKeyId"), ("zmage", "backupSecretAccessKey")]
+
+
+def test_static_keys_are_needed_only_where_pods_use_them():
+    # No buckets and backups on volumes: no principal, no key. Workload identity: never a key.
+    assert read_provided_secrets(load({"claude-relay": {}}), {}.get).missing_storage_keys == []
+    identity = {"credentials": "workload-identity", "workload_identity": {
+        "provider": "eks-irsa", "app_role": "arn:aws:iam::123456789012:role/{app}-storage",
+        "backup_role": "arn:aws:iam::123456789012:role/{app}-backups"}}
+    stack = load({"zmage": {}}, kubernetes={"object_storage": identity})
+    assert read_provided_secrets(stack, {"zmage:GEMINI_API_KEY": "g", "zmage:SENTRY_DSN": "d"}.get).values
 
 
 def test_optional_provided_secret_may_stay_unset():

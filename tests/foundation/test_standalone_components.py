@@ -22,7 +22,7 @@ HEADINGS = ["PostgreSQL", "Redis", "A web service", "RDS PostgreSQL", "ElastiCac
 # example -> (component resources by type, number of cloud/cluster resources)
 EXPECTED = {
     0: ({"appstack:kubernetes:Postgres": 1}, 7),
-    1: ({"appstack:kubernetes:Redis": 1}, 5),
+    1: ({"appstack:kubernetes:Redis": 1}, 6),  # with its redis.conf ConfigMap
     2: ({"appstack:kubernetes:Postgres": 1, "appstack:kubernetes:Workload": 1,
          "appstack:kubernetes:ServiceExposure": 1}, 11),
     3: ({"appstack:aws:Postgres": 1}, 8),  # with the application role's password and its salt
