@@ -63,8 +63,9 @@ class RedisTls(pulumi.ComponentResource):
                 metadata=ctx.meta(object_name, annotations=annotations), spec=spec, opts=child(self, **options))
 
         self_signed = resource("selfsigned-issuer", "Issuer", SELF_SIGNED, {"selfSigned": {}})
+        # The common name stays within X.509's 64 characters: app names have at most 40.
         ca = resource("ca", "Certificate", CA, {
-            "isCA": True, "commonName": f"{ctx.namespace} redis CA", "secretName": CA,
+            "isCA": True, "commonName": f"{ctx.app} redis CA", "secretName": CA,
             "duration": "87600h", "renewBefore": "720h", "privateKey": KEY, "issuerRef": issuer_ref(SELF_SIGNED),
         }, depends_on=[self_signed])
         ca_issuer = resource("ca-issuer", "Issuer", CA, {"ca": {"secretName": CA}}, depends_on=[ca])

@@ -77,7 +77,7 @@ def test_prod_certificates_come_from_the_apps_own_ca():
     assert issuers == {"redis-selfsigned": {"selfSigned": {}}, "redis-ca": {"ca": {"secretName": "redis-ca"}}}
     certificates = {o["metadata"]["name"]: o for o in objects(prod(), "Certificate", NS)}
     assert certificates["redis-ca"]["spec"] == {
-        "isCA": True, "commonName": "prod-claude-relay redis CA", "secretName": "redis-ca", "duration": "87600h",
+        "isCA": True, "commonName": "claude-relay redis CA", "secretName": "redis-ca", "duration": "87600h",
         "renewBefore": "720h", "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
         "issuerRef": {"name": "redis-selfsigned", "kind": "Issuer", "group": "cert-manager.io"}}
     server = certificates["redis-tls"]
