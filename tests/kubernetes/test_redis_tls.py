@@ -116,6 +116,17 @@ def test_prod_clients_get_a_rediss_url_and_only_the_ca_certificate():
             assert not [v for v in pod_spec(obj)["volumes"] if v.get("secret", {}).get("secretName") == "redis-ca"]
 
 
+
+def test_prod_node_clients_trust_the_apps_redis_ca_through_node_extra_ca_certs():
+    """Without it the shipped Node apps would refuse the private CA's certificate on their first connect."""
+    for kind, namespace, name in (("Deployment", "prod-zmage", "web"), ("Deployment", "prod-zmage", "worker"),
+                                  ("Deployment", NS, "app"), ("Deployment", "prod-small-squaretable", "app")):
+        container = containers(one(prod(), kind, namespace, name))[0]
+        assert env_of(container)["NODE_EXTRA_CA_CERTS"] == "/etc/redis-ca/ca.crt"
+        assert CLIENT_CA_MOUNT in container["volumeMounts"]
+    # dev's Redis is plain text: no CA to trust.
+    assert "NODE_EXTRA_CA_CERTS" not in env_of(containers(one(dev(), "Deployment", "dev-zmage", "web"))[0])
+
 def test_dev_keeps_plain_text_inside_its_namespace_with_auth():
     conf = _conf(dev(), "dev-claude-relay")
     assert conf[1:3] == ["port 6379", "dir /data"] and not [line for line in conf if line.startswith("tls-")]
