@@ -117,6 +117,8 @@ CRD_SPECS: dict[tuple[str, str], dict[str, Any]] = {
         "bootstrap": _obj({"initdb": _obj({
             "database": _STR, "owner": _STR, "secret": _obj({"name": _STR}, ["name"]),
             "postInitApplicationSQL": {"type": "array", "items": _STR}}, ["database", "owner"])}),
+        "managed": _obj({"roles": {"type": "array", "items": _obj({
+            "name": _STR, "ensure": {"enum": ["present", "absent"]}, "login": _BOOL, "inherit": _BOOL}, ["name"])}}),
         "affinity": _obj({"enablePodAntiAffinity": _BOOL, "topologyKey": _STR,
                           "podAntiAffinityType": {"enum": ["preferred", "required"]}}),
         "inheritedMetadata": _obj({"labels": _LABELS, "annotations": _LABELS}),

@@ -62,6 +62,90 @@ class BackupSpec(Strict):
     retention_days: int = Field(7, ge=1, le=35)
 
 
+# GRANT's privileges per object kind (PostgreSQL GRANT): a fixed vocabulary, never free text in SQL.
+GRANT_PRIVILEGES: dict[str, frozenset[str]] = {
+    "database": frozenset({"all", "connect", "create", "temporary"}),
+    "schema": frozenset({"all", "usage", "create"}),
+    "tables": frozenset({"all", "select", "insert", "update", "delete", "truncate", "references", "trigger"}),
+    "sequences": frozenset({"all", "usage", "select", "update"}),
+    "functions": frozenset({"all", "execute"}),
+}
+Privilege = Literal["all", "connect", "create", "temporary", "usage", "select", "insert", "update", "delete",
+                    "truncate", "references", "trigger", "execute"]
+RESERVED_SCHEMAS = frozenset({"public", "information_schema"})
+
+
+class DatabaseRoleSpec(Strict):
+    """A role besides the application role, e.g. a read-only reporting role (NOCREATEDB NOCREATEROLE)."""
+
+    name: str = Field(pattern=SQL_NAME)
+    login: bool = Field(False, description="LOGIN; appstack sets no password: the operator does (operations.md)")
+
+
+class DatabaseSchemaSpec(Strict):
+    name: str = Field(pattern=SQL_NAME)
+    owner: str | None = Field(
+        None, pattern=SQL_NAME, description="database.username (the application role, the default) or a declared role"
+    )
+
+
+class DatabaseGrantSpec(Strict):
+    """GRANT privileges ON <object> TO role; on tables, sequences and functions also for the ones the
+    application role creates later (ALTER DEFAULT PRIVILEGES)."""
+
+    privileges: list[Privilege] = Field(min_length=1)
+    object: Literal["database", "schema", "tables", "sequences", "functions"]
+    in_schema: str | None = Field(
+        None, alias="schema", pattern=SQL_NAME, description="the schema (public or a declared one); not for database"
+    )
+    to: str = Field(pattern=SQL_NAME, description="database.username (the application role) or a declared role")
+
+
+class DatabaseBootstrapSpec(Strict):
+    """Schemas, roles and grants the platform's bootstrap creates idempotently before every release."""
+
+    roles: list[DatabaseRoleSpec] = Field(default_factory=list)
+    schemas: list[DatabaseSchemaSpec] = Field(default_factory=list)
+    grants: list[DatabaseGrantSpec] = Field(default_factory=list)
+
+    def problems(self, username: str) -> list[str]:
+        found: list[str] = []
+        roles = [r.name for r in self.roles]
+        schemas = [s.name for s in self.schemas]
+        for n, role in enumerate(roles):
+            if role == username or roles.index(role) != n:
+                found.append(f"bootstrap.roles.{n}.name: '{role}' is declared twice (or is database.username)")
+            elif problem := _sql_name(role, RESERVED_USERS, "role"):
+                found.append(f"bootstrap.roles.{n}.name: {problem}")
+        known_roles = {username, *roles}
+        for n, schema in enumerate(self.schemas):
+            if schema.name in RESERVED_SCHEMAS or schema.name.startswith("pg_") or schemas.index(schema.name) != n:
+                found.append(f"bootstrap.schemas.{n}.name: '{schema.name}' is reserved or declared twice")
+            elif problem := _sql_name(schema.name, RESERVED_SCHEMAS, "schema"):
+                found.append(f"bootstrap.schemas.{n}.name: {problem}")
+            if schema.owner is not None and schema.owner not in known_roles:
+                found.append(f"bootstrap.schemas.{n}.owner: '{schema.owner}' is neither database.username "
+                             "nor a declared role")
+        for n, grant in enumerate(self.grants):
+            allowed = GRANT_PRIVILEGES[grant.object]
+            wrong = sorted(set(grant.privileges) - allowed)
+            if wrong:
+                found.append(f"bootstrap.grants.{n}.privileges: {', '.join(wrong)} cannot be granted on "
+                             f"{grant.object}; allowed: {', '.join(sorted(allowed))}")
+            elif "all" in grant.privileges and len(grant.privileges) > 1 or len(set(grant.privileges)) != len(
+                    grant.privileges):
+                found.append(f"bootstrap.grants.{n}.privileges: list each privilege once, and 'all' alone")
+            if grant.to not in known_roles:
+                found.append(f"bootstrap.grants.{n}.to: '{grant.to}' is neither database.username nor a declared role")
+            if (grant.object == "database") != (grant.in_schema is None):
+                found.append(f"bootstrap.grants.{n}.schema: required for {grant.object}" if grant.object != "database"
+                             else f"bootstrap.grants.{n}.schema: a database grant names no schema")
+            elif grant.in_schema is not None and grant.in_schema not in {"public", *schemas}:
+                found.append(f"bootstrap.grants.{n}.schema: '{grant.in_schema}' is neither public "
+                             "nor a declared schema")
+        return found
+
+
 def _check_upgrade(upgrade_from: str | None, version: str) -> None:
     """A stated major upgrade goes up: from an older major to the version's."""
     major = version.split(".")[0]
@@ -98,6 +182,10 @@ class PostgresSpec(Strict):
         default_factory=dict, description="postgresql.conf settings, numbers in each parameter's base unit"
     )
     backup: BackupSpec | None = Field(None, description="defaults to the stack tier's backup policy")
+    bootstrap: DatabaseBootstrapSpec = Field(
+        default_factory=DatabaseBootstrapSpec,
+        description="schemas, roles and grants created before each release (idempotent)",
+    )
     upgrade_from: str | None = Field(
         None, pattern=r"^1[3-9]$",
         description="the major version the running database has: states a major upgrade to `version` "
@@ -116,6 +204,8 @@ class PostgresSpec(Strict):
                 raise ValueError(f"parameters.{name}: quotes, backslashes and line breaks are not allowed")
             if name in INTEGER_PARAMETERS and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ValueError(f"parameters.{name} takes a whole number in its base unit (got {value!r})")
+        if problems := self.bootstrap.problems(self.username):
+            raise ValueError("; ".join(problems))
         if len(set(self.extensions)) != len(self.extensions):
             raise ValueError("extensions lists an extension twice")
         if self.max_storage_gb is not None and self.max_storage_gb < self.storage_gb:
@@ -299,6 +389,10 @@ __all__ = [
     "BucketSpec",
     "CacheSpec",
     "CorsRule",
+    "DatabaseBootstrapSpec",
+    "DatabaseGrantSpec",
+    "DatabaseRoleSpec",
+    "DatabaseSchemaSpec",
     "DatabaseSpec",
     "ExternalCacheSpec",
     "ExternalDatabaseSpec",

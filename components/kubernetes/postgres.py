@@ -4,7 +4,13 @@ In-cluster: the official image (pinned per major version) on a PVC, run as its n
 (uid 999) under the restricted profile; the superuser and the app's own role get generated passwords
 kept in a Secret; the spec's parameters become `-c` flags and its extensions are created at init;
 a headless Service gives the pod a stable name. Operator: a CloudNativePG Cluster (3 instances in
-prod) bootstrapped with the same role and extensions, plus a ScheduledBackup. External databases are
+prod) bootstrapped with the same role and extensions, plus a ScheduledBackup.
+
+`database.bootstrap` (schemas, roles, grants) runs with the extensions, at initialization only: both the
+init script and postInitApplicationSQL run once, when the data directory is created. CloudNativePG's
+managed roles keep declared roles present on a running cluster; schemas and grants declared after a
+database was initialized are created by hand (docs/kubernetes.md), where AWS's db-bootstrap job creates
+them before every release. External databases are
 not handled here: their URL is the app's provided secret.
 """
 
@@ -78,6 +84,39 @@ def extension_sql(spec: PostgresSpec) -> list[str]:
     return [f"CREATE EXTENSION IF NOT EXISTS {quote_identifier(ext)};" for ext in spec.extensions]
 
 
+_DEFAULT_OBJECTS = {"tables": "TABLES", "sequences": "SEQUENCES", "functions": "FUNCTIONS"}
+
+
+def declaration_sql(spec: PostgresSpec) -> list[str]:
+    """The spec's database.bootstrap as statements run once by the superuser at initialization (in-cluster
+    init script, CloudNativePG postInitApplicationSQL): names are validated SQL names and still quoted."""
+    def literal(name: str) -> str:
+        return "'" + name.replace("'", "''") + "'"
+
+    statements = [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {literal(r.name)}) THEN "
+        f"CREATE ROLE {quote_identifier(r.name)} {'LOGIN' if r.login else 'NOLOGIN'}; END IF; END $$;"
+        for r in spec.bootstrap.roles
+    ]
+    statements += [
+        f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(s.name)} AUTHORIZATION "
+        f"{quote_identifier(s.owner or spec.username)};" for s in spec.bootstrap.schemas
+    ]
+    for grant in spec.bootstrap.grants:
+        privileges, to = ", ".join(p.upper() for p in grant.privileges), quote_identifier(grant.to)
+        schema = quote_identifier(grant.in_schema or "")
+        if grant.object == "database":
+            statements.append(f"GRANT {privileges} ON DATABASE {quote_identifier(spec.database)} TO {to};")
+        elif grant.object == "schema":
+            statements.append(f"GRANT {privileges} ON SCHEMA {schema} TO {to};")
+        else:
+            kind = _DEFAULT_OBJECTS[grant.object]
+            statements += [f"GRANT {privileges} ON ALL {kind} IN SCHEMA {schema} TO {to};",
+                           f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote_identifier(spec.username)} IN SCHEMA {schema} "
+                           f"GRANT {privileges} ON {kind} TO {to};"]
+    return statements
+
+
 def parameter_flags(spec: PostgresSpec) -> list[str]:
     flags = []
     for key, value in sorted(spec.parameters.items()):
@@ -138,7 +177,8 @@ class Postgres(pulumi.ComponentResource):
         self.init_scripts = k8s.core.v1.ConfigMap(
             f"{name}-init",
             metadata=ctx.meta("postgres-init"),
-            data={"10-app-role.sh": INIT_SCRIPT.format(extensions="\n".join(extension_sql(spec)))},
+            data={"10-app-role.sh": INIT_SCRIPT.format(
+                extensions="\n".join(extension_sql(spec) + declaration_sql(spec)))},
             opts=child(self),
         )
         selector = ctx.selector(NAME)
@@ -220,6 +260,7 @@ class Postgres(pulumi.ComponentResource):
         parameters = {k: (("on" if v else "off") if isinstance(v, bool) else str(v))
                       for k, v in sorted(spec.parameters.items()) if k != "shared_preload_libraries"}
         instances = ctx.k8s.postgres.instances or (3 if ctx.prod else 1)
+        post_init = extension_sql(spec) + declaration_sql(spec)
         s3 = ctx.k8s.backups.enabled and ctx.k8s.backups.target == "s3"
         cluster_spec: dict[str, Any] = {
             "instances": instances,
@@ -234,8 +275,11 @@ class Postgres(pulumi.ComponentResource):
                 "database": spec.database,
                 "owner": spec.username,
                 "secret": {"name": CREDENTIALS},
-                **({"postInitApplicationSQL": extension_sql(spec)} if spec.extensions else {}),
+                **({"postInitApplicationSQL": post_init} if post_init else {}),
             }},
+            # Declared roles are reconciled by the operator on a running cluster too (managed roles).
+            **({"managed": {"roles": [{"name": r.name, "ensure": "present", "login": r.login, "inherit": True}
+                                      for r in spec.bootstrap.roles]}} if spec.bootstrap.roles else {}),
             "affinity": {"enablePodAntiAffinity": True, "topologyKey": "kubernetes.io/hostname",
                          "podAntiAffinityType": "required" if ctx.defaults.high_availability else "preferred"},
             # No internet egress: with s3 backups, only the object store (allow-backup-egress).

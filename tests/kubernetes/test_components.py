@@ -378,3 +378,42 @@ def test_in_cluster_object_store_is_reachable_by_namespace_not_only_by_ip_block(
             "ports": [{"protocol": "TCP", "port": 9000}]} in egress
     prod = one(_prod(), "NetworkPolicy", "prod-zmage", "allow-external-egress")["spec"]["egress"]
     assert all("ipBlock" in peer for rule in prod for peer in rule["to"])  # public S3: no namespace rule
+
+
+CLAUDE_DECLARATIONS = [
+    'CREATE SCHEMA IF NOT EXISTS "claude_data" AUTHORIZATION "claude_app";',
+    'GRANT CONNECT ON DATABASE "claude_relay" TO "claude_app";',
+    'GRANT USAGE, CREATE ON SCHEMA "public" TO "claude_app";',
+    'GRANT ALL ON SCHEMA "claude_data" TO "claude_app";',
+]
+
+
+def test_claude_relays_schema_and_grants_run_at_initialization_in_both_postgres_modes():
+    init = one(dev(), "ConfigMap", "dev-claude-relay", "postgres-init")["data"]["10-app-role.sh"]
+    assert "\n".join(['CREATE EXTENSION IF NOT EXISTS "pgcrypto";', *CLAUDE_DECLARATIONS, "SQL"]) in init
+    cluster = one(synth_stack("prod-k8s"), "Cluster", "prod-claude-relay", "postgres")["spec"]
+    assert cluster["bootstrap"]["initdb"]["postInitApplicationSQL"] == [
+        'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";', 'CREATE EXTENSION IF NOT EXISTS "pg_stat_statements";',
+        'CREATE EXTENSION IF NOT EXISTS "pgcrypto";', *CLAUDE_DECLARATIONS]
+    assert "managed" not in cluster  # no declared roles: nothing for the operator to reconcile
+
+
+def test_declared_roles_become_cloudnativepg_managed_roles_and_default_privileges():
+    overrides = {"claude-relay": {"database": {"bootstrap": {
+        "roles": [{"name": "reporting"}, {"name": "etl", "login": True}],
+        "grants": [{"privileges": ["select"], "object": "tables", "schema": "public", "to": "reporting"}]}}}}
+    synthesis = synth_config(platform="kubernetes", apps=overrides,
+                             extra={"kubernetes": {"postgres": {"mode": "operator"}}})
+    cluster = one(synthesis, "Cluster", "claude-relay", "postgres")["spec"]
+    assert cluster["managed"] == {"roles": [
+        {"name": "reporting", "ensure": "present", "login": False, "inherit": True},
+        {"name": "etl", "ensure": "present", "login": True, "inherit": True}]}
+    assert cluster["bootstrap"]["initdb"]["postInitApplicationSQL"][3:] == [
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'reporting') THEN "
+        'CREATE ROLE "reporting" NOLOGIN; END IF; END $$;',
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'etl') THEN "
+        'CREATE ROLE "etl" LOGIN; END IF; END $$;',
+        CLAUDE_DECLARATIONS[0],  # the blueprint's schema stays; the override's grants replace the blueprint's
+        'GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "reporting";',
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "claude_app" IN SCHEMA "public" GRANT SELECT ON TABLES TO "reporting";',
+    ]

@@ -114,8 +114,9 @@ def test_the_script_creates_the_role_and_exactly_the_specs_extensions_through_ps
     database = spec_of(app).database
     assert isinstance(database, PostgresSpec) and database.extensions == EXTENSIONS[app]
     (job,) = container_definitions(synth_app(app), "db-bootstrap")
-    assert job["command"] == [bootstrap_script(f"{database.username}_app", EXTENSIONS[app])]
-    sql = bootstrap_sql(EXTENSIONS[app])
+    assert job["command"] == [bootstrap_script(f"{database.username}_app", EXTENSIONS[app], database.bootstrap,
+                                               database.username)]
+    sql = bootstrap_sql(EXTENSIONS[app], database.bootstrap)
     creates = [line for line in sql.splitlines() if line.startswith("CREATE EXTENSION")]
     assert creates == [f'CREATE EXTENSION IF NOT EXISTS :"ext_{n}";' for n in range(1, len(EXTENSIONS[app]) + 1)]
     # Static text: neither the role nor an extension name is spliced into the SQL.
@@ -230,3 +231,27 @@ def test_kubernetes_is_unaffected():
     assert not [r for r in synthesis.resources if "db-bootstrap" in r.name or r.type == JOB_TYPE]
     assert not [k for k in synthesis.outputs if k.endswith("-release-commands")]
     assert not synthesis.by_type("aws:secretsmanager/secret:Secret")
+
+
+def test_claude_relays_schema_and_grants_from_the_guide_run_through_psql_variables():
+    """Guide 2.1 init.sql: claude_data AUTHORIZATION claude_app, CONNECT, USAGE+CREATE on public, ALL on claude_data;
+    claude_app is database.username, so on RDS every statement names the application role claude_app_app."""
+    (job,) = container_definitions(synth_app("claude-relay"), "db-bootstrap")
+    script = job["command"][0]
+    for variable in ("--set=schema_1=claude_data", "--set=schema_1_owner=claude_app_app",
+                     "--set=grant_1_to=claude_app_app", "--set=grant_2_to=claude_app_app", "--set=grant_2_schema=public",
+                     "--set=grant_3_to=claude_app_app", "--set=grant_3_schema=claude_data"):
+        assert f" {variable} " in script
+    sql = script.split("<<'SQL'\n")[1]
+    lines = sql.splitlines()
+    first = lines.index('CREATE SCHEMA IF NOT EXISTS :"schema_1" AUTHORIZATION :"schema_1_owner";')
+    assert lines[first:first + 8] == [
+        'CREATE SCHEMA IF NOT EXISTS :"schema_1" AUTHORIZATION :"schema_1_owner";',
+        'ALTER SCHEMA :"schema_1" OWNER TO :"schema_1_owner";',
+        'CREATE EXTENSION IF NOT EXISTS :"ext_1";', 'CREATE EXTENSION IF NOT EXISTS :"ext_2";',
+        'CREATE EXTENSION IF NOT EXISTS :"ext_3";',
+        "SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'grant_1_to') \\gexec",
+        'GRANT USAGE, CREATE ON SCHEMA :"grant_2_schema" TO :"grant_2_to";',
+        'GRANT ALL ON SCHEMA :"grant_3_schema" TO :"grant_3_to";',
+    ]
+    assert "claude_data" not in sql and "claude_app" not in sql  # names only as variables

@@ -19,6 +19,8 @@ import pytest
 from appstack.components.aws.compute.db_bootstrap import bootstrap_script
 
 from appstack.scram import scram_verifier
+from appstack.spec import DatabaseBootstrapSpec
+from appstack.spec.data import DatabaseSchemaSpec
 
 BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 MASTER, MASTER_PASSWORD, DATABASE = "zmage", "master-pw-0123456789", "zmage"
@@ -186,3 +188,61 @@ def test_the_runbooks_rotation_sends_only_a_verifier_made_from_stdin(server):
     assert bootstrap(server, "zmage_app", []).returncode == 0  # back to APP_PASSWORD for other tests
     empty = subprocess.run([sys.executable, "-m", "appstack.scram"], input="\n", capture_output=True, text=True)
     assert empty.returncode == 2 and empty.stdout == ""
+
+
+# Claude Relay's init.sql (guide: claude-relay-postgres-deployment.md 2.1) as declarations, plus a read-only role.
+CLAUDE_DECLARATIONS = DatabaseBootstrapSpec.model_validate({
+    "roles": [{"name": "reporting"}],
+    "schemas": [{"name": "claude_data", "owner": "zmage"}],
+    "grants": [
+        {"privileges": ["connect"], "object": "database", "to": "zmage"},
+        {"privileges": ["usage", "create"], "object": "schema", "schema": "public", "to": "zmage"},
+        {"privileges": ["all"], "object": "schema", "schema": "claude_data", "to": "zmage"},
+        {"privileges": ["usage"], "object": "schema", "schema": "claude_data", "to": "reporting"},
+        {"privileges": ["select"], "object": "tables", "schema": "claude_data", "to": "reporting"},
+    ],
+})
+
+
+def declared(port: int, role: str, declarations: DatabaseBootstrapSpec) -> subprocess.CompletedProcess:
+    """bootstrap() with declarations; `zmage` (the master's name here) stands for database.username."""
+    env = {**_env(port, "", ""), "APP_ROLE_VERIFIER": scram_verifier(APP_PASSWORD, SALT),
+           "DATABASE_ADMIN_URL": f"postgresql://{MASTER}:{MASTER_PASSWORD}@127.0.0.1:{port}/{DATABASE}"}
+    for key in ("PGUSER", "PGPASSWORD"):
+        env.pop(key)
+    script = bootstrap_script(role, [], declarations, username="zmage")
+    return subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True)
+
+
+def test_declared_schemas_roles_and_grants_exist_after_two_runs_and_serve_the_app(server):
+    for _ in range(2):  # idempotent: the second run changes nothing and fails nothing
+        result = declared(server, "zmage_app", CLAUDE_DECLARATIONS)
+        assert result.returncode == 0, result.stderr
+    rows = psql(server, MASTER, MASTER_PASSWORD, """
+        SELECT nspname || '|' || pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'claude_data'
+        UNION ALL SELECT rolname || '|' || rolcanlogin || rolcreaterole || rolcreatedb FROM pg_roles
+         WHERE rolname = 'reporting'
+        UNION ALL SELECT has_schema_privilege('reporting', 'claude_data', 'USAGE')::text
+          || has_schema_privilege('reporting', 'claude_data', 'CREATE')::text
+        UNION ALL SELECT has_database_privilege('zmage_app', current_database(), 'CONNECT')::text""").stdout.split()
+    assert rows == ["claude_data|zmage_app", "reporting|falsefalsefalse", "truefalse", "true"]
+    # The application role creates the staged migration's table there; the read-only role reads future tables.
+    psql(server, "zmage_app", APP_PASSWORD,
+         "CREATE TABLE claude_data.api_keys (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL)")
+    privileges = psql(server, MASTER, MASTER_PASSWORD, """
+        SELECT has_table_privilege('reporting', 'claude_data.api_keys', 'SELECT')::text
+          || has_table_privilege('reporting', 'claude_data.api_keys', 'INSERT')::text""").stdout.strip()
+    assert privileges == "truefalse"
+
+
+def test_hostile_declared_names_stay_names(server):
+    """Names the spec refuses still cannot inject SQL if they reached the script."""
+    hostile = DatabaseBootstrapSpec.model_construct(
+        roles=[], grants=[],
+        schemas=[DatabaseSchemaSpec.model_construct(name='x"; DROP TABLE users; --', owner=None)])
+    result = declared(server, "zmage_app", hostile)
+    assert result.returncode == 0, result.stderr
+    assert psql(server, MASTER, MASTER_PASSWORD, "SELECT to_regclass('users') IS NOT NULL").stdout.strip() == "t"
+    names = psql(server, MASTER, MASTER_PASSWORD, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'x%'")
+    assert names.stdout.strip() == 'x"; DROP TABLE users; --'
+    psql(server, MASTER, MASTER_PASSWORD, 'DROP SCHEMA "x""; DROP TABLE users; --"')
