@@ -16,6 +16,7 @@ from pulumi.runtime import config as runtime_config
 from .errors import ConfigError, Problem
 from .overrides import Transformation, import_transforms
 from .overrides import register as register_overrides
+from .spec.data import retention_days
 from .stackconfig import Stack, load_stack, static_storage_keys
 
 OFFLINE_PLACEHOLDER = "offline-plan-placeholder-value-0000000000000000000000000000000000000000"
@@ -174,7 +175,10 @@ def deploy(
     except ConfigError as error:
         raise pulumi.RunError(error.render()) from None
     overrides = register_overrides(stack.settings.overrides, [*configured, *transforms])
-    foundation = create_foundation(FoundationArgs(settings=stack.settings, stack=stack.name))
+    retentions = [spec.metrics_retention for spec in stack.apps.values() if spec.metrics_retention]
+    foundation = create_foundation(FoundationArgs(
+        settings=stack.settings, stack=stack.name,
+        metrics_retention=max(retentions, key=retention_days) if retentions else None))
     apps = {}
     for name, spec in stack.apps.items():
         apps[name] = Application(

@@ -19,6 +19,8 @@ from appstack.stackconfig import StackSettings
 class FoundationArgs:
     settings: StackSettings
     stack: str
+    # The longest metrics_retention any app states (a Prometheus duration): a shared Prometheus keeps that.
+    metrics_retention: str | None = None
 
 
 @dataclass(frozen=True)

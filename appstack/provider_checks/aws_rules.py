@@ -69,6 +69,10 @@ RULES: dict[str, TypeRules] = {
         (F("name", B("amp", "CreateRuleGroupsNamespace", "name")),)
     ),
     "aws:amp/workspace:Workspace": TypeRules((F("alias", B("amp", "CreateWorkspace", "alias")),)),
+    # The API model gives min 1; the user guide's maximum (1095 days) is enforced by the spec.
+    "aws:amp/workspaceConfiguration:WorkspaceConfiguration": TypeRules(
+        (F("retentionPeriodInDays", B("amp", "UpdateWorkspaceConfiguration", "retentionPeriodInDays")),)
+    ),
     "aws:appautoscaling/policy:Policy": TypeRules(
         (
             F("name", B("application-autoscaling", "PutScalingPolicy", "PolicyName")),

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .base import EnvName, Hostname, Name, Strict
-from .data import AlertSpec, BucketSpec, CacheSpec, DatabaseSpec, SecretSpec
+from .data import AlertSpec, BucketSpec, CacheSpec, DatabaseSpec, MetricsRetention, SecretSpec
 from .edge import EdgeSpec
 from .egress import EgressRule
 from .workloads import ContainerSpec, JobSpec, RouteSpec, ScheduleSpec, ServiceSpec, WorkerSpec
@@ -71,6 +71,10 @@ class AppSpec(Strict):
     storage: dict[Name, BucketSpec] = Field(default_factory=dict)
     secrets: dict[EnvName, SecretSpec] = Field(default_factory=dict)
     alerts: list[AlertSpec] = Field(default_factory=list)
+    metrics_retention: MetricsRetention | None = Field(
+        None, description="how long Prometheus keeps the app's metrics (Kubernetes: the shared server keeps the "
+        "longest any app asks for; AWS: the app's AMP workspace); default: the platform's (10d / 150d)",
+    )
     edge: EdgeSpec = EdgeSpec()
     egress: list[EgressRule] = Field(
         default_factory=list,

@@ -112,6 +112,7 @@ Cpu = Annotated[str, BeforeValidator(_normalize_cpu)]
 Memory = Annotated[str, BeforeValidator(_normalize_memory)]
 
 DURATION = r"^[1-9][0-9]*(s|m|h|d)$"
+RETENTION = r"^[1-9][0-9]{0,3}[dwy]$"  # Prometheus durations in whole days (AMP keeps whole days)
 
 
 # What each name pattern means, for error messages.
@@ -120,6 +121,7 @@ PATTERN_HELP = {
     ENV_NAME: "an upper-case name such as DATABASE_URL",
     HOSTNAME: "a lowercase DNS name such as app.example.com",
     DURATION: "a duration such as 30s, 5m or 1h",
+    RETENTION: "a Prometheus duration in whole days, weeks or years, such as 30d, 2w or 1y",
     HTTP_PATH: "a URL path such as /healthz: '/' then letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ % / ?",
     DNS_SUBDOMAIN: "a Kubernetes object name: lowercase letters, digits, '-' and '.', such as nginx or gp3",
     r"^[a-z][a-z0-9_]{0,62}$": "an SQL name: a lowercase letter, then letters, digits or '_', at most 63 characters",

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from .base import AbsolutePath, Cpu, Duration, EnvName, Memory, Name, Strict
+from .base import RETENTION, AbsolutePath, Cpu, Duration, EnvName, Memory, Name, Strict
 from .cron import CronExpression
 from .egress import Cidr
 
@@ -372,6 +372,28 @@ class SecretSpec(Strict):
         elif {"length", "charset"} & self.model_fields_set:
             raise ValueError("length and charset only apply to generated secrets")
         return self
+
+
+# Prometheus duration units that are whole days (y = 365d, w = 7d): AMP keeps whole days only.
+_RETENTION_DAYS = {"d": 1, "w": 7, "y": 365}
+RETENTION_MAX_DAYS = 1095  # Amazon Managed Service for Prometheus: at most 1095 days (three years)
+
+
+def _retention_days(value: str) -> str:
+    days = int(value[:-1]) * _RETENTION_DAYS[value[-1]]
+    if not 1 <= days <= RETENTION_MAX_DAYS:
+        raise ValueError(f"must be 1 to {RETENTION_MAX_DAYS} days (got {value} = {days} days)")
+    return value
+
+
+def retention_days(value: str) -> int:
+    return int(value[:-1]) * _RETENTION_DAYS[value[-1]]
+
+
+MetricsRetention = Annotated[
+    str, Field(pattern=RETENTION, description="a Prometheus duration in days, weeks or years: 30d"),
+    AfterValidator(_retention_days),
+]
 
 
 class AlertSpec(Strict):

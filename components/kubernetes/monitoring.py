@@ -81,7 +81,7 @@ class Monitoring(pulumi.ComponentResource):
     """Outputs: `namespace`, `release` (the chart), `policy_names`."""
 
     def __init__(self, name: str, settings: KubernetesSettings, protect: bool,
-                 opts: pulumi.ResourceOptions | None = None):
+                 opts: pulumi.ResourceOptions | None = None, retention: str | None = None):
         super().__init__(f"{TYPE_PREFIX}:Monitoring", name, None, opts)
         obs = settings.observability
         labels = {"app.kubernetes.io/managed-by": MANAGED_BY}
@@ -119,6 +119,8 @@ class Monitoring(pulumi.ComponentResource):
                     "ruleSelector": {"matchLabels": {"release": obs.release_label}},
                     "serviceMonitorNamespaceSelector": {},
                     "ruleNamespaceSelector": {},
+                    # The longest metrics_retention of the stack's apps; else the chart's default (10d).
+                    **({"retention": retention} if retention else {}),
                 }},
                 "nodeExporter": {"enabled": False},  # needs host namespaces: privileged only
                 "grafana": {

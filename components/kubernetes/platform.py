@@ -34,7 +34,8 @@ class KubernetesPlatform(PlatformFoundation):
         if settings.observability.enabled and settings.observability.install_stack:
             self.monitoring = Monitoring(
                 f"{name}-monitoring", settings, args.settings.defaults.protect_stateful,
-                pulumi.ResourceOptions(parent=self, provider=self.provider)).release
+                pulumi.ResourceOptions(parent=self, provider=self.provider),
+                retention=args.metrics_retention).release
         self.register_outputs({"context": settings.context, "namespace_prefix": settings.namespace_prefix})
 
     def deploy_app(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions) -> AppDeployment:

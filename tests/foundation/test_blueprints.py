@@ -108,9 +108,19 @@ def test_claude_relay_matches_its_guide():
         "PostgresActiveConnectionsHigh": "80",
         "PostgresWaitingConnections": "5",
         "PostgresSlowQueries": "1",
+        "PostgresSlowQueriesPerMinute": "10",
         "PostgresReplicationLag": "30",
         "PostgresDiskUsageHigh": "0.8",
+        "PostgresTableBloat": "0.2",
     }
+    # The guide's postgres_metrics.yml: all seven thresholds, each with its severity and duration.
+    assert [(a.name, a.severity, a.for_) for a in spec.alerts] == [
+        ("PostgresActiveConnectionsHigh", "warning", "5m"), ("PostgresWaitingConnections", "critical", "5m"),
+        ("PostgresSlowQueries", "warning", "5m"), ("PostgresSlowQueriesPerMinute", "warning", "5m"),
+        ("PostgresReplicationLag", "critical", "1m"), ("PostgresDiskUsageHigh", "warning", "15m"),
+        ("PostgresTableBloat", "warning", "15m")]
+    exporter = spec.services["postgres-exporter"]
+    assert exporter.args == ["--collector.stat_statements"]  # pg_stat_statements_* for both slow-query alerts
 
 
 def test_sparkle_matches_its_guide():

@@ -417,3 +417,16 @@ def test_declared_roles_become_cloudnativepg_managed_roles_and_default_privilege
         'GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "reporting";',
         'ALTER DEFAULT PRIVILEGES FOR ROLE "claude_app" IN SCHEMA "public" GRANT SELECT ON TABLES TO "reporting";',
     ]
+
+
+def test_the_shared_prometheus_keeps_the_longest_retention_any_app_states():
+    def retention(synthesis) -> str | None:
+        values = synthesis.by_type("kubernetes:helm.sh/v3:Release")[0].inputs["values"]
+        return values["prometheus"]["prometheusSpec"].get("retention")
+
+    assert retention(synth_stack("prod-k8s")) == "30d"  # Sparkle's guide: --storage.tsdb.retention.time=30d
+    observability = {"kubernetes": {"observability": {"enabled": True, "install_stack": True}}}
+    longest = synth_config(platform="kubernetes", extra=observability,
+                           apps={"sparkle": {"metrics_retention": "2w"}, "zmage": {"metrics_retention": "10d"}})
+    assert retention(longest) == "2w"
+    assert retention(synth_config(platform="kubernetes", extra=observability, apps={"zmage": {}})) is None  # 10d

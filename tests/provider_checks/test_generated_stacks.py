@@ -54,6 +54,7 @@ def _app(name: str, platform: str) -> dict:
                              "cors": [{"allowed_origins": ["https://${app.domain}"], "allowed_methods": ["GET"]}]}},
         "secrets": {"API_KEY": {"source": "generated"}},
         "alerts": [{"name": "HighErrorRate", "expr": "rate(errors_total[5m]) > 1", "summary": "errors"}],
+        "metrics_retention": "1095d",  # the longest AMP keeps: a WorkspaceConfiguration
         # A stated major upgrade on AWS registers the pre-upgrade RDS snapshot (refused in-cluster on Kubernetes).
         "database": {"engine": "postgres", "version": "16", "database": "app", "cpu": "1", "memory": "2Gi",
                      **({"upgrade_from": "15"} if platform == "aws" else {})},

@@ -14,6 +14,7 @@ import yaml
 from appstack.naming import aws as limits
 from appstack.naming import shorten
 from appstack.spec import AppSpec, ServiceSpec
+from appstack.spec.data import retention_days
 
 from .task_definition import Sidecar, tmpfs_mount
 
@@ -160,6 +161,11 @@ class AppPrometheus(pulumi.ComponentResource):
         workspace = aws.amp.Workspace(
             name, alias=shorten(f"{args.spec.name}-{args.stack}", limits.AMP_WORKSPACE_ALIAS), opts=child
         )
+        if args.spec.metrics_retention:  # else AMP's default, 150 days
+            aws.amp.WorkspaceConfiguration(
+                name, workspace_id=workspace.id,
+                retention_period_in_days=retention_days(args.spec.metrics_retention), opts=child,
+            )
         if args.spec.alerts:
             aws.amp.RuleGroupNamespace(
                 name, workspace_id=workspace.id, name=args.spec.name, data=rules_document(args.spec), opts=child

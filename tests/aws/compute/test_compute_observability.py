@@ -138,3 +138,25 @@ def test_prometheus_is_on_by_default_in_prod_for_apps_with_alerts_and_never_sile
     off = synth_app("sparkle", aws={"managed_prometheus": False})
     assert not off.by_type("aws:amp/workspace:Workspace")
     assert len([w for w in off.warnings if "PromQL alerts are not deployed" in w]) == 1
+
+
+def test_claude_relays_full_threshold_set_runs_on_amp_and_sparkle_keeps_30_days():
+    relay = synth_app("claude-relay")
+    (namespace,) = resources(relay, "aws:amp/ruleGroupNamespace:RuleGroupNamespace").values()
+    rules = {r["alert"]: r for r in yaml.safe_load(namespace["data"])["groups"][0]["rules"]}
+    assert len(rules) == 7
+    assert rules["PostgresSlowQueriesPerMinute"]["expr"] == (
+        'sum(rate(pg_stat_statements_calls_total{datname="claude_relay"}[5m]) * 60 and '
+        '(rate(pg_stat_statements_seconds_total{datname="claude_relay"}[5m]) / '
+        'rate(pg_stat_statements_calls_total{datname="claude_relay"}[5m]) > 1)) > 10')
+    assert rules["PostgresTableBloat"]["expr"] == (
+        'max by (schemaname, relname) (pg_stat_user_tables_n_dead_tup{datname="claude_relay"} / '
+        '(pg_stat_user_tables_n_live_tup{datname="claude_relay"} + pg_stat_user_tables_n_dead_tup{datname="claude_relay"}'
+        ')) > 0.2')
+    assert (rules["PostgresTableBloat"]["for"], rules["PostgresSlowQueriesPerMinute"]["for"]) == ("15m", "5m")
+    (config,) = resources(synth_app("sparkle"), "aws:amp/workspaceConfiguration:WorkspaceConfiguration").values()
+    assert config["retentionPeriodInDays"] == 30 and config["workspaceId"] == "sparkle-id"
+    assert not synth_app("zmage").by_type("aws:amp/workspaceConfiguration:WorkspaceConfiguration")  # AMP's 150 d
+    weeks = synth_app("sparkle", overrides={"metrics_retention": "2w"})
+    (config,) = resources(weeks, "aws:amp/workspaceConfiguration:WorkspaceConfiguration").values()
+    assert config["retentionPeriodInDays"] == 14

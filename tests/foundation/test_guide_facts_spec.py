@@ -1,4 +1,4 @@
-"""database.bootstrap: schemas, roles and grants are typed and validated before anything is planned."""
+"""The guides' facts as spec: database.bootstrap and metrics_retention are typed and validated up front."""
 
 from __future__ import annotations
 
@@ -64,3 +64,21 @@ def test_a_read_only_role_with_table_grants_is_accepted():
                    {"privileges": ["select"], "object": "tables", "schema": "claude_data", "to": "reporting"}],
     })).apps["claude-relay"].database.bootstrap
     assert [(r.name, r.login) for r in spec.roles] == [("reporting", False)]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("0d", "must be a Prometheus duration in whole days, weeks or years, such as 30d"), ("1096d", "must be 1 to 1095 days (got 1096d = 1096 days)"),
+    ("4y", "(got 4y = 1460 days)"), ("30m", "must be a Prometheus duration in whole days, weeks or years, such as 30d"), ("30D", "must be a Prometheus duration in whole days, weeks or years, such as 30d"),
+    ("-1d", "must be a Prometheus duration in whole days, weeks or years, such as 30d"), (" 30d", "must be a Prometheus duration in whole days, weeks or years, such as 30d"), ("30d\n", "must be a Prometheus duration in whole days, weeks or years, such as 30d"),
+    ("1d2h", "must be a Prometheus duration in whole days, weeks or years, such as 30d"), (30, "valid string"),
+])
+def test_hostile_metrics_retention_fails_with_its_path(value, message):
+    found = problems({"sparkle": {"metrics_retention": value}})
+    assert [p.path for p in found] == ["apps.sparkle.metrics_retention"], found
+    assert message in found[0].message, found[0].message
+
+
+def test_metrics_retention_accepts_days_weeks_and_years_within_amps_limit():
+    assert load({"sparkle": {}}).apps["sparkle"].metrics_retention == "30d"  # the guide's, from the blueprint
+    for value in ("1d", "2w", "3y", "1095d"):
+        assert load({"sparkle": {"metrics_retention": value}}).apps["sparkle"].metrics_retention == value
