@@ -68,11 +68,13 @@ def cdn_certificate(spec: AppSpec, bucket: str, settings: StackSettings) -> Cert
 
 
 def backup_retention_days(spec: AppSpec, settings: StackSettings) -> int:
-    """The aws override, else the spec's backup policy (prod) or the tier's; prod never below the tier's 7."""
+    """The longer of the aws override and the spec's backup policy (prod), else the tier's; prod never below
+    the tier's 7. A guide's retention stated in the spec survives a shorter stack-wide setting."""
     defaults, override = settings.defaults, settings.aws.backup_retention_days
     spec_days = spec.database.backup.retention_days if isinstance(spec.database, PostgresSpec) and \
-        spec.database.backup else None
-    days = override or (spec_days if defaults.high_availability and spec_days else defaults.backup_retention_days)
+        spec.database.backup and defaults.high_availability else None
+    stated = [d for d in (override, spec_days) if d]
+    days = max(stated) if stated else defaults.backup_retention_days
     return max(days, defaults.backup_retention_days) if defaults.protect_stateful else days
 
 

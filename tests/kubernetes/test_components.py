@@ -347,11 +347,12 @@ def test_s3_backups_prune_their_own_expired_dumps(tmp_path):
     assert upload["name"] == "upload" and upload["command"][:2] == ["sh", "-c"]
     script = upload["command"][2]
     assert "aws s3 rm" in script
-    # Run the script against a fake AWS CLI listing one expired dump (10 days), one fresh, and strangers.
+    # Run the script against a fake AWS CLI listing one expired dump (40 days: Elizabeth's guide keeps 30),
+    # one fresh, and strangers.
     fake = tmp_path / "aws"
     fake.write_text("""#!/bin/sh
 if [ "$2" = ls ]; then
-  old=$(date -u -d "@$(( $(date +%s) - 10*86400 ))" +%Y%m%dT%H%M%SZ)
+  old=$(date -u -d "@$(( $(date +%s) - 40*86400 ))" +%Y%m%dT%H%M%SZ)
   new=$(date -u -d "@$(( $(date +%s) - 86400 ))" +%Y%m%dT%H%M%SZ)
   echo "2024-01-01 02:00:00  1 backend-sqlite-backup-$old.db"
   echo "2024-01-01 02:00:00  1 backend-sqlite-backup-$new.db"

@@ -96,7 +96,7 @@ def test_elizabeth_keeps_sqlite_on_a_volume_with_daily_backups():
     assert "src.backup(dst)" in script and "PRAGMA integrity_check" in script  # Python's sqlite3 online backup
     assert script.count("/app/data/elizabeth.db") == 1 and containers(cron)[0]["image"].startswith(
         "python:3.12.11-slim-bookworm@sha256:")
-    assert f"-mmin +{7 * 1440} -delete" in script
+    assert f"-mmin +{30 * 1440} -delete" in script  # the guide's elizabeth-backup.sh: RETENTION_DAYS=30
     volumes = {v["name"]: v for v in pod_spec(cron)["volumes"]}
     assert volumes["data"]["persistentVolumeClaim"]["claimName"] == "data-backend-0"
     assert pod_spec(cron)["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0][

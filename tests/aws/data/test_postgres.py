@@ -49,7 +49,8 @@ def test_prod_instances_are_multi_az_protected_and_kept_on_deletion(prod):
         db = one(prod, RDS, app)
         i = db.inputs
         assert i["multiAz"] is True and i["deletionProtection"] is True
-        assert i["backupRetentionPeriod"] == 14  # Pulumi.prod.yaml's override (never below 7)
+        # Pulumi.prod.yaml's aws.backup_retention_days (14), or Elizabeth's guide (30 days) where longer.
+        assert i["backupRetentionPeriod"] == (30 if app == "elizabeth" else 14)
         assert i["skipFinalSnapshot"] is False and i["finalSnapshotIdentifier"] == f"prod-{app}-final"
         assert i["applyImmediately"] is False and i["deleteAutomatedBackups"] is False
         assert db.options["protect"] is True
