@@ -431,3 +431,8 @@ def test_the_shared_prometheus_keeps_the_longest_retention_any_app_states():
                            apps={"sparkle": {"metrics_retention": "2w"}, "zmage": {"metrics_retention": "10d"}})
     assert retention(longest) == "2w"
     assert retention(synth_config(platform="kubernetes", extra=observability, apps={"zmage": {}})) is None  # 10d
+
+
+def test_elizabeths_backend_is_scraped_every_15_seconds_as_its_guide_says():
+    monitor = one(synth_stack("prod-k8s"), "ServiceMonitor", "prod-elizabeth", "backend")
+    assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "scheme": "http", "interval": "15s"}]
