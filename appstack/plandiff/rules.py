@@ -206,6 +206,7 @@ RULES: dict[str, TypeRule] = {
     "aws:amp/workspace:Workspace": TypeRule(replace=("kmsKeyArn",)),
     "aws:amp/ruleGroupNamespace:RuleGroupNamespace": TypeRule(replace=("name", "workspaceId")),
     "aws:amp/alertManagerDefinition:AlertManagerDefinition": TypeRule(replace=("workspaceId",)),
+    "aws:amp/workspaceConfiguration:WorkspaceConfiguration": TypeRule(replace=("workspaceId",)),
     # per-bucket settings: each is bound to its bucket
     **{f"aws:s3/{kind}:{kind[0].upper()}{kind[1:]}": TypeRule(replace=("bucket", "expectedBucketOwner"))
        for kind in ("bucketCorsConfiguration", "bucketLifecycleConfiguration", "bucketLogging",
