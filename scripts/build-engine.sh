@@ -5,7 +5,9 @@
 #   pulumi-language-python-exec   the exec shim, from sdk/v3 at the Python SDK's version in uv.lock
 #   pulumi-resource-kubernetes    github.com/pulumi/pulumi-kubernetes/provider/v4 (schema embedded here)
 # Versions and why they are what they are: engine/README.md. Idempotent: a stamp of the versions and
-# wrapper-module contents skips the rebuild. Go's module and build caches are reused, never cleared.
+# wrapper-module contents is written after a complete build. With the stamp current nothing is rebuilt;
+# with no stamp (an interrupted build) only missing binaries are built; with a stale stamp all are.
+# Go's module and build caches are reused, never cleared.
 # Put .engine/bin first on PATH to use it (the CLI finds the plugins there).
 # Env: ENGINE_DIR (default <repo>/.engine), ENGINE_GO_PARALLEL (go build -p, default 1: shared machine).
 set -euo pipefail
@@ -38,37 +40,47 @@ if [[ -f "$engine_dir/stamp" && "$(cat "$engine_dir/stamp")" == "$stamp" ]]; the
 fi
 
 mkdir -p "$bin"
-rm -f "$engine_dir/stamp"
+if [[ -f "$engine_dir/stamp" ]]; then # versions or wrappers changed: rebuild everything
+  for b in "${binaries[@]}"; do rm -f "$bin/$b"; done
+  rm -f "$engine_dir/stamp"
+fi
+need() { [[ ! -x "$bin/$1" ]] || { echo "build-engine: $1 present, kept"; false; }; }
 export GOFLAGS="-mod=readonly -buildvcs=false"
 gobuild() { nice -n 19 go build -p "$parallel" -trimpath "$@"; }
 start=$(date +%s)
 
-echo "build-engine: pulumi CLI"
-(cd "$engine_src/pulumi" && gobuild -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+if need pulumi; then
+  echo "build-engine: pulumi CLI"
+  (cd "$engine_src/pulumi" && gobuild -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+fi
 
-echo "build-engine: python language host"
-(cd "$engine_src/pulumi-language-python" &&
-  gobuild -o "$bin/pulumi-language-python" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python)
+if need pulumi-language-python; then
+  echo "build-engine: python language host"
+  (cd "$engine_src/pulumi-language-python" &&
+    gobuild -o "$bin/pulumi-language-python" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python)
+fi
 sdk_dir="$(cd "$engine_src/pulumi" && GOFLAGS=-mod=mod go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$python_sdk" |
   sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
 install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
 
-echo "build-engine: kubernetes provider $kubernetes_version"
-k8s_src="$engine_src/pulumi-resource-kubernetes"
-provider_dir="$(cd "$k8s_src" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
-# The provider's main package embeds schema-embed.json and terraform-mapping-embed.json, which its own
-# generate.go writes from the schema.json/terraform-mapping.json shipped in the module: run that generator
-# from the module cache, in a scratch directory, and embed its output in the wrapper (files are ignored).
-gen="$engine_dir/gen/kubernetes"
-mkdir -p "$gen"
-install -m 0644 "$provider_dir/cmd/pulumi-resource-kubernetes/schema.json" \
-  "$provider_dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$gen/"
-(cd "$k8s_src" && gobuild -o "$engine_dir/gen/generate-kubernetes-schema" \
-  "$provider_dir/cmd/pulumi-resource-kubernetes/generate.go")
-(cd "$gen" && VERSION="$kubernetes_version" "$engine_dir/gen/generate-kubernetes-schema")
-install -m 0644 "$gen/schema-embed.json" "$gen/terraform-mapping-embed.json" "$k8s_src/"
-(cd "$k8s_src" && gobuild -o "$bin/pulumi-resource-kubernetes" \
-  -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$kubernetes_version" .)
+if need pulumi-resource-kubernetes; then
+  echo "build-engine: kubernetes provider $kubernetes_version"
+  k8s_src="$engine_src/pulumi-resource-kubernetes"
+  provider_dir="$(cd "$k8s_src" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
+  # The provider's main package embeds schema-embed.json and terraform-mapping-embed.json, which its own
+  # generate.go writes from the schema.json/terraform-mapping.json shipped in the module: run that generator
+  # from the module cache, in a scratch directory, and embed its output in the wrapper (files are ignored).
+  gen="$engine_dir/gen/kubernetes"
+  mkdir -p "$gen"
+  install -m 0644 "$provider_dir/cmd/pulumi-resource-kubernetes/schema.json" \
+    "$provider_dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$gen/"
+  (cd "$k8s_src" && gobuild -o "$engine_dir/gen/generate-kubernetes-schema" \
+    "$provider_dir/cmd/pulumi-resource-kubernetes/generate.go")
+  (cd "$gen" && VERSION="$kubernetes_version" "$engine_dir/gen/generate-kubernetes-schema")
+  install -m 0644 "$gen/schema-embed.json" "$gen/terraform-mapping-embed.json" "$k8s_src/"
+  (cd "$k8s_src" && gobuild -o "$bin/pulumi-resource-kubernetes" \
+    -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$kubernetes_version" .)
 
+fi
 echo "$stamp" >"$engine_dir/stamp"
 echo "build-engine: built in $(($(date +%s) - start)) s into $bin"

@@ -1,4 +1,4 @@
-"""Driving the real Pulumi CLI (built by scripts/build-engine.sh) on a copy of the project.
+"""Driving the real Pulumi CLI (built by scripts/build-engine.sh, never by the tests) on a copy of the project.
 
 The copy runs against a local file backend with the passphrase secrets provider; the Kubernetes
 provider renders YAML (appstack:kubernetes.render_yaml_to_directory) instead of calling a cluster, and
@@ -21,28 +21,27 @@ from typing import Any
 
 import yaml
 from appstack.components.generated import GENERATED_CONFIG
+from appstack.components.kubernetes.storage import CONFIG_KEYS as STATIC_KEYS
 
 from appstack.program import secret_config_key
 from appstack.stackconfig import load_stack
 from appstack.synth import stack_config, synthesize
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILD_SCRIPT = ROOT / "scripts" / "build-engine.sh"
 PASSPHRASE = "appstack-engine-test"  # a throwaway local backend; nothing leaves the temp directory
 # What the copy needs to run the program and the policy pack (tests, docs and the venv stay behind).
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "pyproject.toml")
 PROJECT_DIRS = ("apps", "appstack", "components", "policies")
-from appstack.components.kubernetes.storage import CONFIG_KEYS as STATIC_KEYS  # noqa: E402 - next to its use
+ENGINE_BINARIES = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-kubernetes")
 
 
-def build_engine(engine_dir: Path) -> Path:
-    """Build (or reuse) the engine; returns its bin directory."""
-    result = subprocess.run(
-        ["bash", str(BUILD_SCRIPT)], env={**os.environ, "ENGINE_DIR": str(engine_dir)},
-        capture_output=True, text=True, timeout=5400,
-    )
-    assert result.returncode == 0, f"scripts/build-engine.sh failed:\n{result.stdout}\n{result.stderr}"
-    return engine_dir / "bin"
+def engine_dir() -> Path:
+    """Where scripts/build-engine.sh put the engine: APPSTACK_ENGINE_DIR (its ENGINE_DIR), else .engine."""
+    return Path(os.environ.get("APPSTACK_ENGINE_DIR") or ROOT / ".engine")
+
+
+def missing_binaries() -> list[str]:
+    return [name for name in ENGINE_BINARIES if not os.access(engine_dir() / "bin" / name, os.X_OK)]
 
 
 def python_env(where: Path) -> Path:
@@ -110,6 +109,22 @@ def copy_project(stack_name: str, dest: Path) -> Path:
     document.pop("encryptionsalt", None)
     (dest / f"Pulumi.{stack_name}.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
     return dest
+
+
+# The v3.68.0 language host cannot start a Python policy pack for the v3.274.0 CLI (engine/README.md), but
+# the CLI launches an executable given as --policy-pack as an analyzer plugin, with the engine's address as
+# its one argument: this does what the SDK's pulumi-analyzer-policy-python shim does for a pack directory.
+ANALYZER = """#!/bin/sh
+exec python -u -m pulumi.policy "$1" "$(dirname "$0")"
+"""
+
+
+def policy_analyzer(project: Path) -> Path:
+    """The copy's policy pack as an executable analyzer (next to its PulumiPolicy.yaml)."""
+    path = project / "policies" / "analyzer"
+    path.write_text(ANALYZER)
+    path.chmod(0o755)
+    return path
 
 
 @dataclass
