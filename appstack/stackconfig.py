@@ -275,7 +275,8 @@ class KubernetesSettings(Strict):
     render_yaml_to_directory: str | None = Field(
         None,
         description="the provider writes every object as YAML under this directory instead of applying it to a "
-        "cluster (its renderYamlToDirectory option); for real-engine tests and manifest export, never a shipped stack",
+        "cluster (its renderYamlToDirectory option; kubeconfig and context are then not passed: the provider refuses "
+        "them beside it); for real-engine tests and manifest export, never a shipped stack",
     )
 
 

@@ -22,10 +22,12 @@ class KubernetesPlatform(PlatformFoundation):
         super().__init__(f"{TYPE_PREFIX}:Platform", name, None, opts)
         self.args = args
         settings = args.settings.kubernetes
+        # Rendering YAML reaches no cluster: the provider refuses a kubeconfig or context beside it.
+        cluster = settings.render_yaml_to_directory is None
         self.provider = k8s.Provider(
             f"{name}-provider",
-            kubeconfig=settings.kubeconfig,
-            context=settings.context,
+            kubeconfig=settings.kubeconfig if cluster else None,
+            context=settings.context if cluster else None,
             enable_server_side_apply=True,
             render_yaml_to_directory=settings.render_yaml_to_directory,
             opts=pulumi.ResourceOptions(parent=self),
