@@ -7,7 +7,8 @@ profile short of `privileged` admits, so it is switched off (the dashboards read
 metrics). NetworkPolicies deny everything, then allow DNS, traffic inside the namespace, the API
 server, Prometheus scraping (pods in any namespace, kubelets on 10250), the admission webhook the
 API server calls, and Alertmanager's receivers (HTTPS outside the cluster). Grafana's admin password
-is generated (pulumi-random) and reaches the chart only as an existing Secret, never in values.
+is generated (pulumi-random, or config for real-engine runs: components/generated.py) and reaches the
+chart only as an existing Secret, never in values.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
+from appstack.components.generated import GENERATED_CONFIG
 
 from appstack.stackconfig import KubernetesSettings
 
@@ -81,7 +83,8 @@ class Monitoring(pulumi.ComponentResource):
     """Outputs: `namespace`, `release` (the chart), `policy_names`."""
 
     def __init__(self, name: str, settings: KubernetesSettings, protect: bool,
-                 opts: pulumi.ResourceOptions | None = None, retention: str | None = None):
+                 opts: pulumi.ResourceOptions | None = None, retention: str | None = None, *,
+                 generated_from_config: bool = False):
         super().__init__(f"{TYPE_PREFIX}:Monitoring", name, None, opts)
         obs = settings.observability
         labels = {"app.kubernetes.io/managed-by": MANAGED_BY}
@@ -97,11 +100,14 @@ class Monitoring(pulumi.ComponentResource):
                 f"{name}-{policy}", metadata={"name": policy, "namespace": ns, "labels": labels}, spec=spec,
                 opts=child(self))
             self.policy_names.append(policy)
-        password = random.RandomPassword(f"{name}-grafana-admin-password", length=32, special=False,
-                                         opts=child(self, protect=protect))
+        # Not generated.random_password: its character-class minimums would replace the shipped password.
+        password_name = f"{name}-grafana-admin-password"
+        password = (pulumi.Config(GENERATED_CONFIG).require_secret(password_name) if generated_from_config else
+                    random.RandomPassword(password_name, length=32, special=False,
+                                          opts=child(self, protect=protect)).result)
         admin = k8s.core.v1.Secret(
             f"{name}-grafana-admin", metadata={"name": GRAFANA_ADMIN, "namespace": ns, "labels": labels},
-            type="Opaque", string_data=pulumi.Output.secret({"admin-password": password.result, "admin-user": "admin"}),
+            type="Opaque", string_data=pulumi.Output.secret({"admin-password": password, "admin-user": "admin"}),
             opts=child(self))
         self.release = k8s.helm.v3.Release(
             "kube-prometheus-stack",

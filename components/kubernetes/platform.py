@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
+from appstack.components.generated import from_config
 from appstack.components.platform import AppDeployment, AppDeploymentArgs, FoundationArgs, PlatformFoundation
 
 from .app import KubernetesApp, KubernetesAppArgs
@@ -37,7 +38,8 @@ class KubernetesPlatform(PlatformFoundation):
             self.monitoring = Monitoring(
                 f"{name}-monitoring", settings, args.settings.defaults.protect_stateful,
                 pulumi.ResourceOptions(parent=self, provider=self.provider),
-                retention=args.metrics_retention).release
+                retention=args.metrics_retention,
+                generated_from_config=from_config(args.settings.generated_secrets)).release
         self.register_outputs({"context": settings.context, "namespace_prefix": settings.namespace_prefix})
 
     def deploy_app(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions) -> AppDeployment:

@@ -68,3 +68,13 @@ def test_generated_secrets_config_is_kubernetes_only():
 def test_generated_secrets_rejects_unknown_modes():
     found = problems({"small-squaretable": {}}, generated_secrets="vault")
     assert paths(found) == ["appstack:generated_secrets"]
+
+
+def test_engine_settings_leave_no_random_resource_in_prod_k8s_grafana_included():
+    # Found by the real engine: the Grafana admin password was a pulumi-random resource in config mode too.
+    config, secret_keys, secrets = _engine_config("prod-k8s")
+    synthesis = synthesize("prod-k8s", config=config, secret_keys=secret_keys)
+    assert [r.name for r in synthesis.resources if r.type in RANDOM_TYPES] == []
+    admin = reveal(one(synthesis, "Secret", "monitoring", "grafana-admin"))
+    assert admin["stringData"]["admin-password"] == secrets[f"{GENERATED_CONFIG}:kubernetes-monitoring-grafana-admin-password"]
+    assert len(secrets[f"{GENERATED_CONFIG}:kubernetes-monitoring-grafana-admin-password"]) == 32
