@@ -92,9 +92,37 @@ def engine_secrets(stack_name: str) -> dict[str, str]:
     return values
 
 
-def engine_settings(render_dir: Path) -> dict[str, str]:
-    """The two engine-run switches, as `config set --path` sets them."""
-    return {"appstack:kubernetes.render_yaml_to_directory": str(render_dir), "appstack:generated_secrets": "config"}
+def engine_settings(stack_name: str, render_dir: Path) -> dict[str, Any]:
+    """The engine-run switches, as `config set --path` sets them: the provider renders YAML; generated values
+    come from config (no pulumi-random); the kube-prometheus-stack chart is not installed (its Helm Release
+    fetches the chart from the internet, out of reach here)."""
+    settings: dict[str, Any] = {
+        "appstack:kubernetes.render_yaml_to_directory": str(render_dir), "appstack:generated_secrets": "config"}
+    config, _ = stack_config(stack_name)
+    if json.loads(config["appstack:kubernetes"]).get("observability", {}).get("install_stack"):
+        settings["appstack:kubernetes.observability.install_stack"] = False
+    return settings
+
+
+def engine_config(stack_name: str, render_dir: Path) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """The stack's config as the engine run sets it (for the offline plan of the same run): config, secret
+    keys, and the secrets `engine_secrets` adds."""
+    config, secret_keys = stack_config(stack_name)
+    for key, value in engine_settings(stack_name, render_dir).items():
+        top, _, path = key.partition(".")
+        if not path:
+            config[key] = value
+            continue
+        document = json.loads(config[top])
+        *parents, leaf = path.split(".")
+        node = document
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+        config[top] = json.dumps(document)
+    secrets = engine_secrets(stack_name)
+    config.update(secrets)
+    return config, sorted(set(secret_keys) | set(secrets)), secrets
 
 
 def copy_project(stack_name: str, dest: Path) -> Path:

@@ -22,13 +22,14 @@ from typing import Any
 
 import pytest
 
-from appstack.synth import reveal, stack_config, synthesize
+from appstack.synth import reveal, synthesize
 from tests.kubernetes.schemas import K8S_VERSIONS, is_custom, kubernetes_objects, validate_builtin, validate_custom
 
 from .realengine import (
     Cli,
     copy_project,
     dump,
+    engine_config,
     engine_dir,
     engine_secrets,
     engine_settings,
@@ -106,16 +107,10 @@ def differences(planned: Any, rendered: Any, path: str = "") -> list[str]:
     return [] if planned == rendered else [f"{path}: plan {dump(planned)[:200]} != rendered {dump(rendered)[:200]}"]
 
 
-def offline_objects(stack_name: str, config_overrides: dict[str, str]) -> tuple[dict, dict]:
+def offline_objects(stack_name: str, render_dir: Path) -> tuple[dict, dict]:
     """The offline plan of the same configuration the engine ran: its Kubernetes objects and outputs."""
-    config, secret_keys = stack_config(stack_name)
-    kubernetes = json.loads(config["appstack:kubernetes"])
-    kubernetes["render_yaml_to_directory"] = config_overrides["appstack:kubernetes.render_yaml_to_directory"]
-    config["appstack:kubernetes"] = json.dumps(kubernetes)
-    config["appstack:generated_secrets"] = config_overrides["appstack:generated_secrets"]
-    secrets = engine_secrets(stack_name)
-    config.update(secrets)
-    synthesis = synthesize(stack_name, config=config, secret_keys=sorted(set(secret_keys) | set(secrets)))
+    config, secret_keys, _ = engine_config(stack_name, render_dir)
+    synthesis = synthesize(stack_name, config=config, secret_keys=secret_keys)
     objects = {}
     for resource in kubernetes_objects(synthesis.resources):
         obj = normalise_planned(reveal(resource.inputs))
@@ -147,14 +142,13 @@ def test_real_engine_lifecycle(stack_name: str, engine_path: str, tmp_path: Path
     (tmp_path / "state").mkdir()
     cli.run("login", f"file://{tmp_path / 'state'}")
     cli.run("stack", "init", stack_name, "--secrets-provider", "passphrase")
-    settings = engine_settings(render_dir)
-    for key, value in settings.items():
-        cli.run("config", "set", "--path", key, value)
+    for key, value in engine_settings(stack_name, render_dir).items():
+        cli.run("config", "set", "--path", key, json.dumps(value) if isinstance(value, bool) else value)
     secrets = engine_secrets(stack_name)
     cli.run("config", "set-all", *(arg for key, value in secrets.items() for arg in ("--secret", f"{key}={value}")))
 
     preview = cli.run("preview", "--diff")
-    planned, planned_outputs = offline_objects(stack_name, settings)
+    planned, planned_outputs = offline_objects(stack_name, render_dir)
     assert "to create" in preview.stdout, preview.stdout[-3000:]
 
     cli.run("up", "--yes", "--skip-preview")

@@ -4,14 +4,15 @@ generated_secrets: config. Shipped stacks set neither."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from appstack.components.generated import GENERATED_CONFIG
 
-from appstack.synth import reveal, stack_config, synthesize
+from appstack.synth import reveal, synthesize
 from tests.foundation.helpers import paths, problems
 from tests.kubernetes.helpers import one
 
-from .realengine import engine_secrets
+from .realengine import engine_config, engine_settings
 
 RANDOM_TYPES = {"random:index/randomBytes:RandomBytes", "random:index/randomPassword:RandomPassword"}
 
@@ -22,14 +23,7 @@ def _provider_inputs(synthesis) -> dict:
 
 
 def _engine_config(stack_name: str) -> tuple[dict[str, str], list[str], dict[str, str]]:
-    config, secret_keys = stack_config(stack_name)
-    kubernetes = json.loads(config["appstack:kubernetes"])
-    kubernetes["render_yaml_to_directory"] = "/tmp/rendered"
-    config["appstack:kubernetes"] = json.dumps(kubernetes)
-    config["appstack:generated_secrets"] = "config"
-    secrets = engine_secrets(stack_name)
-    config.update(secrets)
-    return config, sorted(set(secret_keys) | set(secrets)), secrets
+    return engine_config(stack_name, Path("/tmp/rendered"))
 
 
 def test_shipped_kubernetes_stacks_render_nothing_and_generate_with_random(stack):
@@ -73,8 +67,25 @@ def test_generated_secrets_rejects_unknown_modes():
 def test_engine_settings_leave_no_random_resource_in_prod_k8s_grafana_included():
     # Found by the real engine: the Grafana admin password was a pulumi-random resource in config mode too.
     config, secret_keys, secrets = _engine_config("prod-k8s")
+    kubernetes = json.loads(config["appstack:kubernetes"])
+    assert kubernetes["observability"]["install_stack"] is False  # the engine run: no chart from the internet
+    kubernetes["observability"]["install_stack"] = True
+    config["appstack:kubernetes"] = json.dumps(kubernetes)
     synthesis = synthesize("prod-k8s", config=config, secret_keys=secret_keys)
     assert [r.name for r in synthesis.resources if r.type in RANDOM_TYPES] == []
     admin = reveal(one(synthesis, "Secret", "monitoring", "grafana-admin"))
     assert admin["stringData"]["admin-password"] == secrets[f"{GENERATED_CONFIG}:kubernetes-monitoring-grafana-admin-password"]
     assert len(secrets[f"{GENERATED_CONFIG}:kubernetes-monitoring-grafana-admin-password"]) == 32
+
+
+def test_engine_settings_per_stack():
+    # The Helm Release fetches its chart from the internet at preview: the engine run leaves it out.
+    assert engine_settings("prod-k8s", Path("/r")) == {
+        "appstack:kubernetes.render_yaml_to_directory": "/r", "appstack:generated_secrets": "config",
+        "appstack:kubernetes.observability.install_stack": False}
+    assert engine_settings("dev", Path("/r")) == {
+        "appstack:kubernetes.render_yaml_to_directory": "/r", "appstack:generated_secrets": "config"}
+    config, _, _ = engine_config("prod-k8s", Path("/r"))
+    kubernetes = json.loads(config["appstack:kubernetes"])
+    assert (kubernetes["render_yaml_to_directory"], kubernetes["observability"]["install_stack"]) == ("/r", False)
+    assert kubernetes["observability"]["enabled"] is True  # only the chart is left out
