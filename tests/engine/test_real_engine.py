@@ -7,8 +7,9 @@ up, preview --expect-no-changes, stack output, preview with the policy pack (and
 mandatory violation that must block), destroy. The rendered manifests are validated against the official
 Kubernetes schemas and compared, object by object, with the offline plan's inputs.
 
-The test never builds the engine (a cold build takes over an hour): it runs whenever the binaries are
-present (.engine/bin, or APPSTACK_ENGINE_DIR/bin) and is skipped, saying how to build them, otherwise.
+The test never builds the engine (a cold build takes over an hour). Marked `real_engine` and left out of
+the default run (it takes minutes): `pytest -m real_engine` runs it whenever the binaries are present
+(.engine/bin, or APPSTACK_ENGINE_DIR/bin) and skips it, saying how to build them, otherwise.
 """
 
 from __future__ import annotations
@@ -40,11 +41,14 @@ from .realengine import (
     rendered_manifests,
 )
 
-pytestmark = pytest.mark.skipif(
-    bool(missing_binaries()),
-    reason=f"real engine not built (no {', '.join(missing_binaries())} in {engine_dir() / 'bin'}): run "
-    "scripts/build-engine.sh (needs Go; over an hour cold) or set APPSTACK_ENGINE_DIR to a built engine",
-)
+pytestmark = [
+    pytest.mark.real_engine,  # minutes per stack: `pytest -m real_engine`, not part of the default run
+    pytest.mark.skipif(
+        bool(missing_binaries()),
+        reason=f"real engine not built (no {', '.join(missing_binaries())} in {engine_dir() / 'bin'}): run "
+        "scripts/build-engine.sh (needs Go; over an hour cold) or set APPSTACK_ENGINE_DIR to a built engine",
+    ),
+]
 
 STACKS = ("dev", "prod-k8s")
 
