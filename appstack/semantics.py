@@ -88,7 +88,7 @@ def _routes(spec: AppSpec, pattern: re.Pattern[str], limit: int, where: str) -> 
 def _aws_app(spec: AppSpec, settings: StackSettings) -> list[Problem]:
     from .components.aws.compute.app_compute import settings_problems
     from .components.aws.compute.prometheus import COLLECTOR_MEMORY_MIB
-    from .components.aws.compute.task_definition import task_size
+    from .components.aws.compute.task_definition import sidecar_size, task_size
 
     problems = _postgres_major(spec, RDS_POSTGRES_MAJORS, "on RDS")
     problems += _rds_storage(spec)
@@ -99,6 +99,7 @@ def _aws_app(spec: AppSpec, settings: StackSettings) -> list[Problem]:
             collector = (isinstance(container, ServiceSpec) and container.metrics is not None
                          and settings.aws.managed_prometheus)
             sidecars = [SimpleNamespace(cpu=0, memory=COLLECTOR_MEMORY_MIB)] if collector else []
+            sidecars += [sidecar_size(s) for s in getattr(container, "sidecars", {}).values()]
             try:
                 task_size(container, sidecars, path=join_path("apps", spec.name, group, name, "resources"))
             except ConfigError as error:
@@ -154,3 +155,20 @@ def _kubernetes_app(spec: AppSpec, settings: StackSettings) -> list[Problem]:
         problems += _postgres_major(spec, list(POSTGRES_IMAGES), "in-cluster (no pinned image; or set "
                                     "appstack:kubernetes.postgres.image)")
     return problems
+
+
+def kubernetes_only_warnings(settings: StackSettings, apps: dict[str, AppSpec]) -> list[str]:
+    """What a stack's platform ignores: on AWS, every `kubernetes:` block (a blueprint shared by a
+    Kubernetes dev stack and an AWS prod stack keeps them; the plan says they do nothing here)."""
+    if settings.platform != "aws":
+        return []
+    found = []
+    for name, spec in sorted(apps.items()):
+        if spec.kubernetes.is_set:
+            found.append(join_path("apps", name, "kubernetes"))
+        for group in ("services", "workers", "jobs", "schedules"):
+            for workload, container in sorted(getattr(spec, group).items()):
+                if container.kubernetes.is_set:
+                    found.append(join_path("apps", name, group, workload, "kubernetes"))
+    return [f"{path}: Kubernetes-only (labels, annotations, node selector, tolerations, affinity); "
+            "the aws platform ignores it" for path in found]

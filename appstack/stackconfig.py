@@ -628,8 +628,9 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
                 warnings += override_warnings(str(name), load_blueprint(str(name), blueprints_dir), overrides)
     if settings is not None:
         from .naming.checks import check_stack_names
-        from .semantics import aws_only_warnings, check_stack_semantics
+        from .semantics import aws_only_warnings, check_stack_semantics, kubernetes_only_warnings
 
+        warnings += kubernetes_only_warnings(settings, apps)
         problems += check_stack_names(settings, apps) + tier_problems(settings, apps)
         from .upgrades import check_upgrades
 

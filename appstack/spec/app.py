@@ -10,6 +10,7 @@ from .base import EnvName, Hostname, Name, Strict
 from .data import AlertSpec, BucketSpec, CacheSpec, DatabaseSpec, MetricsRetention, SecretSpec
 from .edge import EdgeSpec
 from .egress import EgressRule
+from .kubernetes import AppKubernetesSpec
 from .workloads import ContainerSpec, JobSpec, RouteSpec, ScheduleSpec, ServiceSpec, WorkerSpec
 
 
@@ -80,6 +81,9 @@ class AppSpec(Strict):
         default_factory=list,
         description="outbound rules of every workload beyond HTTPS, the app's services and its data stores",
     )
+    kubernetes: AppKubernetesSpec = Field(
+        AppKubernetesSpec(), description="Kubernetes only: labels and annotations of the app's Ingress "
+        "(an AWS stack ignores them and warns)")
 
     def workloads(self) -> dict[str, ServiceSpec | WorkerSpec]:
         return {**self.services, **self.workers}

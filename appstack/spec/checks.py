@@ -11,7 +11,7 @@ from .app import AppSpec
 from .bindings import available_attributes, references, unknown_reference_message
 from .data import ExternalCacheSpec, ExternalDatabaseSpec, SqliteSpec
 from .edge import slug
-from .workloads import ServiceSpec
+from .workloads import LongRunningSpec, ServiceSpec
 
 
 def check_app(spec: AppSpec) -> list[Problem]:
@@ -29,6 +29,7 @@ def check_app(spec: AppSpec) -> list[Problem]:
         *_check_cors(spec),
         *_check_renames(spec),
         *_check_env_sizes(spec),
+        *_check_sidecars(spec),
     ]
 
 
@@ -281,4 +282,67 @@ def _check_cors(spec: AppSpec) -> list[Problem]:
                     if ref not in ("app.url", "app.domain"):
                         path = join_path("storage", bucket_name, "cors", rule_index, "allowed_origins", origin_index)
                         problems.append(Problem(path, f"${{{ref}}}: origins may only reference app.url or app.domain"))
+    return problems
+
+
+# A sidecar reaches no data store (the main container holds their CA files and network labels), so its
+# env takes only these bindings; a secret only as a whole `${secrets.NAME}` (a reference, never a copy).
+SIDECAR_BINDINGS = ("app.", "services.", "secrets.")
+RESERVED_CONTAINER_NAMES = ("otel-collector",)  # the AWS metrics collector sidecar's container name
+
+
+def _sidecars(spec: AppSpec):
+    for group in ("services", "workers"):
+        for name, workload in getattr(spec, group).items():
+            assert isinstance(workload, LongRunningSpec)
+            for sidecar_name, sidecar in workload.sidecars.items():
+                yield group, name, workload, sidecar_name, sidecar
+
+
+def _check_sidecars(spec: AppSpec) -> list[Problem]:
+    declared = ", ".join(sorted(spec.images)) or "none"
+    attributes = available_attributes(spec)
+    problems = []
+    for group, name, workload, sidecar_name, sidecar in _sidecars(spec):
+        path = join_path(group, name, "sidecars", sidecar_name)
+        if sidecar_name == name or sidecar_name in RESERVED_CONTAINER_NAMES:
+            problems.append(Problem(path, f"'{sidecar_name}' is taken (the main container's or appstack's own "
+                                    "container name); name the sidecar differently"))
+        if sidecar.image not in spec.images:
+            problems.append(Problem(join_path(path, "image"), f"unknown image '{sidecar.image}'; declared: {declared}"))
+        for key, template in sidecar.env.items():
+            refs = references(template)
+            for ref in refs:
+                if ref not in attributes:
+                    problems.append(Problem(join_path(path, "env", key), unknown_reference_message(ref, attributes)))
+                elif not ref.startswith(SIDECAR_BINDINGS):
+                    problems.append(Problem(join_path(path, "env", key), f"${{{ref}}}: a sidecar's env may "
+                                            "reference app.*, services.* and secrets.* only (no data store)"))
+                elif ref.startswith("secrets.") and template.strip() != f"${{{ref}}}":
+                    problems.append(Problem(join_path(path, "env", key), f"${{{ref}}} must be the whole value: "
+                                            "a sidecar takes a secret by reference only"))
+        problems += _sidecar_ports(spec, group, name, workload, sidecar_name, sidecar)
+    return problems
+
+
+def _sidecar_ports(spec: AppSpec, group: str, name: str, workload: LongRunningSpec, sidecar_name: str,
+                   sidecar) -> list[Problem]:
+    """Containers of one pod or task share its network: every port number and name is the pod's once."""
+    taken: dict[object, str] = {}
+    if isinstance(workload, ServiceSpec):
+        taken.update({workload.port: "the main container", workload.protocol: "the main container"})
+        if workload.metrics and workload.metrics.port:
+            taken.update({workload.metrics.port: "the metrics port", "metrics": "the metrics port"})
+    for other_name, other in sorted(workload.sidecars.items()):
+        if other_name == sidecar_name:
+            break
+        taken.update({p.port: f"sidecar {other_name}" for p in other.ports})
+        taken.update({p.name: f"sidecar {other_name}" for p in other.ports})
+    problems = []
+    for index, port in enumerate(sidecar.ports):
+        path = join_path(group, name, "sidecars", sidecar_name, "ports", index)
+        for value, what in ((port.port, "port"), (port.name, "name")):
+            if value in taken:
+                problems.append(Problem(join_path(path, what), f"{what} {value} is already {taken[value]}'s"))
+            taken[value] = f"sidecar {sidecar_name}"
     return problems

@@ -23,6 +23,7 @@ from .base import (
     memory_mib,
 )
 from .iam import IamStatements
+from .kubernetes import PodKubernetesSpec, ServiceKubernetesSpec
 
 
 class ProbeSpec(Strict):
@@ -144,32 +145,81 @@ class MetricsSpec(Strict):
     interval_seconds: int = Field(30, ge=5, le=300)
 
 
-class ContainerSpec(Strict):
-    """What every workload runs: an image, its command, its environment and its sandbox."""
+class ProcessSpec(Strict):
+    """One sandboxed container: an image, its command, its environment and its resources."""
 
     image: Name = Field(description="name of an entry in the app's images")
-    renamed_from: Name | None = Field(
-        None, description="the name it had: its deployed resources keep that name, so a rename replaces nothing"
-    )
     command: list[str] | None = Field(None, min_length=1, description="replaces the image entrypoint")
     args: list[str] | None = Field(None, description="replaces the image command")
     env: dict[EnvName, str] = Field(default_factory=dict, description="plain values or ${binding} templates")
-    app_env: Literal["all", "none"] | list[EnvName] = Field(
-        "all",
-        description="which entries of the app's shared env this workload receives: all, none, or only the "
-        "named ones (least privilege: a migration or an exporter gets no secret it never reads)",
-    )
     resources: ResourcesSpec = ResourcesSpec()
     run_as_user: int = Field(10001, ge=0, le=2**31 - 1, description="non-root uid the container runs as")
     run_as_group: int | None = Field(None, ge=0, le=2**31 - 1, description="defaults to run_as_user")
     writable_paths: list[AbsolutePath] = Field(
         default_factory=lambda: ["/tmp"], description="the only writable paths; the root filesystem is read-only"
     )
+
+    @field_validator("run_as_user")
+    @classmethod
+    def _not_root(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("must not be 0: containers never run as root")
+        return value
+
+    @property
+    def group(self) -> int:
+        return self.run_as_user if self.run_as_group is None else self.run_as_group
+
+
+class SidecarPort(Strict):
+    name: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", max_length=15,
+                      description="an IANA service name: lowercase letters, digits and '-', at most 15")
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal["tcp", "udp"] = "tcp"
+
+
+class SidecarSpec(ProcessSpec):
+    """A helper container beside a service's or worker's main one (a proxy, a log shipper): same sandbox
+    (non-root, read-only root filesystem, no capabilities), its own env, counted in the pod's and task's size.
+    Its env may reference app.*, services.* and, as a whole value, secrets.* (no data store: the main
+    container alone holds the data stores' CA files and client labels)."""
+
+    ports: list[SidecarPort] = Field(default_factory=list)
+    health: ProbeSpec | None = Field(None, description="a command check (ECS runs only commands); restarts it")
+    essential: bool = Field(True, description="ECS: the task stops when it stops (Kubernetes restarts it)")
+
+    @field_validator("health")
+    @classmethod
+    def _command_check(cls, value: ProbeSpec | None) -> ProbeSpec | None:
+        if value is not None and value.kind != "command":
+            raise ValueError("a sidecar's check is a command (an ECS container health check runs commands only)")
+        return value
+
+    @property
+    def app_env(self) -> Literal["none"]:
+        """A sidecar takes none of the app's shared env (see AppSpec.env_for)."""
+        return "none"
+
+
+class ContainerSpec(ProcessSpec):
+    """What every workload runs: an image, its command, its environment and its sandbox."""
+
+    renamed_from: Name | None = Field(
+        None, description="the name it had: its deployed resources keep that name, so a rename replaces nothing"
+    )
+    app_env: Literal["all", "none"] | list[EnvName] = Field(
+        "all",
+        description="which entries of the app's shared env this workload receives: all, none, or only the "
+        "named ones (least privilege: a migration or an exporter gets no secret it never reads)",
+    )
     iam_statements: IamStatements = Field(
         default_factory=list,
         description="AWS only: extra statements of its task role (docs/extending.md); no wildcard action on "
         "every resource, no IAM privilege escalation; Kubernetes warns (the pods' IAM role is not appstack's)",
     )
+    kubernetes: PodKubernetesSpec = Field(
+        PodKubernetesSpec(), description="Kubernetes only: pod labels and annotations, node selector, tolerations, "
+        "affinity (an AWS stack ignores them and warns)")
 
     @field_validator("app_env", mode="before")
     @classmethod
@@ -195,18 +245,6 @@ class ContainerSpec(Strict):
             if repeated:
                 raise ValueError(f"names {', '.join(repeated)} more than once")
         return value
-
-    @field_validator("run_as_user")
-    @classmethod
-    def _not_root(cls, value: int) -> int:
-        if value == 0:
-            raise ValueError("must not be 0: containers never run as root")
-        return value
-
-    @property
-    def group(self) -> int:
-        return self.run_as_user if self.run_as_group is None else self.run_as_group
-
 
 class CapacityProvider(Strict):
     """One entry of an ECS capacity provider strategy (AWS only)."""
@@ -254,6 +292,8 @@ class LongRunningSpec(ContainerSpec):
         "balancer that uses FARGATE_SPOT keeps a FARGATE base of at least 1",
     )
     stop_timeout_seconds: int = Field(30, ge=2, le=120)
+    sidecars: dict[Name, SidecarSpec] = Field(
+        default_factory=dict, description="helper containers beside the main one, on both platforms")
 
     @model_validator(mode="before")
     @classmethod
@@ -289,6 +329,9 @@ class ServiceSpec(LongRunningSpec):
     routes: list[RouteSpec] = Field(default_factory=list, description="public path prefixes; none = internal only")
     volumes: dict[Name, VolumeSpec] = Field(default_factory=dict, description="persistent volumes")
     metrics: MetricsSpec | None = None
+    kubernetes: ServiceKubernetesSpec = Field(  # type: ignore[assignment]
+        ServiceKubernetesSpec(), description="Kubernetes only: pod and Service labels and annotations, node "
+        "selector, tolerations, affinity (an AWS stack ignores them and warns)")
 
     @model_validator(mode="after")
     def _routes_need_http(self) -> ServiceSpec:

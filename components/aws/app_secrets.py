@@ -18,9 +18,10 @@ from appstack.components.bindings import env_entries, render
 
 from appstack.naming.aws import secret_slug as _slug  # appstack.naming.checks finds names two secrets share
 from appstack.spec import AppSpec, Ref, parse_template
-from appstack.spec.workloads import ContainerSpec
+from appstack.spec.workloads import ContainerSpec, SidecarSpec
 
 from .common import child
+from .contracts import sidecar_key
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,12 @@ def workload_containers(spec: AppSpec) -> dict[str, ContainerSpec]:
     """Every service, worker, job and schedule (each takes the app env its app_env selects, see env_entries)."""
     groups = (spec.services, spec.workers, spec.jobs, spec.schedules)
     return {name: w for group in groups for name, w in group.items()}
+
+
+def sidecar_containers(spec: AppSpec) -> dict[str, SidecarSpec]:
+    """Every sidecar of a service or worker, keyed <workload>.<sidecar> (compute.task_definition.sidecar_key)."""
+    return {sidecar_key(workload, name): sidecar for workload, container in spec.workloads().items()
+            for name, sidecar in container.sidecars.items()}
 
 
 def env_secrets(spec: AppSpec, present_secrets: list[str]) -> list[EnvSecret]:
@@ -106,6 +113,12 @@ class AppSecretStore(pulumi.ComponentResource):
                 env_arns.append(arn)
             for workload in secret.workloads:
                 self.env_secret_arns[(workload, secret.name)] = arn
+        # Sidecars take declared secrets only, by reference (spec.checks): no secret of their own.
+        for key, sidecar in sidecar_containers(args.spec).items():
+            for entry in env_entries(args.spec, sidecar, present_secrets=sorted(args.secrets)):  # type: ignore[arg-type]
+                declared = declared_secret_of(entry.template, args.secrets) if entry.secret else None
+                if declared is not None:
+                    self.env_secret_arns[(key, entry.name)] = self.declared_arns[declared]
         # The db-bootstrap job's own secrets (RDS PostgreSQL only); no workload reads them.
         bootstrap = {
             "admin-url": ("PostgreSQL master connection URL", args.database_admin_url),

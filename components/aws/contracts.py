@@ -72,3 +72,8 @@ class AppDataRefs:
     database_admin_url_secret_arn: pulumi.Output[str] | None = None
     database_app_verifier_secret_arn: pulumi.Output[str] | None = None
     database_app_role: str | None = None
+
+
+def sidecar_key(workload: str, sidecar: str) -> str:
+    """How a sidecar's env secrets are keyed in AppDataRefs.env_secret_arns (with the env name)."""
+    return f"{workload}.{sidecar}"

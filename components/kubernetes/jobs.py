@@ -97,6 +97,7 @@ def run_once_pod(
         volumes=[v for v, _ in ca_files or []],
         mounts=[m for _, m in ca_files or []],
         labels={**(storage.pod_labels if storage else {}), **store_client_labels(ctx.spec, spec)},
+        user=spec.kubernetes,
     ))
     return RunOncePod(service_account, env_secret, template)
 

@@ -9,6 +9,7 @@ import pulumi
 
 from appstack.naming import disambiguate
 from appstack.spec import ProbeSpec
+from appstack.spec.kubernetes import PodKubernetesSpec
 from appstack.spec.workloads import ContainerSpec, LongRunningSpec
 
 from .common import AppContext, slug
@@ -149,6 +150,10 @@ class PodArgs:
     init_containers: list[dict[str, Any]] = field(default_factory=list)
     annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # extra pod labels that network policies select
+    # The spec's `kubernetes` settings: the user's pod labels and annotations (appstack's own keys are
+    # refused by the spec, and win here anyway), nodeSelector, tolerations and affinity.
+    user: PodKubernetesSpec | None = None
+    sidecars: list[dict[str, Any]] = field(default_factory=list)  # native sidecars (initContainers)
 
 
 def pod_template(ctx: AppContext, args: PodArgs) -> dict[str, Any]:
@@ -182,19 +187,24 @@ def pod_template(ctx: AppContext, args: PodArgs) -> dict[str, Any]:
         "containers": [container],
         "volumes": [*args.volumes, *scratch_volumes],
     }
-    if args.init_containers:
-        spec["initContainers"] = args.init_containers
+    if args.init_containers or args.sidecars:
+        spec["initContainers"] = [*args.init_containers, *args.sidecars]
     if args.spread:
         spec["topologySpreadConstraints"] = args.spread
     if args.restart_policy:
         spec["restartPolicy"] = args.restart_policy
     if args.affinity:
         spec["affinity"] = args.affinity
-    labels = {**ctx.pod_labels(args.name, args.component, egress=args.egress),
+    user = args.user
+    if user is not None:
+        # Topology spread stays: a user's affinity and node selector narrow where it spreads.
+        spec.update(user.scheduling())
+    labels = {**(user.pod.labels if user else {}), **ctx.pod_labels(args.name, args.component, egress=args.egress),
               **args.labels}
     metadata: dict[str, Any] = {"labels": labels}
-    if args.annotations:
-        metadata["annotations"] = dict(args.annotations)
+    annotations = {**(user.pod.annotations if user else {}), **args.annotations}
+    if annotations:
+        metadata["annotations"] = annotations
     return {"metadata": metadata, "spec": spec}
 
 

@@ -34,15 +34,17 @@ def container_env(
     present_secrets: Collection[str],
     secret_name: str,
     extra_secret_env: list[dict[str, Any]] | None = None,
+    key_prefix: str = "",
 ) -> ContainerEnv:
-    """The env of one container: the app env it takes overlaid by its own, rendered from the binding values."""
+    """The env of one container: the app env it takes overlaid by its own, rendered from the binding values.
+    `key_prefix`: of its keys in the Secret (a sidecar's entries share its workload's Secret)."""
     result = ContainerEnv()
     taken = set()
     for entry in env_entries(ctx.spec, container, present_secrets):
         taken.add(entry.name)
         if entry.secret:
-            result.secret_data[entry.name] = render(entry.template, values)
-            result.env.append(secret_env(entry.name, secret_name))
+            result.secret_data[key_prefix + entry.name] = render(entry.template, values)
+            result.env.append(secret_env(entry.name, secret_name, key_prefix + entry.name))
         elif references(entry.template):
             result.env.append(plain_env(entry.name, render(entry.template, values)))
         else:

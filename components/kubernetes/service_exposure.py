@@ -20,6 +20,7 @@ import pulumi_kubernetes as k8s
 
 from appstack.spec import ServiceSpec
 from appstack.spec.edge import slug
+from appstack.spec.kubernetes import ObjectMetadata
 
 from .common import TYPE_PREFIX, AppContext, child
 from .workload import PORT_NAMES
@@ -29,6 +30,16 @@ APP_PROTOCOLS = {"http": "http", "grpc": "kubernetes.io/h2c"}
 # Every header security_headers() can emit: the controller's global-allowed-response-headers.
 RESPONSE_HEADERS = ("X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Strict-Transport-Security",
                     "Cache-Control")
+
+
+def user_meta(metadata: dict[str, Any], user: ObjectMetadata) -> dict[str, Any]:
+    """The object's metadata with the spec's extra labels and annotations under appstack's own (which win)."""
+    out = dict(metadata)
+    for key in ("labels", "annotations"):
+        extra = getattr(user, key)
+        if extra:
+            out[key] = {**extra, **(metadata.get(key) or {})}
+    return out
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,7 @@ class ServiceExposure(pulumi.ComponentResource):
             ports.append({"name": "metrics", "port": spec.metrics.port, "targetPort": "metrics", "protocol": "TCP"})
         self.service = k8s.core.v1.Service(
             name,
-            metadata=ctx.meta(args.name, {"app.kubernetes.io/name": args.name}),
+            metadata=user_meta(ctx.meta(args.name, {"app.kubernetes.io/name": args.name}), spec.kubernetes.service),
             spec={"type": "ClusterIP", "selector": ctx.selector(args.name), "ports": ports},
             opts=child(self),
         )
@@ -170,7 +181,7 @@ class AppIngress(pulumi.ComponentResource):
             spec["tls"] = [{"hosts": sorted(h for h in by_host if h), "secretName": f"{ctx.app}-tls"}]
         ingress = k8s.networking.v1.Ingress(
             f"{name}{suffix}",
-            metadata=ctx.meta(f"{ctx.app}{suffix}", annotations=annotations),
+            metadata=user_meta(ctx.meta(f"{ctx.app}{suffix}", annotations=annotations), ctx.spec.kubernetes.ingress),
             spec=spec,
             opts=child(self, depends_on=[headers or self.headers, *([self.certificate] if self.certificate else [])]),
         )

@@ -21,6 +21,7 @@ from .common import TYPE_PREFIX, AppContext, child, image_reference, store_clien
 from .pod import PodArgs, pod_template, probes, resources, spread
 from .rollout import rollout_budget
 from .secrets import ENV_CHECKSUM_ANNOTATION, container_env, env_checksum, secret_object
+from .sidecars import sidecar_containers
 from .storage import StorageAccess
 
 PORT_NAMES = {"http": "http", "grpc": "grpc", "tcp": "tcp"}
@@ -65,11 +66,13 @@ class Workload(pulumi.ComponentResource):
         )
         env = container_env(ctx, spec, args.values, args.present_secrets, f"{args.name}-env",
                             args.storage.env if args.storage else [])
+        sidecars = sidecar_containers(ctx, spec, args.values, args.present_secrets, f"{args.name}-env")
+        secret_data = {**env.secret_data, **sidecars.secret_data}
         self.env_secret = (
-            secret_object(f"{name}-env", ctx, f"{args.name}-env", env.secret_data, child(self))
-            if env.secret_data else None
+            secret_object(f"{name}-env", ctx, f"{args.name}-env", secret_data, child(self))
+            if secret_data else None
         )
-        volumes = [v for v, _ in args.ca_files]
+        volumes = [v for v, _ in args.ca_files] + sidecars.volumes
         mounts = [m for _, m in args.ca_files]
         claims = []
         if stateful:
@@ -98,8 +101,10 @@ class Workload(pulumi.ComponentResource):
             grace_seconds=spec.stop_timeout_seconds,
             labels={**(args.storage.pod_labels if args.storage else {}), **store_client_labels(ctx.spec, spec)},
             annotations=(
-                {ENV_CHECKSUM_ANNOTATION: env_checksum(env.secret_data, ctx.rollout_key)} if env.secret_data else {}
+                {ENV_CHECKSUM_ANNOTATION: env_checksum(secret_data, ctx.rollout_key)} if secret_data else {}
             ),
+            user=spec.kubernetes,
+            sidecars=sidecars.containers,
         ))
         deps = [self.service_account, *([self.env_secret] if self.env_secret else []), *args.depends_on]
         body: dict[str, Any] = {"selector": {"matchLabels": selector}, "template": template,

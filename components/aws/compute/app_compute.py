@@ -212,6 +212,7 @@ class AppCompute(pulumi.ComponentResource):
                     load_balancer=attachment,
                     collector=prometheus.collector if prometheus else None,
                     rollout_key=args.rollout_key,
+                    images=images.images,
                 ),
                 child,
             )

@@ -4,7 +4,7 @@ security group, Cloud Map registration, the ECS service and its autoscaling."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -15,7 +15,7 @@ from appstack.spec import AppSpec, ServiceSpec, SqliteSpec, WorkerSpec, referenc
 from appstack.spec.workloads import ContainerSpec
 from appstack.stackconfig import StackSettings
 
-from ..contracts import AppDataRefs, FileSystemRefs, NetworkRefs
+from ..contracts import AppDataRefs, FileSystemRefs, NetworkRefs, sidecar_key
 from . import iam
 from .autoscaling import ScalingArgs, attach_autoscaling
 from .images import ImageRef
@@ -31,6 +31,7 @@ from .task_definition import (
     present_secrets,
     task_definition,
     task_size,
+    user_sidecar,
 )
 
 
@@ -58,6 +59,7 @@ class EcsWorkloadArgs:
     rollout_key: pulumi.Input[str]  # keys the secret-env digest (see appstack.components.bindings.secret_digest)
     load_balancer: LoadBalancerAttachment | None = None
     collector: CollectorSettings | None = None
+    images: Mapping[str, ImageRef] = field(default_factory=dict)  # the app's, for its sidecars
 
 
 def container_roles(
@@ -75,6 +77,7 @@ def container_roles(
     exec_enabled: bool = False,
     prometheus_workspace_arn: pulumi.Input[str] | None = None,
     buckets: Sequence[str] | None = None,
+    sidecar_images: Sequence[ImageRef] = (),
 ) -> iam.TaskRoles:
     """The execution role (its image, log group and secrets) and the task role (its buckets, volumes).
     `buckets`: the buckets it may use; default: those its env references (with the app's env)."""
@@ -82,7 +85,7 @@ def container_roles(
     return iam.task_roles(
         name,
         execution_document=iam.execution_policy(
-            repository_arns=[image.repository_arn] if image.repository_arn is not None else [],
+            repository_arns=[i.repository_arn for i in (image, *sidecar_images) if i.repository_arn is not None],
             log_group_arn=log_group_arn,
             secret_arns=[s["valueFrom"] for s in secrets],
             kms_key_arn=data.kms_key_arn,
@@ -179,6 +182,14 @@ class EcsWorkload(pulumi.ComponentResource):
         sidecars: list[Sidecar] = []
         if is_service and container.metrics is not None and args.collector is not None:
             sidecars.append(collector_sidecar(spec.name, args.workload, container, args.collector, logs.name))
+        sidecar_secrets: list[dict[str, Any]] = []
+        for sidecar_name, sidecar in sorted(container.sidecars.items()):
+            sidecar_env, own_secrets = env_and_secrets(
+                spec, sidecar_key(args.workload, sidecar_name), sidecar, args.data, args.service_values)  # type: ignore[arg-type]
+            sidecar_secrets += own_secrets
+            sidecars.append(user_sidecar(sidecar_name, sidecar, ContainerPlan(
+                name=sidecar_name, image=args.images[sidecar.image].reference, log_group=logs.name,
+                region=aws_settings.region, environment=sidecar_env, secrets=own_secrets)))
         self.roles = container_roles(
             name,
             self,
@@ -186,7 +197,8 @@ class EcsWorkload(pulumi.ComponentResource):
             container=container,
             image=args.image,
             log_group_arn=logs.arn,
-            secrets=secrets,
+            secrets=secrets + sidecar_secrets,
+            sidecar_images=[args.images[s.image] for s in container.sidecars.values()],
             data=args.data,
             description=f"{spec.name} {args.workload} ({args.stack})",
             file_systems=list(file_systems.values()),

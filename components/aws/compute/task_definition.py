@@ -14,7 +14,7 @@ mounts are supported on Fargate since January 2026 and take uid/gid/mode mount o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -24,7 +24,7 @@ from appstack.components.bindings import app_values, env_entries, render
 from appstack.naming import aws as limits
 from appstack.naming import disambiguate
 from appstack.spec import AppSpec, ProbeSpec, cpu_millicores, memory_mib
-from appstack.spec.workloads import ContainerSpec, LongRunningSpec, ServiceSpec
+from appstack.spec.workloads import ContainerSpec, LongRunningSpec, ServiceSpec, SidecarSpec
 
 from ..contracts import AppDataRefs, FileSystemRefs
 from .fargate_sizes import TaskSize, cpu_units, fargate_size
@@ -226,6 +226,33 @@ def main_container(container: ContainerSpec, plan: ContainerPlan) -> dict[str, A
     if check:
         definition["healthCheck"] = check
     return definition
+
+
+def sidecar_size(sidecar: SidecarSpec) -> Sidecar:
+    """What a sidecar adds to the task size: its CPU limit (else request) and its memory limit."""
+    limits, requests = sidecar.resources.limits, sidecar.resources.requests
+    return Sidecar(definition={}, memory=memory_mib(limits.memory),
+                   cpu=cpu_units(cpu_millicores(limits.cpu or requests.cpu)))
+
+
+def user_sidecar(name: str, sidecar: SidecarSpec, plan: ContainerPlan) -> Sidecar:
+    """A sidecar of the spec as an extra container definition: the main container's sandbox (its own
+    user, read-only root filesystem, no capabilities, tmpfs writable paths), the workload's log group
+    under its own stream prefix, `essential` as the spec says, and its size added to the task's."""
+    definition = main_container(sidecar, replace(plan, name=name, exec_enabled=False))  # type: ignore[arg-type]
+    definition.update(
+        essential=sidecar.essential,
+        portMappings=[{"name": f"{name}-{p.name}", "containerPort": p.port, "protocol": p.protocol}
+                      for p in sidecar.ports],
+    )
+    if sidecar.health is not None:
+        probe = sidecar.health
+        definition["healthCheck"] = {
+            "command": ["CMD", *(probe.command or [])], "interval": probe.period_seconds,
+            "timeout": probe.timeout_seconds, "retries": probe.failure_threshold,
+            "startPeriod": probe.initial_delay_seconds,
+        }
+    return replace(sidecar_size(sidecar), definition=definition)
 
 
 def task_size(container: ContainerSpec, sidecars: Sequence[Sidecar], *, path: str) -> TaskSize:
