@@ -30,7 +30,19 @@ def check_app(spec: AppSpec) -> list[Problem]:
         *_check_renames(spec),
         *_check_env_sizes(spec),
         *_check_sidecars(spec),
+        *_check_kubernetes_metadata(spec),
     ]
+
+
+def _check_kubernetes_metadata(spec: AppSpec) -> list[Problem]:
+    """Labels and annotations appstack sets itself (or Kubernetes reserves), one problem per key."""
+    owners = [(("kubernetes", "ingress"), spec.kubernetes.ingress)]
+    for group, name, container in _containers(spec):
+        owners.append(((group, name, "kubernetes", "pod"), container.kubernetes.pod))
+        if isinstance(container, ServiceSpec):
+            owners.append(((group, name, "kubernetes", "service"), container.kubernetes.service))
+    return [Problem(join_path(*where, *inside), message)
+            for where, metadata in owners for inside, message in metadata.problems()]
 
 
 def _check_renames(spec: AppSpec) -> list[Problem]:
@@ -288,7 +300,7 @@ def _check_cors(spec: AppSpec) -> list[Problem]:
 # A sidecar reaches no data store (the main container holds their CA files and network labels), so its
 # env takes only these bindings; a secret only as a whole `${secrets.NAME}` (a reference, never a copy).
 SIDECAR_BINDINGS = ("app.", "services.", "secrets.")
-RESERVED_CONTAINER_NAMES = ("otel-collector",)  # the AWS metrics collector sidecar's container name
+RESERVED_CONTAINER_NAMES = ("prometheus-collector",)  # the AWS metrics collector sidecar's container
 
 
 def _sidecars(spec: AppSpec):

@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from ..errors import shorten
 from .base import Strict
 
 _PREFIX_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -55,9 +56,9 @@ def key_problem(key: str) -> str | None:
     """Why `key` is no qualified name (optional DNS-subdomain prefix of at most 253, '/', a name of 1-63)."""
     prefix, slash, name = key.rpartition("/")
     if slash and (not prefix or len(prefix) > 253 or not _PREFIX.fullmatch(prefix)):
-        return f"prefix '{prefix}' must be a lowercase DNS subdomain of at most 253 characters"
+        return f"prefix '{shorten(prefix)}' must be a lowercase DNS subdomain of at most 253 characters"
     if not name or len(name) > 63 or not _NAME.fullmatch(name):
-        return (f"name '{name}' must be 1-63 letters, digits, '-', '_' or '.', "
+        return (f"name '{shorten(name)}' must be 1-63 letters, digits, '-', '_' or '.', "
                 "starting and ending with a letter or digit")
     return None
 
@@ -65,13 +66,13 @@ def key_problem(key: str) -> str | None:
 def _qualified(key: str) -> str:
     problem = key_problem(key)
     if problem:
-        raise ValueError(f"'{key}': {problem}")
+        raise ValueError(f"'{shorten(key)}': {problem}")
     return key
 
 
 def _label_value(value: str) -> str:
     if len(value) > 63 or (value and not _NAME.fullmatch(value)):
-        raise ValueError(f"'{value}' must be at most 63 letters, digits, '-', '_' or '.', "
+        raise ValueError(f"'{shorten(value)}' must be at most 63 letters, digits, '-', '_' or '.', "
                          "starting and ending with a letter or digit")
     return value
 
@@ -111,24 +112,20 @@ class ObjectMetadata(Strict):
     owned_prefixes: ClassVar[tuple[str, ...]] = ()
     open_domains: ClassVar[tuple[str, ...]] = ()
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[tuple[tuple[str, ...], str]]:
+        """(path inside this mapping, message) for each key appstack keeps for itself, and an oversize total.
+
+        Run by spec.checks (one problem per key, every one reported), not as a validator here."""
         found = []
         for kind, mapping in (("labels", self.labels), ("annotations", self.annotations)):
             for key in mapping:
                 reason = reserved_reason(key, self.owned, self.owned_prefixes, self.open_domains)
                 if reason:
-                    found.append(f"{kind} '{key}': {reason}")
+                    found.append(((kind, key), reason))
         size = sum(len(k.encode()) + len(v.encode()) for k, v in self.annotations.items())
         if size > ANNOTATIONS_MAX_BYTES:
-            found.append(f"annotations hold {size} bytes; at most {ANNOTATIONS_MAX_BYTES} fit one object")
+            found.append((("annotations",), f"hold {size} bytes; at most {ANNOTATIONS_MAX_BYTES} fit one object"))
         return found
-
-    @model_validator(mode="after")
-    def _not_appstacks(self) -> ObjectMetadata:
-        problems = self.problems()
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
 
 
 class IngressMetadata(ObjectMetadata):

@@ -19,6 +19,7 @@ from appstack.components.aws.compute.images import ImageRef
 from appstack.components.aws.contracts import AppDataRefs, NetworkRefs
 from appstack.components.aws.postgres import PostgresArgs, PostgresDatabase
 from appstack.components.aws.redis import RedisArgs, RedisCache
+from appstack.components.standalone import refuse_sidecars
 
 from appstack.errors import ConfigError, Problem
 from appstack.semantics import postgres_storage_problems
@@ -124,6 +125,7 @@ def ecs_service(name: str, args: EcsServiceArgs, opts: pulumi.ResourceOptions | 
         raise ConfigError([Problem("spec.capacity_providers", SPOT_BEHIND_THE_LOAD_BALANCER)],
                           title=f"Invalid capacity providers for '{name}'")
     env = {**args.spec.env, **{key: f"${{secrets.{key}}}" for key in args.secret_env_arns}}
+    refuse_sidecars(args.spec)
     service = args.spec.model_copy(update={"image": "app", "env": env})
     spec = AppSpec(name=t.app, images={"app": ImageSpec(repository="standalone", tag="0")},
                    services={args.service: service},

@@ -17,6 +17,7 @@ from appstack.components.kubernetes.postgres import Postgres, PostgresArgs
 from appstack.components.kubernetes.redis import Redis, RedisArgs
 from appstack.components.kubernetes.service_exposure import ServiceExposure, ServiceExposureArgs
 from appstack.components.kubernetes.workload import Workload, WorkloadArgs
+from appstack.components.standalone import refuse_sidecars
 
 from appstack.spec import AppSpec, ImageSpec, PostgresSpec, RedisSpec, ServiceSpec
 from appstack.stackconfig import KubernetesSettings, StackSettings
@@ -85,6 +86,7 @@ class WebService:
 def web_service(name: str, args: WebServiceArgs, opts: pulumi.ResourceOptions | None = None) -> WebService:
     """A service's pods and its ClusterIP Service; route traffic to `exposure.host:port` your own way."""
     env = {**args.spec.env, **{key: f"${{secrets.{key}}}" for key in args.secret_env}}
+    refuse_sidecars(args.spec)
     service = args.spec.model_copy(update={"image": "app", "env": env})
     spec = AppSpec(name=args.target.app, images={"app": args.image}, services={args.service: service},
                    secrets={key: {"source": "provided"} for key in args.secret_env})

@@ -6,7 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy_fixtures import AS_SECRET, DELETE, GITHUB_AUD, GITHUB_SUB, PINNED_SUB, SECRET, UNKNOWN, Json
+from policy_fixtures import (
+    AS_SECRET,
+    DELETE,
+    GITHUB_AUD,
+    GITHUB_SUB,
+    PINNED_SUB,
+    SCENARIOS,
+    SECRET,
+    UNKNOWN,
+    Json,
+    _container,
+)
 
 M, A = "mandatory", "advisory"
 ACCOUNT_ROOT = "arn:aws:iam::123456789012:root"
@@ -36,6 +47,20 @@ CONTAINERS = "containerDefinitions.0"
 POD = "web:spec.template.spec"
 C0 = f"{POD}.containers.0"
 SC = f"{C0}.securityContext"
+
+def _native_sidecar(**security: Any) -> dict[str, Any]:
+    """A compliant native sidecar (an init container that keeps running) but for `security`."""
+    sidecar = {**_container("proxy", probes=False), "restartPolicy": "Always"}
+    sidecar["securityContext"] = {**sidecar["securityContext"], **security}
+    return sidecar
+
+
+def _task_with_sidecar(**fields: Any) -> Json:
+    """The compliant task's containers plus a copy of its main one named proxy, but for `fields`."""
+    task = next(r for r in SCENARIOS["task_definition"]() if "containerDefinitions" in r["inputs"])
+    main = task["inputs"]["containerDefinitions"].value[0]
+    return Json([main, {**main, "name": "proxy", "essential": False, **fields}])
+
 
 CASES = [
     # --- RDS / Redis ---------------------------------------------------------------------
@@ -1660,6 +1685,35 @@ CASES = [
         "outputs",
         "output smtp.pass is named like a secret but is not marked secret.",
         outputs={"smtp": {"pass": "hunter22"}},
+    ),
+    # --- Sidecars: every container rule covers them like the main container ---------------
+    Case(
+        "k8s-no-privileged-containers",
+        M,
+        "deployment",
+        "container proxy: securityContext.privileged is true.",
+        {f"{POD}.initContainers": [_native_sidecar(privileged=True)]},
+    ),
+    Case(
+        "k8s-read-only-root-filesystem",
+        A,
+        "deployment",
+        "container proxy: readOnlyRootFilesystem is not true.",
+        {f"{POD}.initContainers": [_native_sidecar(readOnlyRootFilesystem=False)]},
+    ),
+    Case(
+        "ecs-read-only-root-filesystem",
+        A,
+        "task_definition",
+        "container proxy does not set readonlyRootFilesystem.",
+        {"containerDefinitions": _task_with_sidecar(readonlyRootFilesystem=False)},
+    ),
+    Case(
+        "ecs-non-root-user",
+        A,
+        "task_definition",
+        "container proxy runs as root (user 0:0).",
+        {"containerDefinitions": _task_with_sidecar(user="0:0")},
     ),
 ]
 
