@@ -11,6 +11,7 @@ from pydantic_core import PydanticUndefined
 
 from . import spec
 from .overrides import ResourceOverride
+from .spec import kubernetes, workloads
 from .spec.egress import EgressRule
 from .spec.iam import IamStatement
 from .spec.workloads import CapacityProvider
@@ -54,6 +55,22 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Outbound rule (`egress[]`)", EgressRule),
     ("Edge (`edge`)", spec.EdgeSpec),
     ("Security headers (`edge.security_headers`)", spec.SecurityHeaders),
+    ("Sidecar (`services|workers.<name>.sidecars.<name>`)", workloads.SidecarSpec),
+    ("Sidecar port (`sidecars.<name>.ports[]`)", workloads.SidecarPort),
+    ("Kubernetes settings of a service (`services.<name>.kubernetes`; an AWS stack ignores them and warns)",
+     kubernetes.ServiceKubernetesSpec),
+    ("Kubernetes settings of a worker, job or schedule (`<group>.<name>.kubernetes`)", kubernetes.PodKubernetesSpec),
+    ("Labels and annotations (`kubernetes.pod`, `kubernetes.service`, the app's `kubernetes.ingress`)",
+     kubernetes.ObjectMetadata),
+    ("Kubernetes settings of the app (`kubernetes`)", kubernetes.AppKubernetesSpec),
+    ("Toleration (`kubernetes.tolerations[]`)", kubernetes.Toleration),
+    ("Affinity (`kubernetes.affinity`)", kubernetes.AffinitySpec),
+    ("Node affinity (`affinity.node`)", kubernetes.NodeAffinity),
+    ("Node term (`affinity.node.required[]`, `preferred[]` adds `weight` 1-100)", kubernetes.NodeTerm),
+    ("Node requirement (`match_expressions[]` of a node term)", kubernetes.NodeRequirement),
+    ("Pod (anti-)affinity (`affinity.pod`, `affinity.pod_anti`)", kubernetes.PodAffinity),
+    ("Pod term (`affinity.pod|pod_anti.required[]`, `preferred[]` adds `weight` 1-100)", kubernetes.PodTerm),
+    ("Label requirement (`match_expressions[]` of a pod term)", kubernetes.Requirement),
 ]
 
 

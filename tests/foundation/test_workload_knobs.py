@@ -296,6 +296,18 @@ def test_a_sidecar_beyond_fargate_fails_the_aws_stack_naming_the_resources():
     assert "more than the largest Fargate task" in found[0].message
 
 
+def test_a_sidecar_check_ecs_cannot_run_fails_the_aws_stack_only():
+    apps = _sidecar(health={"command": ["/ok"], "period_seconds": 1, "initial_delay_seconds": 600})
+    found = problems(apps, platform="aws", tier="prod")
+    where = "apps.zmage.services.web.sidecars.auth-proxy.health"
+    assert [(p.path, p.message) for p in found] == [
+        (f"{where}.initial_delay_seconds", "ECS health checks take startPeriod 0-300; this initial delay plus the "
+                                           "startup probe's budget is 600"),
+        (f"{where}.period_seconds", "ECS health checks take interval 5-300; this value is 1"),
+    ]
+    assert load(apps).apps["zmage"].services["web"].sidecars["auth-proxy"].health.period_seconds == 1
+
+
 def test_jobs_and_schedules_take_no_sidecars():
     found = problems({"zmage": {**APP, "jobs": {"db-migrate": {"sidecars": {"p": PROXY}}}}})
     assert [p.path for p in found] == ["apps.zmage.jobs.db-migrate.sidecars"]

@@ -28,7 +28,7 @@ from .observability import AlarmTopic, AlarmTopicArgs, AppObservability, AppObse
 from .prometheus import AppPrometheus, AppPrometheusArgs
 from .schedules import AppSchedules, AppSchedulesArgs
 from .service_discovery import service_values
-from .task_definition import check_health_limits
+from .task_definition import check_health_limits, check_sidecar_health_limits
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ def settings_problems(spec: AppSpec, settings: StackSettings) -> list[Problem]:
         for workload, container in sorted(getattr(spec, group).items()):
             path = f"apps.{spec.name}.{group}.{workload}"
             problems += [Problem(p, m) for p, m in check_health_limits(container, path)]
+            problems += [Problem(p, m) for p, m in check_sidecar_health_limits(container, path)]
     for reserved in (BOOTSTRAP_JOB, FORMER_BOOTSTRAP_JOB):
         if needs_bootstrap_job(spec) and reserved in spec.jobs:
             problems.append(

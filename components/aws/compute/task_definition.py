@@ -77,14 +77,7 @@ def health_check(container: ContainerSpec) -> dict[str, Any] | None:
     found = command_probe(container)
     if found is None:
         return None
-    probe = found[1]
-    return {
-        "command": ["CMD", *(probe.command or [])],
-        "interval": probe.period_seconds,
-        "timeout": probe.timeout_seconds,
-        "retries": probe.failure_threshold,
-        "startPeriod": start_period(container, probe),
-    }
+    return command_health_check(found[1], start_period(container, found[1]))
 
 
 def start_period(container: ContainerSpec, probe: ProbeSpec) -> int:
@@ -99,20 +92,42 @@ def check_health_limits(container: ContainerSpec, path: str) -> list[tuple[str, 
     if found is None:
         return []
     kind, probe = found
+    return _outside_limits(probe, start_period(container, probe), f"{path}.health.{kind}")
+
+
+def check_sidecar_health_limits(container: LongRunningSpec, path: str) -> list[tuple[str, str]]:
+    """The same for each sidecar's check (`path` is the workload's)."""
+    return [problem for name, sidecar in sorted(container.sidecars.items()) if sidecar.health is not None
+            for problem in _outside_limits(sidecar.health, sidecar.health.initial_delay_seconds,
+                                           f"{path}.sidecars.{name}.health")]
+
+
+def _outside_limits(probe: ProbeSpec, start: int, path: str) -> list[tuple[str, str]]:
     values = {
         "period_seconds": ("interval", probe.period_seconds),
         "timeout_seconds": ("timeout", probe.timeout_seconds),
         "failure_threshold": ("retries", probe.failure_threshold),
-        "initial_delay_seconds": ("startPeriod", start_period(container, probe)),
+        "initial_delay_seconds": ("startPeriod", start),
     }
     problems = []
     for spec_field, (ecs_field, value) in values.items():
         low, high = ECS_HEALTH_LIMITS[ecs_field]
         if not low <= value <= high:
             what = "initial delay plus the startup probe's budget" if ecs_field == "startPeriod" else "value"
-            problems.append((f"{path}.health.{kind}.{spec_field}",
+            problems.append((f"{path}.{spec_field}",
                              f"ECS health checks take {ecs_field} {low}-{high}; this {what} is {value}"))
     return problems
+
+
+def command_health_check(probe: ProbeSpec, start: int) -> dict[str, Any]:
+    """An ECS container health check (exec form, no shell) of a command probe."""
+    return {
+        "command": ["CMD", *(probe.command or [])],
+        "interval": probe.period_seconds,
+        "timeout": probe.timeout_seconds,
+        "retries": probe.failure_threshold,
+        "startPeriod": start,
+    }
 
 
 @dataclass(frozen=True)
@@ -246,12 +261,7 @@ def user_sidecar(name: str, sidecar: SidecarSpec, plan: ContainerPlan) -> Sideca
                       for p in sidecar.ports],
     )
     if sidecar.health is not None:
-        probe = sidecar.health
-        definition["healthCheck"] = {
-            "command": ["CMD", *(probe.command or [])], "interval": probe.period_seconds,
-            "timeout": probe.timeout_seconds, "retries": probe.failure_threshold,
-            "startPeriod": probe.initial_delay_seconds,
-        }
+        definition["healthCheck"] = command_health_check(sidecar.health, sidecar.health.initial_delay_seconds)
     return replace(sidecar_size(sidecar), definition=definition)
 
 
