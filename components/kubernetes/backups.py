@@ -16,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from appstack.naming import kubernetes as naming
+from appstack.spec.kubernetes import PodKubernetesSpec
 
 from .common import BACKUP_EGRESS, TYPE_PREFIX, AppContext, child, volume_claim
 from .pod import PodArgs, container_security, pod_template
@@ -39,6 +40,7 @@ class BackupArgs:
     volumes: list[dict[str, Any]] = field(default_factory=list)
     mounts: list[dict[str, Any]] = field(default_factory=list)
     affinity: dict[str, Any] | None = None
+    tolerations: PodKubernetesSpec | None = None  # a SQLite backup's: the service's, to follow it onto its node
     labels: dict[str, str] = field(default_factory=dict)  # e.g. the client label of the store it dumps
     storage: StorageAccess | None = None  # the backups' own object storage access (target s3)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
@@ -127,6 +129,7 @@ class Backup(pulumi.ComponentResource):
             labels={**args.labels, **({BACKUP_EGRESS: "true", **(args.storage.pod_labels if args.storage else {})}
                                       if target == "s3" else {})},
             affinity=args.affinity,
+            user=args.tolerations,
         ))
         if uploader:  # dump first (init container), then upload
             dump = pod["spec"]["containers"][0]

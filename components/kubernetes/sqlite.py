@@ -12,6 +12,7 @@ import shlex
 from appstack.naming import kubernetes as naming
 from appstack.naming import shorten
 from appstack.spec import ServiceSpec, SqliteSpec
+from appstack.spec.kubernetes import PodKubernetesSpec
 
 from .backups import BackupArgs
 from .common import AppContext
@@ -63,5 +64,7 @@ def sqlite_backup_args(
             "labelSelector": {"matchLabels": ctx.selector(db.service)},
             "topologyKey": "kubernetes.io/hostname",
         }]}},
+        # The backup must run on the service's node, so it tolerates what the service tolerates.
+        tolerations=PodKubernetesSpec(tolerations=service.kubernetes.tolerations),
         storage=storage,
     )

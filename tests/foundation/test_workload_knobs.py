@@ -311,3 +311,15 @@ def test_a_sidecar_check_ecs_cannot_run_fails_the_aws_stack_only():
 def test_jobs_and_schedules_take_no_sidecars():
     found = problems({"zmage": {**APP, "jobs": {"db-migrate": {"sidecars": {"p": PROXY}}}}})
     assert [p.path for p in found] == ["apps.zmage.jobs.db-migrate.sidecars"]
+
+
+def test_a_sqlite_backup_follows_its_service_onto_tainted_nodes():
+    tolerations = [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]
+    synthesis = synth_config(platform="kubernetes", tier="dev", apps={"elizabeth": {"services": {"backend": {
+        "kubernetes": {"tolerations": tolerations, "node_selector": {"pool": "db"}}}}}},
+        extra={"kubernetes": {"backups": {"enabled": True, "target": "pvc"}}})
+    backup = pod_spec(one(synthesis, "CronJob", "elizabeth", "backend-sqlite-backup"))
+    assert backup["tolerations"] == [{"operator": "Equal", "key": "dedicated", "value": "db", "effect": "NoSchedule"}]
+    assert "nodeSelector" not in backup  # the pod affinity to the service's pod already picks the node
+    assert backup["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0][
+        "topologyKey"] == "kubernetes.io/hostname"
