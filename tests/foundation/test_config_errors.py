@@ -402,9 +402,9 @@ def test_long_values_and_keys_are_abbreviated():
     assert [(p.path, p.message) for p in found] == [
         ("apps.zmage.services.web." + "k" * 40 + "...(300 characters)",
          "unknown key '" + "k" * 40 + "...(300 characters)'; allowed keys: app_env, args, autoscale, "
-         "capacity_providers, command, env, health, iam_statements, image, metrics, port, protocol, renamed_from, "
-         "replicas, resources, routes, run_as_group, run_as_user, singleton, stop_timeout_seconds, volumes, "
-         "writable_paths"),
+         "capacity_providers, command, env, health, iam_statements, image, kubernetes, metrics, port, protocol, "
+         "renamed_from, replicas, resources, routes, run_as_group, run_as_user, sidecars, singleton, "
+         "stop_timeout_seconds, volumes, writable_paths"),
         ("apps.zmage.services.web.port",
          "input should be a valid integer, unable to parse string as an integer (got '" + "9" * 39 + "...(503 characters))"),
     ]
