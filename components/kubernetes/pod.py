@@ -156,28 +156,35 @@ class PodArgs:
     sidecars: list[dict[str, Any]] = field(default_factory=list)  # native sidecars (initContainers)
 
 
+def sandboxed_container(
+    name: str, image: str, user: tuple[int, int], resources: dict[str, Any], mounts: list[dict[str, Any]], *,
+    command: list[str] | None = None, args: list[str] | None = None, env: list[dict[str, Any]] | None = None,
+    ports: list[dict[str, Any]] | None = None, **extra: Any,
+) -> dict[str, Any]:
+    """One container in the restricted sandbox (`user`: uid, gid); `extra` holds probes or a restartPolicy."""
+    container: dict[str, Any] = {
+        "name": name,
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "securityContext": container_security(*user),
+        "resources": resources,
+        "volumeMounts": mounts,
+        **extra,
+    }
+    for key, value in (("command", command), ("args", args), ("env", env), ("ports", ports)):
+        if value:
+            container[key] = list(value)
+    return container
+
+
 def pod_template(ctx: AppContext, args: PodArgs) -> dict[str, Any]:
     skip = {m["mountPath"] for m in args.mounts}
     scratch_volumes, scratch_mounts = writable_volumes(
         args.writable_paths, skip, {m["name"] for m in args.mounts} | {v["name"] for v in args.volumes}
     )
-    container: dict[str, Any] = {
-        "name": args.name,
-        "image": args.image,
-        "imagePullPolicy": "IfNotPresent",
-        "securityContext": container_security(args.uid, args.gid),
-        "resources": args.resources,
-        "volumeMounts": [*args.mounts, *scratch_mounts],
-        **args.probes,
-    }
-    if args.command:
-        container["command"] = list(args.command)
-    if args.args:
-        container["args"] = list(args.args)
-    if args.env:
-        container["env"] = args.env
-    if args.ports:
-        container["ports"] = args.ports
+    container = sandboxed_container(
+        args.name, args.image, (args.uid, args.gid), args.resources, [*args.mounts, *scratch_mounts],
+        command=args.command, args=args.args, env=args.env, ports=args.ports, **args.probes)
     spec: dict[str, Any] = {
         "serviceAccountName": args.service_account,
         "automountServiceAccountToken": False,

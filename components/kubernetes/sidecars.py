@@ -20,7 +20,7 @@ from appstack.naming import disambiguate
 from appstack.spec.workloads import LongRunningSpec
 
 from .common import AppContext, image_reference, slug
-from .pod import container_security, probe, resources
+from .pod import probe, resources, sandboxed_container
 from .secrets import container_env
 
 # Containers share the pod's network namespace: the restricted profile allows TCP and UDP ports only.
@@ -40,38 +40,27 @@ def sidecar_containers(
     values: Mapping[str, pulumi.Input[str]],
     present_secrets: Collection[str],
     secret_name: str,
+    taken: Collection[str] = (),
 ) -> Sidecars:
+    """`taken`: volume names the pod already has (the main container's scratch volumes avoid the sidecars')."""
     out = Sidecars()
-    paths = {(name, path): f"{name}-{slug(path, 30)}"
+    paths = {f"{name}:{path}": f"{name}-{slug(path, 30)}"
              for name, sidecar in spec.sidecars.items() for path in sidecar.writable_paths}
-    volume_names = disambiguate(paths, 63)
+    volume_names = disambiguate(paths, 63, set(taken))
     for name, sidecar in sorted(spec.sidecars.items()):
         env = container_env(ctx, sidecar, values, present_secrets, secret_name, key_prefix=f"{name}.")  # type: ignore[arg-type]
         out.secret_data.update(env.secret_data)
         mounts = []
         for path in sorted(set(sidecar.writable_paths)):
-            volume = volume_names[(name, path)]
+            volume = volume_names[f"{name}:{path}"]
             out.volumes.append({"name": volume, "emptyDir": {"sizeLimit": "1Gi"}})
             mounts.append({"name": volume, "mountPath": path})
-        container: dict[str, Any] = {
-            "name": name,
-            "image": image_reference(ctx, sidecar.image),
-            "imagePullPolicy": "IfNotPresent",
-            "restartPolicy": "Always",
-            "securityContext": container_security(sidecar.run_as_user, sidecar.group),
-            "resources": resources(sidecar),  # type: ignore[arg-type]
-            "volumeMounts": mounts,
-        }
-        if sidecar.command:
-            container["command"] = list(sidecar.command)
-        if sidecar.args:
-            container["args"] = list(sidecar.args)
-        if env.env:
-            container["env"] = env.env
-        if sidecar.ports:
-            container["ports"] = [{"name": p.name, "containerPort": p.port, "protocol": PROTOCOLS[p.protocol]}
-                                  for p in sidecar.ports]
+        extra: dict[str, Any] = {"restartPolicy": "Always"}
         if sidecar.health is not None:
-            container["livenessProbe"] = probe(sidecar.health, None)
-        out.containers.append(container)
+            extra["livenessProbe"] = probe(sidecar.health, None)
+        out.containers.append(sandboxed_container(
+            name, image_reference(ctx, sidecar.image), (sidecar.run_as_user, sidecar.group),
+            resources(sidecar), mounts, command=sidecar.command, args=sidecar.args, env=env.env,  # type: ignore[arg-type]
+            ports=[{"name": p.name, "containerPort": p.port, "protocol": PROTOCOLS[p.protocol]} for p in sidecar.ports],
+            **extra))
     return out

@@ -66,7 +66,8 @@ class Workload(pulumi.ComponentResource):
         )
         env = container_env(ctx, spec, args.values, args.present_secrets, f"{args.name}-env",
                             args.storage.env if args.storage else [])
-        sidecars = sidecar_containers(ctx, spec, args.values, args.present_secrets, f"{args.name}-env")
+        sidecars = sidecar_containers(ctx, spec, args.values, args.present_secrets, f"{args.name}-env",
+                                      {v["name"] for v, _ in args.ca_files} | set(getattr(spec, "volumes", {})))
         secret_data = {**env.secret_data, **sidecars.secret_data}
         self.env_secret = (
             secret_object(f"{name}-env", ctx, f"{args.name}-env", secret_data, child(self))

@@ -323,3 +323,16 @@ def test_a_sqlite_backup_follows_its_service_onto_tainted_nodes():
     assert "nodeSelector" not in backup  # the pod affinity to the service's pod already picks the node
     assert backup["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0][
         "topologyKey"] == "kubernetes.io/hostname"
+
+
+def test_sidecar_scratch_volumes_never_take_a_name_of_the_pod():
+    sidecars = {"w": {**PROXY, "ports": []}, "x": {**PROXY, "ports": [], "writable_paths": ["/tmp", "/a-b", "/a/b"]}}
+    synthesis = synth_config(platform="kubernetes", tier="dev", apps={"zmage": _web(sidecars=sidecars)["zmage"]},
+                             secrets=SECRETS)
+    spec = pod_spec(one(synthesis, "Deployment", "zmage", "web"))
+    names = [v["name"] for v in spec["volumes"]]
+    assert len(names) == len(set(names)) == 6
+    mounts = {c["name"]: [m["name"] for m in c["volumeMounts"]] for c in [*spec["initContainers"], *spec["containers"]]}
+    assert mounts["w"] == ["w-tmp"]
+    assert mounts["web"][1].startswith("w-tmp-") and mounts["web"][0] == "w-app-frontend-next-cache"
+    assert mounts["x"][0].startswith("x-a-b-") and mounts["x"][1].startswith("x-a-b-") and mounts["x"][2] == "x-tmp"
