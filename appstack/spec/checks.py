@@ -41,8 +41,11 @@ def _check_kubernetes_metadata(spec: AppSpec) -> list[Problem]:
         owners.append(((group, name, "kubernetes", "pod"), container.kubernetes.pod))
         if isinstance(container, ServiceSpec):
             owners.append(((group, name, "kubernetes", "service"), container.kubernetes.service))
-    return [Problem(join_path(*where, *inside), message)
-            for where, metadata in owners for inside, message in metadata.problems()]
+    found = [Problem(join_path(*where, *inside), message)
+             for where, metadata in owners for inside, message in metadata.problems()]
+    if spec.kubernetes.is_set and not spec.public_services:
+        found.append(Problem("kubernetes.ingress", "the app has no public routes, so no Ingress to label or annotate"))
+    return found
 
 
 def _check_renames(spec: AppSpec) -> list[Problem]:

@@ -255,6 +255,12 @@ def test_the_ingress_keeps_appstacks_settings_and_takes_no_snippet():
     ]
 
 
+def test_ingress_settings_need_an_ingress():
+    found = problems({"zmage": {**APP, "services": {"web": {**APP["services"]["web"], "routes": []}}}})
+    assert [(p.path, p.message) for p in found if "ingress" in p.path] == [
+        ("apps.zmage.kubernetes.ingress", "the app has no public routes, so no Ingress to label or annotate")]
+
+
 def test_a_workers_kubernetes_block_takes_no_service_metadata():
     found = problems({"zmage": {**APP, "workers": {"worker": {"kubernetes": {"service": {"labels": {"a": "b"}}}}}}})
     assert [p.path for p in found] == ["apps.zmage.workers.worker.kubernetes.service"]
