@@ -143,7 +143,7 @@ CASES = [
      'FARGATE_SPOT has base 0 and weight 0, so it never runs a task: remove it'),
     ("capacity on a job", {"zmage": {"jobs": {"db-migrate": {"capacity_providers": [{"provider": "FARGATE"}]}}}}, AWS,
      'apps.zmage.jobs.db-migrate.capacity_providers',
-     "unknown key 'capacity_providers'; allowed keys: app_env, args, backoff_limit, command, env, iam_statements, image, phase, renamed_from, resources, run_as_group, run_as_user, timeout_seconds, ttl_seconds_after_finished, writable_paths"),
+     "unknown key 'capacity_providers'; allowed keys: app_env, args, backoff_limit, command, env, iam_statements, image, kubernetes, phase, renamed_from, resources, run_as_group, run_as_user, timeout_seconds, ttl_seconds_after_finished, writable_paths"),
 ]
 
 
