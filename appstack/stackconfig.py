@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from . import images
+from .environment import EnvironmentLink, EnvironmentLoader, EnvironmentSettings, Mode, link_environment, mode_problems
 from .errors import ConfigError, Problem, join_path, problems_from_validation, shorten
 from .overrides import ResourceOverride, TransformRef
 from .spec import AppSpec, RedisSpec, check_app
@@ -404,7 +405,17 @@ class StackSettings(Strict):
     domain: Hostname | None = Field(None, description="base domain; an app without one gets <app>.<domain>")
     kubernetes: KubernetesSettings = KubernetesSettings()
     aws: AwsSettings = AwsSettings()
-    apps: dict[Name, dict[str, Any] | None] = Field(min_length=1, description="blueprint name -> overrides")
+    apps: dict[Name, dict[str, Any] | None] = Field(
+        default_factory=dict, description="blueprint name -> overrides (mode single: 1 or more; app: exactly 1)"
+    )
+    mode: Mode = Field(
+        "single",
+        description="single: every app in this stack; environment: only what apps share (docs/environments.md); "
+        "app: one app against an environment stack",
+    )
+    environment: EnvironmentSettings | None = Field(
+        None, description="mode environment: its name and app priority blocks; mode app: the environment stack"
+    )
     overrides: list[ResourceOverride] = Field(
         default_factory=list,
         description="patches of resource inputs by type and name glob (docs/extending.md); each must match",
@@ -446,10 +457,20 @@ class Stack:
     settings: StackSettings
     apps: dict[str, AppSpec]
     warnings: tuple[str, ...] = ()  # valid but worth a look (fields a stack override drops); shown by the plan
+    link: EnvironmentLink | None = None  # mode app: the environment stack, read from its stack file
 
     @property
     def defaults(self) -> TierDefaults:
         return self.settings.defaults
+
+    @property
+    def resource_name(self) -> str:
+        """The name physical names and tags carry: the environment's in modes environment and app, so an app
+        keeps the names the single stack gave it (switching modes moves state, nothing is renamed)."""
+        if self.link is not None:
+            return self.link.name
+        environment = self.settings.environment
+        return (environment.name if environment and self.settings.mode == "environment" else None) or self.name
 
 
 ConfigReader = Callable[[str], str | None]
@@ -597,10 +618,13 @@ def read_settings(read: ConfigReader, all_keys: list[str] | None = None) -> dict
 
 
 def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | None = None,
-               blueprints_dir: Path | None = None) -> Stack:
+               blueprints_dir: Path | None = None, project_root: Path | None = None,
+               load_environment: EnvironmentLoader | None = None) -> Stack:
     """Validate the whole stack (settings and every app) or raise one ConfigError naming every problem.
 
     Blueprints come from `blueprints_dir`, by default the working directory's project's (appstack.project).
+    An app stack's environment stack file is read from `project_root` (default: that project) unless
+    `load_environment(stack)` gives its settings.
     """
     blueprints_dir = blueprints_dir or default_blueprints_dir(read)
     raw = read_settings(read, all_keys)
@@ -619,6 +643,7 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
     domain = settings.domain if settings else (raw_domain if isinstance(raw_domain, str) else None)
     apps: dict[str, AppSpec] = {}
     warnings: list[str] = []
+    link: EnvironmentLink | None = None
     for name, overrides in (app_overrides if isinstance(app_overrides, dict) else {}).items():
         spec, app_problems = _load_app(str(name), overrides, domain, blueprints_dir)
         problems += app_problems
@@ -639,10 +664,36 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
         warnings += aws_only_warnings(settings, apps)
         problems += _check_object_storage(settings, apps)
         problems += _check_redis_directives(settings, apps)
+        problems += mode_problems(settings)
+        if not problems:
+            link, link_problems = link_environment(
+                settings, apps, load_environment or _environment_loader(project_root, blueprints_dir))
+            problems += link_problems
     if problems:
         raise ConfigError([_as_written(p) for p in problems], title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None
-    return Stack(stack_name, settings, apps, tuple(warnings))
+    return Stack(stack_name, settings, apps, tuple(warnings), link)
+
+
+def _environment_loader(project_root: Path | None, blueprints_dir: Path) -> EnvironmentLoader:
+    """Reads an environment stack's file from the project; never follows a further link (no cycles)."""
+
+    def load(name: str) -> tuple[StackSettings | None, list[Problem]]:
+        from .project import find_project, load_project
+        from .synth import stack_config
+
+        project = load_project(project_root) if project_root else find_project()
+        try:
+            config, _ = stack_config(name, project)
+            env = load_stack(name, config.get, all_keys=sorted(config), blueprints_dir=blueprints_dir,
+                             load_environment=lambda _: (None, []))
+        except FileNotFoundError as error:
+            return None, [Problem("", str(error))]
+        except ConfigError as error:
+            return None, error.problems
+        return env.settings, []
+
+    return load
 
 
 def tier_problems(settings: StackSettings, apps: Mapping[str, AppSpec]) -> list[Problem]:

@@ -28,8 +28,9 @@ def rewrite_transform(path: str, to: str) -> dict:
 
 def edge_rules(name: str, spec: AppSpec, listener_arn: pulumi.Input[str],
                target_groups: dict[str, aws.lb.TargetGroup], *, with_hosts: bool,
-               opts: pulumi.ResourceOptions) -> list[aws.lb.ListenerRule]:
-    """One listener rule per rewrite and redirect, named after its path (stable when others come and go)."""
+               opts: pulumi.ResourceOptions, first_priority: int = 0) -> list[aws.lb.ListenerRule]:
+    """One listener rule per rewrite and redirect, named after its path (stable when others come and go);
+    `first_priority`: an app stack's priority block on its environment's shared listener."""
     rules = [("rewrite", r) for r in spec.edge.rewrites] + [("redirect", r) for r in spec.edge.redirects]
     rules.sort(key=lambda item: (-len(item[1].path), item[1].path, item[1].host or ""))
     created = []
@@ -50,7 +51,7 @@ def edge_rules(name: str, spec: AppSpec, listener_arn: pulumi.Input[str],
             action = {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "host": to_host,
                                                        "path": to_path, "status_code": f"HTTP_{rule.status}"}}
         created.append(aws.lb.ListenerRule(
-            f"{name}-{kind}-{slug(rule.path)}", listener_arn=listener_arn, priority=FIRST_EDGE_PRIORITY + index,
+            f"{name}-{kind}-{slug(rule.path)}", listener_arn=listener_arn, priority=first_priority + FIRST_EDGE_PRIORITY + index,
             conditions=conditions, actions=[action], opts=opts, **extra,
         ))
     return created
