@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from .errors import Problem
+from .spec.app import SecurityHeaders
 from .spec.base import DNS_LABEL_63, Name, Strict
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ class EnvironmentSettings(Strict):
     idle_timeout_seconds: int = Field(
         60, ge=1, le=4000, description="environment: the shared ALB's idle timeout; covers every app's"
     )
+    security_headers: SecurityHeaders = Field(
+        SecurityHeaders(), description="environment: the headers the shared HTTPS listener adds to every app's response"
+    )
     stack: str | None = Field(
         None, pattern=STACK_NAME, description="app: the environment stack (Pulumi.<stack>.yaml of this project)"
     )
@@ -64,7 +68,7 @@ class EnvironmentSettings(Strict):
     )
 
 
-ENVIRONMENT_KEYS = ("name", "apps", "idle_timeout_seconds")
+ENVIRONMENT_KEYS = ("name", "apps", "idle_timeout_seconds", "security_headers")
 APP_KEYS = ("stack", "project", "organization")
 # AWS settings an app stack leaves to its environment (they shape the shared network).
 NETWORK_KEYS = ("vpc_cidr", "availability_zones", "zone_names", "nat_gateways", "interface_endpoints", "flow_logs",
@@ -126,6 +130,7 @@ class EnvironmentLink:
     block: int  # this app's priority block
     project: str | None
     organization: str | None
+    warnings: tuple[str, ...] = ()  # what the shared listener serves differently from the app's spec
 
     @property
     def first_priority(self) -> int:
@@ -171,15 +176,18 @@ def link_environment(
     link = EnvironmentLink(environment.stack, env.environment.name or environment.stack, env, entry.priority_block,
                            environment.project, environment.organization)
     spec = apps.get(app)
-    return link, edge_problems(link, spec) if spec is not None and settings.platform == "aws" else []
+    if spec is None or settings.platform != "aws":
+        return link, []
+    problems, warnings = edge_problems(link, spec)
+    return EnvironmentLink(**{**link.__dict__, "warnings": tuple(warnings)}), problems
 
 
-def edge_problems(link: EnvironmentLink, spec: AppSpec) -> list[Problem]:
-    """What one app asks of the shared ALB that the environment's listener does not give it."""
+def edge_problems(link: EnvironmentLink, spec: AppSpec) -> tuple[list[Problem], list[str]]:
+    """What one app asks of the shared ALB that the environment's listener does not give it (problems), and
+    where the listener is stricter or looser than the app asked (warnings)."""
     from appstack.components.aws.compute.load_balancer import idle_timeout, route_rules
-    from appstack.spec.app import SecurityHeaders
 
-    problems = []
+    problems, warnings = [], []
     at = f"apps.{spec.name}"
     routes = len(route_rules(spec, with_hosts=True))
     if routes > MAX_ROUTES:
@@ -188,10 +196,21 @@ def edge_problems(link: EnvironmentLink, spec: AppSpec) -> list[Problem]:
     if spec.public_services and needed > shared:
         problems.append(Problem(f"{at}.edge", f"needs an ALB idle timeout of {needed} s; environment {link.stack} "
                                               f"has {shared} s (raise appstack:environment.idle_timeout_seconds there)"))
-    if spec.public_services and spec.edge.security_headers != SecurityHeaders():
-        problems.append(Problem(f"{at}.edge.security_headers", "the shared HTTPS listener sets the default headers "
-                                                               "for every app; deploy this app in a single stack"))
+    if spec.public_services:
+        wanted = spec.edge.security_headers
+        served = link.settings.environment.security_headers  # type: ignore[union-attr]
+        for key in ("hsts", "content_type_nosniff"):
+            if getattr(wanted, key) != getattr(served, key):
+                problems.append(Problem(f"{at}.edge.security_headers.{key}", f"{getattr(wanted, key)}, but the shared "
+                                        f"listener of {link.stack} sets {getattr(served, key)} for every app"))
+        if wanted.frame_options != served.frame_options:
+            message = (f"X-Frame-Options {wanted.frame_options} asked, the shared listener of {link.stack} sends "
+                       f"{served.frame_options} for every app")
+            if wanted.frame_options == "SAMEORIGIN":  # DENY would break the app's own framing
+                problems.append(Problem(f"{at}.edge.security_headers.frame_options", message))
+            else:
+                warnings.append(f"{at}.edge.security_headers.frame_options: {message}")
     if spec.public_services and not (spec.tls and spec.domain):
         problems.append(Problem(f"{at}.tls", "an app stack serves its routes on the environment's HTTPS listener: "
                                              "give the app a domain with tls: true"))
-    return problems
+    return problems, warnings

@@ -74,11 +74,23 @@ def _platform_outputs() -> None:
             COMPUTED_OUTPUTS.setdefault(type_token, compute)
 
 
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
 class AppstackMocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
+    """`stack_outputs`: the outputs of each referenced stack (by stack name), from its own offline plan."""
+
+    def __init__(self, stack_outputs: dict[str, dict[str, Any]] | None = None) -> None:
         _platform_outputs()
+        self.stack_outputs = stack_outputs or {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE:
+            name = str(args.inputs.get("name"))
+            outputs = self.stack_outputs.get(name.rsplit("/", 1)[-1])
+            if outputs is None:
+                raise ValueError(f"no offline plan of referenced stack {name}")
+            return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
         outputs = dict(args.inputs)
         if args.typ.startswith("aws:"):
             service = args.typ.split(":")[1].split("/")[0]

@@ -177,8 +177,10 @@ def deploy(
     overrides = register_overrides(stack.settings.overrides, [*configured, *transforms])
     retentions = [spec.metrics_retention for spec in stack.apps.values() if spec.metrics_retention]
     foundation = create_foundation(FoundationArgs(
-        settings=stack.settings, stack=stack.name,
+        settings=stack.settings, stack=stack.resource_name, link=stack.link,
         metrics_retention=max(retentions, key=retention_days) if retentions else None))
+    for key, value in sorted(foundation.exports().items()):
+        pulumi.export(key, value)
     apps = {}
     for name, spec in stack.apps.items():
         apps[name] = Application(
@@ -186,7 +188,7 @@ def deploy(
             ApplicationArgs(
                 spec=spec,
                 settings=stack.settings,
-                stack=stack.name,
+                stack=stack.resource_name,
                 foundation=foundation,
                 provided_secrets=dict(provided.get(name, {})),
             ),

@@ -669,6 +669,7 @@ def load_stack(stack_name: str, read: ConfigReader, *, all_keys: list[str] | Non
             link, link_problems = link_environment(
                 settings, apps, load_environment or _environment_loader(project_root, blueprints_dir))
             problems += link_problems
+            warnings += list(link.warnings) if link else []
     if problems:
         raise ConfigError([_as_written(p) for p in problems], title=f"Invalid configuration for stack '{stack_name}'")
     assert settings is not None

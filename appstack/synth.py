@@ -273,10 +273,16 @@ def synthesize(
     config = dict(config)
     warnings: list[str] = []
     model: Stack | None = None
+    referenced: dict[str, dict[str, Any]] = {}
 
     if program is None:
         directory = blueprints_dir or resolved.blueprints_dir(config.get)  # type: ignore[union-attr]
-        model, provided, warnings = _validated(stack, config, secret_keys or [], directory)
+        model, provided, warnings = _validated(stack, config, secret_keys or [], directory,
+                                               resolved.root if resolved else None)
+        if model.link is not None:
+            # An app stack reads its environment's outputs: plan the environment first, offline too.
+            environment = synthesize(model.link.stack, project=resolved, blueprints_dir=blueprints_dir)
+            referenced[model.link.stack] = stack_outputs(environment)
 
         def program() -> None:
             from .program import deploy
@@ -285,7 +291,7 @@ def synthesize(
 
     # Offline there is no engine to show source positions to; skip reading every caller's stack.
     pulumi_resource_runtime._get_stack_trace = _no_stack_trace
-    mocks = AppstackMocks()
+    mocks = AppstackMocks(referenced)
     monitor = RecordingMonitor(mocks)
     engine_log = _EngineLog()
     settings.set_root_resource(None)  # type: ignore[arg-type]
@@ -307,6 +313,11 @@ def synthesize(
     resources = sorted(monitor.records, key=lambda r: r.urn)
     # Engine messages arrive from apply callbacks in no fixed order; sort them for a deterministic plan.
     return Synthesis(stack, resources, monitor.stack_outputs, config, warnings + sorted(engine_log.messages), model)
+
+
+def stack_outputs(synthesis: Synthesis) -> dict[str, Any]:
+    """A plan's stack outputs as a StackReference reads them: plain values, unknowns left out."""
+    return {key: reveal(value) for key, value in synthesis.outputs.items() if value != UNKNOWN}
 
 
 def _no_stack_trace() -> source_pb2.StackTrace:
@@ -336,14 +347,16 @@ class _EngineLog:
 
 
 def _validated(
-    stack_name: str, config: Mapping[str, str], secret_keys: list[str], blueprints_dir: Path
+    stack_name: str, config: Mapping[str, str], secret_keys: list[str], blueprints_dir: Path,
+    project_root: Path | None = None,
 ) -> tuple[Stack, dict[str, dict[str, str]], list[str]]:
     """The stack as `appstack.program.main` loads it (placeholders for unset secrets), and what is unset."""
     from .program import read_provided_secrets, set_secret_command
     from .stackconfig import load_stack
 
     try:
-        model = load_stack(stack_name, config.get, all_keys=sorted(config), blueprints_dir=blueprints_dir)
+        model = load_stack(stack_name, config.get, all_keys=sorted(config), blueprints_dir=blueprints_dir,
+                           project_root=project_root)
         provided = read_provided_secrets(model, config.get, placeholders_for_missing=True,
                                          is_secret=set(secret_keys).__contains__)
     except ConfigError as error:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
+from appstack.environment import EnvironmentLink
 from appstack.spec import AppSpec
 from appstack.stackconfig import StackSettings
 
@@ -18,9 +20,10 @@ from appstack.stackconfig import StackSettings
 @dataclass(frozen=True)
 class FoundationArgs:
     settings: StackSettings
-    stack: str
+    stack: str  # the name physical names carry (an app stack's: its environment's)
     # The longest metrics_retention any app states (a Prometheus duration): a shared Prometheus keeps that.
     metrics_retention: str | None = None
+    link: EnvironmentLink | None = None  # mode app: the environment stack
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,19 @@ class PlatformFoundation(pulumi.ComponentResource):
     def deploy_app(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions) -> AppDeployment:
         raise NotImplementedError
 
+    def exports(self) -> dict[str, Any]:
+        """An environment stack's typed outputs, which its app stacks read (none in the other modes)."""
+        return {}
+
 
 def create_foundation(args: FoundationArgs) -> PlatformFoundation:
     if args.settings.platform == "aws":
         from appstack.components.aws import AwsPlatform
 
+        if args.link is not None:
+            from appstack.components.aws.environment import EnvironmentReference
+
+            return EnvironmentReference("aws", args)
         return AwsPlatform("aws", args)
     from appstack.components.kubernetes import KubernetesPlatform
 

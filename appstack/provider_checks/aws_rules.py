@@ -654,5 +654,6 @@ NO_INPUT_CONSTRAINTS: dict[str, str] = {
     "aws:ec2/routeTable:RouteTable": "the VPC ID and tags",
     "aws:ec2/routeTableAssociation:RouteTableAssociation": "two IDs",
     "aws:efs/mountTarget:MountTarget": "IDs of the file system, subnet and security groups",
+    "aws:lb/listenerCertificate:ListenerCertificate": "the ARNs of a listener and a certificate",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "the bucket and four booleans",
 }

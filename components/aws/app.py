@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 from appstack.components.platform import AppDeployment, AppDeploymentArgs
 
-from .contracts import AppDataRefs, NetworkRefs
+from .contracts import AppDataRefs, NetworkRefs, SharedRefs
 from .data import AppData, AppDataArgs
 
 
@@ -18,6 +18,7 @@ class AwsApp(AppDeployment):
         args: AppDeploymentArgs,
         network: NetworkRefs,
         endpoint_security_group_id: pulumi.Output[str] | None = None,
+        shared: SharedRefs | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("appstack:aws:App", name, None, opts)
@@ -48,6 +49,7 @@ class AwsApp(AppDeployment):
                 cache_replication_group_id=data.cache_replication_group_id,
                 cache_node_count=max(data.cache_node_count, 1),
                 rollout_key=args.rollout_key,
+                shared=shared,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -77,3 +77,25 @@ class AppDataRefs:
 def sidecar_key(workload: str, sidecar: str) -> str:
     """How a sidecar's env secrets are keyed in AppDataRefs.env_secret_arns (with the env name)."""
     return f"{workload}.{sidecar}"
+
+
+@dataclass(frozen=True)
+class SharedEdge:
+    """An environment's ALB as an app attaches to it."""
+
+    security_group_id: pulumi.Input[str]
+    listener_arn: pulumi.Input[str]  # the HTTPS listener
+    arn_suffix: pulumi.Input[str]
+    dns_name: pulumi.Input[str]
+    zone_id: pulumi.Input[str]
+    first_priority: int  # the app's listener rule priority block starts here
+
+
+@dataclass(frozen=True)
+class SharedRefs:
+    """What an environment stack shares with an app stack on AWS (besides the network)."""
+
+    cluster_name: str  # known before any resource: derived from the environment's name
+    cluster_arn: pulumi.Input[str]
+    alarm_topic_arn: pulumi.Input[str]
+    edge: SharedEdge

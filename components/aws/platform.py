@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 from appstack.components.platform import AppDeployment, AppDeploymentArgs, FoundationArgs, PlatformFoundation
 
@@ -16,7 +18,23 @@ class AwsPlatform(PlatformFoundation):
         self.network = Network(
             name, NetworkArgs(settings=args.settings, stack=args.stack), pulumi.ResourceOptions(parent=self)
         )
+        self.shared = None
+        if args.settings.mode == "environment":
+            from .environment import SharedServices, SharedServicesArgs
+
+            self.shared = SharedServices(
+                f"{name}-shared", SharedServicesArgs(args.settings, args.stack, self.network.refs),
+                pulumi.ResourceOptions(parent=self),
+            ).refs
         self.register_outputs({"vpc_id": self.network.refs.vpc_id})
+
+    def exports(self) -> dict[str, Any]:
+        if self.shared is None:
+            return {}
+        from .environment import environment_outputs
+
+        return environment_outputs(self.args.settings, self.args.stack, self.network.refs,
+                                   self.network.endpoint_security_group_id, self.shared)
 
     def deploy_app(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions) -> AppDeployment:
         return AwsApp(

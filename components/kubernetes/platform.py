@@ -6,6 +6,8 @@ on) that every app's resources use, and optionally the kube-prometheus-stack cha
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_kubernetes as k8s
 from appstack.components.generated import from_config
@@ -34,13 +36,28 @@ class KubernetesPlatform(PlatformFoundation):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.monitoring: pulumi.Resource | None = None
-        if settings.observability.enabled and settings.observability.install_stack:
+        # An app stack's cluster-level pieces (the monitoring stack) belong to its environment stack.
+        if settings.observability.enabled and settings.observability.install_stack and args.settings.mode != "app":
             self.monitoring = Monitoring(
                 f"{name}-monitoring", settings, args.settings.defaults.protect_stateful,
                 pulumi.ResourceOptions(parent=self, provider=self.provider),
                 retention=args.metrics_retention,
                 generated_from_config=from_config(args.settings.generated_secrets)).release
         self.register_outputs({"context": settings.context, "namespace_prefix": settings.namespace_prefix})
+
+    def exports(self) -> dict[str, Any]:
+        settings = self.args.settings
+        if settings.mode != "environment":
+            return {}
+        observability = settings.kubernetes.observability
+        return {
+            "platform": "kubernetes",
+            "environment": self.args.stack,
+            "context": settings.kubernetes.context,
+            "namespace_prefix": settings.kubernetes.namespace_prefix,
+            "monitoring_namespace": observability.namespace if self.monitoring is not None else None,
+            "monitoring_release": self.monitoring.urn if self.monitoring is not None else None,
+        }
 
     def deploy_app(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions) -> AppDeployment:
         return KubernetesApp(

@@ -15,7 +15,7 @@ from appstack.errors import ConfigError, Problem
 from appstack.spec import AppSpec, ServiceSpec, WorkerSpec
 from appstack.stackconfig import StackSettings
 
-from ..contracts import AppDataRefs, NetworkRefs
+from ..contracts import AppDataRefs, NetworkRefs, SharedRefs
 from .cluster import EcsCluster, EcsClusterArgs
 from .db_bootstrap import FORMER_JOB as FORMER_BOOTSTRAP_JOB
 from .db_bootstrap import JOB as BOOTSTRAP_JOB
@@ -24,6 +24,7 @@ from .ecs_service import EcsWorkload, EcsWorkloadArgs, LoadBalancerAttachment
 from .images import AppImages, AppImagesArgs
 from .jobs import JobPlacement, MigrationJob, MigrationJobArgs, ReleaseJob
 from .load_balancer import AppLoadBalancer, AppLoadBalancerArgs
+from .naming import cluster_name
 from .observability import AlarmTopic, AlarmTopicArgs, AppObservability, AppObservabilityArgs
 from .prometheus import AppPrometheus, AppPrometheusArgs
 from .schedules import AppSchedules, AppSchedulesArgs
@@ -45,6 +46,8 @@ class AppComputeArgs:
     database_instance_id: pulumi.Input[str] | None = None
     cache_replication_group_id: pulumi.Input[str] | None = None
     cache_node_count: int = 1
+    # App stacks: the environment's cluster, ALB and alarm topic instead of the app's own.
+    shared: SharedRefs | None = None
 
 
 def settings_problems(spec: AppSpec, settings: StackSettings) -> list[Problem]:
@@ -124,10 +127,19 @@ class AppCompute(pulumi.ComponentResource):
         spec, settings = args.spec, args.settings
         child = pulumi.ResourceOptions(parent=self)
 
+        shared = args.shared
         self.cluster = EcsCluster(
-            name, EcsClusterArgs(app=spec.name, stack=args.stack, vpc_id=args.network.vpc_id), child
+            name,
+            EcsClusterArgs(app=spec.name, stack=args.stack, vpc_id=args.network.vpc_id,
+                           shared=(shared.cluster_name, shared.cluster_arn) if shared else None),
+            child,
         )
         self.cluster_name = self.cluster.name
+        # Task families, dashboards and alarms keep the app's own prefix whichever cluster runs the tasks;
+        # on a shared cluster ECS service names carry the app's name (they are unique per cluster).
+        prefix = cluster_name(spec.name, args.stack)
+        ecs_cluster = self.cluster.name if shared else None
+        service_prefix = f"{spec.name}-" if shared else ""
         images = AppImages(
             name,
             AppImagesArgs(
@@ -138,7 +150,7 @@ class AppCompute(pulumi.ComponentResource):
             ),
             child,
         )
-        topic = AlarmTopic(
+        topic_arn = shared.alarm_topic_arn if shared else AlarmTopic(
             f"{name}-alarms",
             AlarmTopicArgs(
                 kms_key_arn=args.data.kms_key_arn,
@@ -147,7 +159,7 @@ class AppCompute(pulumi.ComponentResource):
                 event_rules=bool(spec.schedules),
             ),
             child,
-        )
+        ).arn
         prometheus = None
         managed_prometheus = settings.managed_prometheus(has_alerts=bool(spec.alerts))
         if spec.alerts and not managed_prometheus:
@@ -163,7 +175,7 @@ class AppCompute(pulumi.ComponentResource):
                     spec=spec,
                     stack=args.stack,
                     region=settings.aws.region,
-                    alarm_topic_arn=topic.arn,
+                    alarm_topic_arn=topic_arn,
                     collector_image=settings.aws.prometheus_collector_image,
                 ),
                 child,
@@ -178,6 +190,7 @@ class AppCompute(pulumi.ComponentResource):
                     network=args.network,
                     kms_key_arn=args.data.kms_key_arn,
                     tls=bool(spec.tls and spec.domain),
+                    shared=shared.edge if shared else None,
                 ),
                 child,
             )
@@ -205,7 +218,7 @@ class AppCompute(pulumi.ComponentResource):
                     stack=args.stack,
                     network=args.network,
                     data=args.data,
-                    cluster_name=self.cluster.name,
+                    cluster_name=prefix,
                     cluster_arn=self.cluster.arn,
                     namespace_id=self.cluster.namespace_id,
                     image=images.images[container.image],
@@ -214,6 +227,8 @@ class AppCompute(pulumi.ComponentResource):
                     collector=prometheus.collector if prometheus else None,
                     rollout_key=args.rollout_key,
                     images=images.images,
+                    ecs_cluster_name=ecs_cluster,
+                    service_name=f"{service_prefix}{workload}",
                 ),
                 child,
             )
@@ -225,7 +240,8 @@ class AppCompute(pulumi.ComponentResource):
             stack=args.stack,
             network=args.network,
             data=args.data,
-            cluster_name=self.cluster.name,
+            cluster_name=prefix,
+            ecs_cluster_name=ecs_cluster,
         )
         if needs_bootstrap_job(spec):
             self.jobs[BOOTSTRAP_JOB] = DatabaseBootstrapJob(f"{name}-job-{BOOTSTRAP_JOB}", placement, child)
@@ -240,9 +256,10 @@ class AppCompute(pulumi.ComponentResource):
                     stack=args.stack,
                     network=args.network,
                     data=args.data,
-                    cluster_name=self.cluster.name,
+                    cluster_name=prefix,
                     image=images.images[container.image],
                     service_values=addresses,
+                    ecs_cluster_name=ecs_cluster,
                 ),
                 child,
             )
@@ -258,7 +275,7 @@ class AppCompute(pulumi.ComponentResource):
                     cluster_arn=self.cluster.arn,
                     images=images.images,
                     service_values=addresses,
-                    topic_arn=topic.arn,
+                    topic_arn=topic_arn,
                 ),
                 child,
             )
@@ -267,16 +284,21 @@ class AppCompute(pulumi.ComponentResource):
             AppObservabilityArgs(
                 spec=spec,
                 settings=settings,
-                cluster_name=self.cluster.name,
+                cluster_name=prefix,
                 ecs_services=sorted(self.workloads),
-                topic_arn=topic.arn,
+                topic_arn=topic_arn,
                 alb_arn_suffix=self.load_balancer.arn_suffix if self.load_balancer else None,
                 database_instance_id=args.database_instance_id,
                 cache_node_ids=cache_node_ids(args),
+                ecs_cluster_name=ecs_cluster,
+                service_prefix=service_prefix,
+                target_group_arn_suffixes=[
+                    group.arn_suffix for _, group in sorted(self.load_balancer.target_groups.items())
+                ] if shared and self.load_balancer else [],
             ),
             child,
         )
-        self.alarm_topic_arn = topic.arn
+        self.alarm_topic_arn = topic_arn
         self.url = self.load_balancer.url if self.load_balancer else None
         self.register_outputs(
             {

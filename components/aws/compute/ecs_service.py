@@ -51,7 +51,7 @@ class EcsWorkloadArgs:
     stack: str
     network: NetworkRefs
     data: AppDataRefs
-    cluster_name: str
+    cluster_name: str  # the app's name prefix (task family); its cluster too unless ecs_cluster_name is set
     cluster_arn: pulumi.Input[str]
     namespace_id: pulumi.Input[str]
     image: ImageRef
@@ -60,6 +60,8 @@ class EcsWorkloadArgs:
     load_balancer: LoadBalancerAttachment | None = None
     collector: CollectorSettings | None = None
     images: Mapping[str, ImageRef] = field(default_factory=dict)  # the app's, for its sidecars
+    ecs_cluster_name: str | None = None  # an environment's shared cluster
+    service_name: str | None = None  # the ECS service's name (default: the workload's; unique per cluster)
 
 
 def container_roles(
@@ -248,7 +250,7 @@ class EcsWorkload(pulumi.ComponentResource):
                                      deregistration_delay_seconds=aws_settings.deregistration_delay_seconds)
         self.service = aws.ecs.Service(
             name,
-            name=args.workload,
+            name=args.service_name or args.workload,
             cluster=args.cluster_arn,
             task_definition=self.task_definition.arn,
             desired_count=container.min_replicas,
@@ -291,7 +293,7 @@ class EcsWorkload(pulumi.ComponentResource):
             attach_autoscaling(
                 name,
                 ScalingArgs(
-                    cluster_name=args.cluster_name,
+                    cluster_name=args.ecs_cluster_name or args.cluster_name,
                     service_name=self.service.name,
                     autoscale=container.autoscale,
                     request_count_label=lb.request_count_label if lb else None,

@@ -39,9 +39,10 @@ class MigrationJobArgs:
     stack: str
     network: NetworkRefs
     data: AppDataRefs
-    cluster_name: str
+    cluster_name: str  # the app's name prefix (task families); its cluster too unless ecs_cluster_name is set
     image: ImageRef
     service_values: Mapping[str, str]
+    ecs_cluster_name: str | None = None  # an environment's shared cluster
 
 
 def run_command(
@@ -96,7 +97,12 @@ class JobPlacement:
     stack: str
     network: NetworkRefs
     data: AppDataRefs
-    cluster_name: str
+    cluster_name: str  # the app's name prefix (families, schedule names); its cluster unless ecs_cluster_name
+    ecs_cluster_name: str | None = None  # an environment's shared cluster
+
+    @property
+    def cluster(self) -> str:
+        return self.ecs_cluster_name or self.cluster_name
 
 
 def one_off_task(
@@ -159,7 +165,7 @@ class ReleaseJob(pulumi.ComponentResource):
         ).apply(
             lambda v: run_command(
                 region=where.settings.aws.region,
-                cluster=where.cluster_name,
+                cluster=where.cluster,
                 task_definition_arn=v[0],
                 job=task.job,
                 subnets=v[2:],
@@ -179,5 +185,6 @@ class MigrationJob(ReleaseJob):
         self._register_task(
             name,
             JobTask(args.job, args.container, args.image, environment, secrets),
-            JobPlacement(args.spec, args.settings, args.stack, args.network, args.data, args.cluster_name),
+            JobPlacement(args.spec, args.settings, args.stack, args.network, args.data, args.cluster_name,
+                         args.ecs_cluster_name),
         )

@@ -15,7 +15,7 @@ from appstack.spec.app import SecurityHeaders
 from appstack.stackconfig import StackSettings
 
 from ..certificate import CertificateArgs, DnsValidatedCertificate
-from ..contracts import NetworkRefs
+from ..contracts import NetworkRefs, SharedEdge
 from .access_logs import AccessLogBucketArgs, AlbAccessLogBucket
 from .edge_rules import edge_rules, unexpressed_edge_facts
 
@@ -82,18 +82,6 @@ def target_health_check(service: ServiceSpec) -> dict:
 
 
 @dataclass(frozen=True)
-class SharedEdge:
-    """An environment's ALB as an app stack attaches to it (modes app and environment)."""
-
-    security_group_id: pulumi.Input[str]
-    listener_arn: pulumi.Input[str]
-    arn_suffix: pulumi.Input[str]
-    dns_name: pulumi.Input[str]
-    zone_id: pulumi.Input[str]
-    first_priority: int  # the app's priority block starts here
-
-
-@dataclass(frozen=True)
 class AppLoadBalancerArgs:
     spec: AppSpec
     settings: StackSettings
@@ -103,10 +91,14 @@ class AppLoadBalancerArgs:
     shared: SharedEdge | None = None  # attach to an environment's ALB instead of creating one
 
 
-def load_balancer_group(name: str, vpc_id: pulumi.Input[str], what: str, parent: pulumi.Resource) -> aws.ec2.SecurityGroup:
+def load_balancer_group(
+    name: str, vpc_id: pulumi.Input[str], what: str, parent: pulumi.Resource
+) -> aws.ec2.SecurityGroup:
     """The ALB's security group: HTTP and HTTPS from anywhere (IPv4 and IPv6)."""
     child = pulumi.ResourceOptions(parent=parent)
-    group = aws.ec2.SecurityGroup(name, vpc_id=vpc_id, description=f"{what} load balancer: HTTP and HTTPS in", opts=child)
+    group = aws.ec2.SecurityGroup(
+        name, vpc_id=vpc_id, description=f"{what} load balancer: HTTP and HTTPS in", opts=child
+    )
     for port in (80, 443):
         for family, cidr in (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0")):
             aws.vpc.SecurityGroupIngressRule(

@@ -97,6 +97,11 @@ class AppObservabilityArgs:
     alb_arn_suffix: pulumi.Input[str] | None = None
     database_instance_id: pulumi.Input[str] | None = None
     cache_node_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    # On an environment's shared cluster and ALB: the cluster's name, the prefix of the app's ECS service
+    # names, and the app's target groups (ALB metrics of this app only).
+    ecs_cluster_name: str | None = None
+    service_prefix: str = ""
+    target_group_arn_suffixes: Sequence[pulumi.Input[str]] = ()
 
 
 class AppObservability(pulumi.ComponentResource):
@@ -111,8 +116,8 @@ class AppObservability(pulumi.ComponentResource):
             dashboard_name=args.cluster_name,
             dashboard_body=dashboard_body(
                 region=args.settings.aws.region,
-                cluster_name=args.cluster_name,
-                ecs_services=args.ecs_services,
+                cluster_name=args.ecs_cluster_name or args.cluster_name,
+                ecs_services=[args.service_prefix + service for service in args.ecs_services],
                 alb_arn_suffix=args.alb_arn_suffix,
                 database_instance_id=args.database_instance_id,
                 cache_node_ids=args.cache_node_ids,
@@ -126,7 +131,8 @@ class AppObservability(pulumi.ComponentResource):
                 f"{service}: average memory above {MEMORY_ALARM_PERCENT:g} % of the task",
                 namespace="AWS/ECS",
                 metric_name="MemoryUtilization",
-                dimensions={"ClusterName": args.cluster_name, "ServiceName": service},
+                dimensions={"ClusterName": args.ecs_cluster_name or args.cluster_name,
+                            "ServiceName": args.service_prefix + service},
                 statistic="Average",
                 threshold=MEMORY_ALARM_PERCENT,
             )
@@ -156,39 +162,49 @@ class AppObservability(pulumi.ComponentResource):
             return
         lb = {"LoadBalancer": args.alb_arn_suffix}
         percent = args.settings.aws.alarm_5xx_percent
+        # A shared ALB carries every app of the environment: this app's metrics are its target groups'.
+        groups = [{**lb, "TargetGroup": group} for group in args.target_group_arn_suffixes]
 
-        def query(query_id: str, metric_name: str) -> dict:
+        def query(query_id: str, metric_name: str, dimensions: dict = lb, stat: str = "Sum") -> dict:
             return {
                 "id": query_id,
                 "return_data": False,
                 "metric": {
                     "namespace": "AWS/ApplicationELB",
                     "metric_name": metric_name,
-                    "dimensions": lb,
+                    "dimensions": dimensions,
                     "period": 60,
-                    "stat": "Sum",
+                    "stat": stat,
                 },
             }
 
+        if groups:
+            ids = range(1, len(groups) + 1)
+            errors, requests = ", ".join(f"FILL(errors{i}, 0)" for i in ids), ", ".join(f"requests{i}" for i in ids)
+            queries = [query(f"errors{i}", "HTTPCode_Target_5XX_Count", d) for i, d in enumerate(groups, 1)]
+            queries += [query(f"requests{i}", "RequestCount", d) for i, d in enumerate(groups, 1)]
+            expression = f"IF(SUM([{requests}]) > 0, 100 * SUM([{errors}]) / SUM([{requests}]), 0)"
+        else:
+            queries = [query("errors", "HTTPCode_Target_5XX_Count"), query("requests", "RequestCount")]
+            expression = "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)"
         self._alarm(
             "alb-5xx",
             f"{args.spec.name}: more than {percent:g} % of requests end in a target 5xx",
             threshold=percent,
-            metric_queries=[
-                query("errors", "HTTPCode_Target_5XX_Count"),
-                query("requests", "RequestCount"),
-                {
-                    "id": "rate",
-                    "expression": "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)",
-                    "label": "5xx %",
-                    "return_data": True,
-                },
-            ],
+            metric_queries=[*queries, {"id": "rate", "expression": expression, "label": "5xx %", "return_data": True}],
         )
         latency = thresholds.p95_latency_seconds(args.spec, args.settings.aws.alarm_p95_latency_ms)
+        description = f"{args.spec.name}: p95 target response time above {latency * 1000:g} ms"
+        if groups:
+            slowest = ", ".join(f"latency{i}" for i in range(1, len(groups) + 1))
+            self._alarm("alb-p95-latency", description, threshold=latency, metric_queries=[
+                *(query(f"latency{i}", "TargetResponseTime", d, "p95") for i, d in enumerate(groups, 1)),
+                {"id": "slowest", "expression": f"MAX([{slowest}])", "label": "p95 (s)", "return_data": True},
+            ])
+            return
         self._alarm(
             "alb-p95-latency",
-            f"{args.spec.name}: p95 target response time above {latency * 1000:g} ms",
+            description,
             namespace="AWS/ApplicationELB",
             metric_name="TargetResponseTime",
             dimensions=lb,
