@@ -188,17 +188,19 @@ def edge_problems(link: EnvironmentLink, spec: AppSpec) -> tuple[list[Problem], 
     from appstack.components.aws.compute.load_balancer import idle_timeout, route_rules
 
     problems, warnings = [], []
+    environment = link.settings.environment
+    assert environment is not None
     at = f"apps.{spec.name}"
     routes = len(route_rules(spec, with_hosts=True))
     if routes > MAX_ROUTES:
         problems.append(Problem(f"{at}.services", f"{routes} routes; one priority block holds {MAX_ROUTES}"))
-    needed, shared = idle_timeout(spec), link.settings.environment.idle_timeout_seconds  # type: ignore[union-attr]
+    needed, shared = idle_timeout(spec), environment.idle_timeout_seconds
     if spec.public_services and needed > shared:
         problems.append(Problem(f"{at}.edge", f"needs an ALB idle timeout of {needed} s; environment {link.stack} "
-                                              f"has {shared} s (raise appstack:environment.idle_timeout_seconds there)"))
+                                              f"has {shared} s (raise appstack:environment.idle_timeout_seconds)"))
     if spec.public_services:
         wanted = spec.edge.security_headers
-        served = link.settings.environment.security_headers  # type: ignore[union-attr]
+        served = environment.security_headers
         for key in ("hsts", "content_type_nosniff"):
             if getattr(wanted, key) != getattr(served, key):
                 problems.append(Problem(f"{at}.edge.security_headers.{key}", f"{getattr(wanted, key)}, but the shared "

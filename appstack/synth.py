@@ -281,8 +281,7 @@ def synthesize(
                                                resolved.root if resolved else None)
         if model.link is not None:
             # An app stack reads its environment's outputs: plan the environment first, offline too.
-            environment = synthesize(model.link.stack, project=resolved, blueprints_dir=blueprints_dir)
-            referenced[model.link.stack] = stack_outputs(environment)
+            referenced[model.link.stack] = _environment_outputs(model.link.stack, resolved, blueprints_dir)
 
         def program() -> None:
             from .program import deploy
@@ -313,6 +312,20 @@ def synthesize(
     resources = sorted(monitor.records, key=lambda r: r.urn)
     # Engine messages arrive from apply callbacks in no fixed order; sort them for a deterministic plan.
     return Synthesis(stack, resources, monitor.stack_outputs, config, warnings + sorted(engine_log.messages), model)
+
+
+_ENVIRONMENT_OUTPUTS: dict[str, dict[str, Any]] = {}
+
+
+def _environment_outputs(stack: str, project: Project | None, blueprints_dir: Path | None) -> dict[str, Any]:
+    """The environment's plan outputs, planned once per process for each content of its stack file."""
+    config, secret_keys = stack_config(stack, project)
+    key = json.dumps([str(project.root) if project else None, stack, config, str(blueprints_dir)], sort_keys=True)
+    if key not in _ENVIRONMENT_OUTPUTS:
+        environment = synthesize(stack, config=config, secret_keys=secret_keys, project=project,
+                                 blueprints_dir=blueprints_dir)
+        _ENVIRONMENT_OUTPUTS[key] = stack_outputs(environment)
+    return _ENVIRONMENT_OUTPUTS[key]
 
 
 def stack_outputs(synthesis: Synthesis) -> dict[str, Any]:

@@ -158,6 +158,8 @@ RULES: dict[str, TypeRule] = {
     "aws:cloudfront/originAccessControl:OriginAccessControl": TypeRule(),
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": TypeRule(),
     "aws:lb/listenerRule:ListenerRule": TypeRule(replace=("listenerArn",)),
+    # an app stack's certificate on its environment's listener: the provider has no update for it
+    "aws:lb/listenerCertificate:ListenerCertificate": TypeRule(replace=("certificateArn", "listenerArn")),
     # network
     "aws:ec2/vpc:Vpc": TypeRule(replace=("cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength")),
     "aws:ec2/subnet:Subnet": TypeRule(replace=("availabilityZone", "availabilityZoneId", "cidrBlock",
