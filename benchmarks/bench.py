@@ -7,7 +7,8 @@ them once in a child process), not just the package roots. Targets: each shipped
 within 2x the floor; 100 services within 10x the time of 10 services.
 
 The cost rows (`appstack cost`) compare the monthly estimate of each AWS stack's per-app layout
-(one ALB per app) with the shared-environment layout of the same apps (one ALB, same availability).
+(one ALB per app) with the shared-environment layout of the same apps (one ALB, same availability):
+for prod, the planned split in environments/prod-split (prod-env plus one stack per app, summed).
 
 Usage: uv run python benchmarks/bench.py [--repeat N] [--cost-only]
 """
@@ -57,8 +58,25 @@ synthesize("bench", config=config, secret_keys=["zmage:GEMINI_API_KEY", "zmage:S
 """
 
 
+SPLITS = {"prod": ROOT / "environments" / "prod-split"}  # single stack -> the project of its planned split
+
+
+def split_estimate(project: Path, region: str):  # -> appstack.cost.Estimate
+    """The monthly estimate of a planned split: its environment stack and every app stack, summed."""
+    from appstack.cost import combined, estimate
+    from appstack.plan import plan_document
+    from appstack.synth import synthesize
+
+    parts = []
+    for path in sorted(project.glob("Pulumi.*.yaml")):
+        synthesis = synthesize(path.name.removeprefix("Pulumi.").removesuffix(".yaml"), project=project)
+        parts.append(estimate(plan_document(synthesis, synthesis.model), region))
+    return combined(parts, project.name)
+
+
 def cost_rows(stacks: list[str]) -> list[tuple[str, str]]:
-    """Monthly estimates (USD) of each AWS stack: its per-app layout and the shared-environment layout."""
+    """Monthly estimates (USD) of each AWS stack: its per-app layout and the shared-environment layout
+    (the planned split where one is shipped, else one environment-wide ALB projected onto the same plan)."""
     from appstack.cost import estimate, shared_load_balancer_projection
     from appstack.cost.render import money
     from appstack.plan import plan_document
@@ -71,9 +89,12 @@ def cost_rows(stacks: list[str]) -> list[tuple[str, str]]:
             continue
         region = synthesis.config.get("aws:region", "us-east-1")
         per_app = estimate(plan_document(synthesis, synthesis.model), region)
-        shared = shared_load_balancer_projection(per_app)
+        if stack in SPLITS:
+            shared, how = split_estimate(SPLITS[stack], region), "planned split, env + app stacks"
+        else:
+            shared, how = shared_load_balancer_projection(per_app), "projection"
         rows.append((f"{stack}: per-app layout ({region})", money(per_app.total)))
-        rows.append((f"{stack}: shared-environment layout ({region})", money(shared.total)))
+        rows.append((f"{stack}: shared-environment layout ({how}, {region})", money(shared.total)))
     return rows
 
 

@@ -314,4 +314,15 @@ def shared_load_balancer_projection(per_app: Estimate) -> Estimate:
     return Estimate(per_app.stack, per_app.region, per_app.table, items, dict(per_app.unpriced))
 
 
+def combined(estimates: list[Estimate], stack: str) -> Estimate:
+    """Several stacks' estimates as one (an environment stack and its app stacks): every line kept."""
+    first = estimates[0]
+    unpriced: dict[str, int] = defaultdict(int)
+    for part in estimates:
+        for kind, count in part.unpriced.items():
+            unpriced[kind] += count
+    items = [item for part in estimates for item in part.items]
+    return Estimate(stack, first.region, first.table, items, dict(sorted(unpriced.items())))
+
+
 SHARED_LB_TYPES = frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"})

@@ -203,8 +203,14 @@ def test_cost_document_is_deterministic():
 def test_readme_states_the_current_prod_figures_of_both_layouts():
     from pathlib import Path
 
+    from benchmarks.bench import SPLITS, split_estimate
+
     synthesis = synth_stack("prod")
     per_app = estimate(plan_document(synthesis, synthesis.model), "us-east-1")
-    shared = shared_load_balancer_projection(per_app)
+    shared = split_estimate(SPLITS["prod"], "us-east-1")  # the planned split: prod-env + five app stacks
+    assert shared.unpriced == {} and per_app.total - shared.total > 0
+    # Four ALBs fewer; the environment adds one alarm topic key and the split keeps every app's data layer.
+    albs = [i for i in shared.items if i.type == "aws:lb/loadBalancer:LoadBalancer"]
+    assert [(i.app, i.name) for i in albs] == [("(environment)", "aws-shared-edge")]
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert f"**{money(per_app.total)} USD** per-app, **{money(shared.total)} USD** shared" in readme

@@ -7,16 +7,27 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from appstack.components.aws.compute.load_balancer import route_rules
+
 from appstack.environment import EnvironmentApp, EnvironmentSettings
 from appstack.errors import ConfigError
 from appstack.plan import app_of, plan_json
 from appstack.stackconfig import StackSettings, load_stack
 from appstack.synth import reveal, stack_config, synthesize
-from tests.conftest import synth_stack
+from tests.conftest import synth_stack as root_stack
 
 ROOT = Path(__file__).resolve().parents[2]
+SPLIT = ROOT / "environments" / "prod-split"  # prod split into prod-env and one stack per app
+_SPLIT: dict[str, object] = {}
+
+
+def synth_stack(name: str):
+    """A stack of the root project (prod, prod-k8s) or of the prod split, planned once per session."""
+    if not (SPLIT / f"Pulumi.{name}.yaml").is_file():
+        return root_stack(name)
+    if name not in _SPLIT:
+        _SPLIT[name] = synthesize(name, project=SPLIT)
+    return _SPLIT[name]
 APPS = ("small-squaretable", "claude-relay", "sparkle", "elizabeth", "zmage")
 BLOCKS = {"small-squaretable": 1, "claude-relay": 2, "sparkle": 3, "elizabeth": 4, "zmage": 5}
 RULE = "aws:lb/listenerRule:ListenerRule"
@@ -152,7 +163,7 @@ def _settings(**raw) -> StackSettings:
 
 def _load(config: dict, environment: StackSettings | None = None):
     full = {f"appstack:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-    return load_stack("prod-x", full.get, all_keys=sorted(full), blueprints_dir=ROOT / "apps", project_root=ROOT,
+    return load_stack("prod-x", full.get, all_keys=sorted(full), blueprints_dir=ROOT / "apps", project_root=SPLIT,
                       load_environment=None if environment is None else (lambda _: (environment, [])))
 
 
@@ -165,9 +176,9 @@ APP = {"platform": "aws", "tier": "prod", "domain": "example.com", "mode": "app"
      "appstack:apps", "an app stack deploys exactly one app, got 2 (sparkle, zmage)"),
     ({**APP, "apps": {"zmage": {}}}, None, "appstack:environment", "mode app needs appstack:environment with stack"),
     ({**APP, "environment": {"stack": "nope"}, "apps": {"zmage": {}}}, None,
-     "appstack:environment.stack", "no stack file Pulumi.nope.yaml; stacks: dev,"),
-    ({**APP, "environment": {"stack": "prod"}, "apps": {"zmage": {}}}, None,
-     "appstack:environment.stack", "stack prod is mode single, not an environment stack"),
+     "appstack:environment.stack", "no stack file Pulumi.nope.yaml; stacks: prod-claude-relay, prod-elizabeth,"),
+    ({**APP, "environment": {"stack": "prod-sparkle"}, "apps": {"zmage": {}}}, None,
+     "appstack:environment.stack", "stack prod-sparkle is mode app, not an environment stack"),
     ({**APP, "environment": {"stack": "prod-env"}, "apps": {"sparkle": {}}}, ENV,
      "apps.sparkle", "environment prod-env declares no priority block for this app"),
     ({**APP, "environment": {"stack": "prod-env"}, "apps": {"zmage": {}}, "tier": "dev"}, ENV,
@@ -211,3 +222,22 @@ def test_an_app_denying_frames_on_a_sameorigin_listener_is_warned_not_refused():
 def test_environment_settings_defaults():
     settings = EnvironmentSettings(apps={"zmage": EnvironmentApp(priority_block=1)})
     assert (settings.idle_timeout_seconds, settings.security_headers.frame_options, settings.stack) == (60, "DENY", None)
+
+
+SPLIT_STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in SPLIT.glob("Pulumi.*.yaml"))
+
+
+def test_the_prod_split_is_an_environment_and_one_stack_per_prod_app():
+    assert sorted(["prod-env", *(f"prod-{app}" for app in APPS)]) == SPLIT_STACKS
+    assert sorted(root_stack("prod").model.apps) == sorted(APPS)
+
+
+@pytest.mark.parametrize("name", SPLIT_STACKS)
+def test_the_prod_split_plans_without_provider_findings_or_mandatory_violations(name, capsys):
+    from appstack.policy_check import run_policies
+    from appstack.provider_checks import check
+
+    synthesis = synth_stack(name)
+    assert [str(f) for f in check(synthesis)] == []
+    assert run_policies(synthesis, synthesis.model, SPLIT / "policies" / "config") == 0
+    assert "0 mandatory" in capsys.readouterr().out

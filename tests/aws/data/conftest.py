@@ -47,6 +47,7 @@ class AppComputeArgs:
     database_instance_id: Any = None
     cache_replication_group_id: Any = None
     cache_node_count: int = 1
+    shared: Any = None
 
 
 def _no_compute() -> types.ModuleType:
