@@ -241,3 +241,22 @@ def test_the_prod_split_plans_without_provider_findings_or_mandatory_violations(
     assert [str(f) for f in check(synthesis)] == []
     assert run_policies(synthesis, synthesis.model, SPLIT / "policies" / "config") == 0
     assert "0 mandatory" in capsys.readouterr().out
+
+
+def test_on_kubernetes_the_environment_installs_monitoring_and_app_stacks_never_do(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text(f"name: appstack\nruntime: python\nconfig:\n  appstack:blueprints: {ROOT / 'apps'}\n")
+    common = {"appstack:platform": "kubernetes", "appstack:tier": "dev", "appstack:domain": "localtest.me",
+              "appstack:kubernetes": {"context": "kind", "observability": {"enabled": True, "install_stack": True}}}
+    (tmp_path / "Pulumi.dev-env.yaml").write_text(json.dumps({"config": {
+        **common, "appstack:mode": "environment", "appstack:environment": {"apps": {"small-squaretable": {
+            "priority_block": 1}}}}}))
+    (tmp_path / "Pulumi.dev-sq.yaml").write_text(json.dumps({"config": {
+        **common, "appstack:mode": "app", "appstack:environment": {"stack": "dev-env"},
+        "appstack:apps": {"small-squaretable": {}}}}))
+    env, app = synthesize("dev-env", project=tmp_path), synthesize("dev-sq", project=tmp_path)
+    release = "kubernetes:helm.sh/v3:Release"
+    assert (len(env.by_type(release)), len(app.by_type(release))) == (1, 0)
+    assert reveal(env.outputs)["monitoring_namespace"] == "monitoring" and "appstack:app:Application" not in {
+        r.type for r in env.resources}
+    assert [r.name for r in app.by_type("appstack:app:Application")] == ["small-squaretable"]
+    assert app.model.resource_name == "dev-env"
