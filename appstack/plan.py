@@ -6,6 +6,7 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
+from .environment import BLOCK_SIZE
 from .spec import AppSpec, ExternalCacheSpec, PostgresSpec, RedisSpec, SqliteSpec, references
 from .stackconfig import Stack
 from .synth import PlanResource, Synthesis, mask
@@ -35,6 +36,12 @@ def plan_document(synthesis: Synthesis, stack: Stack, apps: list[str] | None = N
     }
     if apps:
         document["selection"] = {"apps": sorted(apps)}
+    if stack.settings.mode != "single":  # single-mode plans keep exactly their former keys
+        document["mode"] = stack.settings.mode
+    if stack.link is not None:
+        first = stack.link.first_priority
+        document["environment"] = {"stack": stack.link.stack, "name": stack.link.name,
+                                   "listener_priorities": [first, first + BLOCK_SIZE - 1]}
     return document
 
 

@@ -124,6 +124,10 @@ def test_an_app_stack_reads_its_environment_and_attaches_to_the_shared_listener(
     assert (counts["aws:ec2/vpc:Vpc"], counts["aws:lb/loadBalancer:LoadBalancer"], counts["aws:ecs/cluster:Cluster"],
             counts["aws:sns/topic:Topic"]) == (0, 0, 0, 0)
     assert zmage.model.resource_name == "prod" and zmage.model.link.stack == "prod-env"
+    document = json.loads(plan_json(zmage, zmage.model))
+    assert (document["mode"], document["environment"]) == (
+        "app", {"stack": "prod-env", "name": "prod", "listener_priorities": [5000, 5999]})
+    assert "mode" not in json.loads(plan_json(root_stack("prod"), root_stack("prod").model))
     certificate = zmage.named("zmage-certificate", "aws:lb/listenerCertificate:ListenerCertificate").inputs
     assert certificate["listenerArn"] == outputs["https_listener_arn"]
     service = zmage.named("zmage-web", "aws:ecs/service:Service").inputs
