@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from .errors import Problem
-from .spec.app import SecurityHeaders
 from .spec.base import DNS_LABEL_63, Name, Strict
+from .spec.edge import SecurityHeaders
 
 if TYPE_CHECKING:
     from .spec import AppSpec
@@ -201,10 +201,12 @@ def edge_problems(link: EnvironmentLink, spec: AppSpec) -> tuple[list[Problem], 
     if spec.public_services:
         wanted = spec.edge.security_headers
         served = environment.security_headers
-        for key in ("hsts", "content_type_nosniff"):
-            if getattr(wanted, key) != getattr(served, key):
-                problems.append(Problem(f"{at}.edge.security_headers.{key}", f"{getattr(wanted, key)}, but the shared "
-                                        f"listener of {link.stack} sets {getattr(served, key)} for every app"))
+        hsts = {h: h.hsts_value() if h.hsts else None for h in (wanted, served)}
+        for key, asked, sent in (("hsts", hsts[wanted], hsts[served]),
+                                 ("content_type_nosniff", wanted.content_type_nosniff, served.content_type_nosniff)):
+            if asked != sent:
+                problems.append(Problem(f"{at}.edge.security_headers.{key}", f"{asked}, but the shared "
+                                        f"listener of {link.stack} sets {sent} for every app"))
         if wanted.frame_options != served.frame_options:
             message = (f"X-Frame-Options {wanted.frame_options} asked, the shared listener of {link.stack} sends "
                        f"{served.frame_options} for every app")

@@ -51,7 +51,8 @@ def edge_rules(name: str, spec: AppSpec, listener_arn: pulumi.Input[str],
             action = {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "host": to_host,
                                                        "path": to_path, "status_code": f"HTTP_{rule.status}"}}
         created.append(aws.lb.ListenerRule(
-            f"{name}-{kind}-{slug(rule.path)}", listener_arn=listener_arn, priority=first_priority + FIRST_EDGE_PRIORITY + index,
+            f"{name}-{kind}-{slug(rule.path)}", listener_arn=listener_arn,
+            priority=first_priority + FIRST_EDGE_PRIORITY + index,
             conditions=conditions, actions=[action], opts=opts, **extra,
         ))
     return created

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from appstack.naming import autonamed
 from appstack.naming import aws as limits
 from appstack.spec import AppSpec, ServiceSpec
-from appstack.spec.app import SecurityHeaders
+from appstack.spec.edge import SecurityHeaders
 from appstack.stackconfig import StackSettings
 
 from ..certificate import CertificateArgs, DnsValidatedCertificate
