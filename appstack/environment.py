@@ -201,12 +201,17 @@ def edge_problems(link: EnvironmentLink, spec: AppSpec) -> tuple[list[Problem], 
     if spec.public_services:
         wanted = spec.edge.security_headers
         served = environment.security_headers
-        hsts = {h: h.hsts_value() if h.hsts else None for h in (wanted, served)}
-        for key, asked, sent in (("hsts", hsts[wanted], hsts[served]),
-                                 ("content_type_nosniff", wanted.content_type_nosniff, served.content_type_nosniff)):
-            if asked != sent:
-                problems.append(Problem(f"{at}.edge.security_headers.{key}", f"{asked}, but the shared "
-                                        f"listener of {link.stack} sets {sent} for every app"))
+        if wanted.content_type_nosniff != served.content_type_nosniff:
+            problems.append(Problem(f"{at}.edge.security_headers.content_type_nosniff",
+                                    f"{wanted.content_type_nosniff}, but the shared listener of {link.stack} sets "
+                                    f"{served.content_type_nosniff} for every app"))
+        asked, sent = (h.hsts_value() if h.hsts else "no HSTS" for h in (wanted, served))
+        if asked != sent:
+            message = f"HSTS {asked} asked, the shared listener of {link.stack} sends {sent} for every app"
+            if _covers(served, wanted):  # stricter than asked: said, not refused
+                warnings.append(f"{at}.edge.security_headers.hsts: {message}")
+            else:
+                problems.append(Problem(f"{at}.edge.security_headers.hsts", message))
         if wanted.frame_options != served.frame_options:
             message = (f"X-Frame-Options {wanted.frame_options} asked, the shared listener of {link.stack} sends "
                        f"{served.frame_options} for every app")
@@ -218,3 +223,11 @@ def edge_problems(link: EnvironmentLink, spec: AppSpec) -> tuple[list[Problem], 
         problems.append(Problem(f"{at}.tls", "an app stack serves its routes on the environment's HTTPS listener: "
                                              "give the app a domain with tls: true"))
     return problems, warnings
+
+
+def _covers(served: SecurityHeaders, wanted: SecurityHeaders) -> bool:
+    """Whether the served HSTS is at least what the app asked: as long, and every directive it asked."""
+    if not wanted.hsts:
+        return served.hsts
+    return served.hsts and served.hsts_max_age_seconds >= wanted.hsts_max_age_seconds and all(
+        getattr(served, flag) or not getattr(wanted, flag) for flag in ("hsts_include_subdomains", "hsts_preload"))
