@@ -51,3 +51,18 @@ def stack() -> Callable[[str], Synthesis]:
 @pytest.fixture
 def custom_stack() -> Callable[..., Synthesis]:
     return synth_config
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest's hook signature
+    """Say plainly, in every default run, that the real-engine test was left out and how to run it."""
+    if "not real_engine" not in (config.getoption("markexpr") or ""):
+        return
+    from tests.engine.realengine import missing_binaries
+
+    built = not missing_binaries()
+    terminalreporter.write_line(
+        "real-engine test (tests/engine/test_real_engine.py) not run: it takes minutes and is left out of the default "
+        "run; " + ("the engine is built here: `uv run --frozen pytest -m real_engine tests/engine`" if built else
+                   "no engine built here: scripts/build-engine.sh (needs Go, over an hour cold), then "
+                   "`uv run --frozen pytest -m real_engine tests/engine`")
+    )
