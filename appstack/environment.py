@@ -165,6 +165,8 @@ def link_environment(
     if settings.platform == "aws" and env.aws.region != settings.aws.region:
         problems.append(Problem("aws.region", f"{settings.aws.region}, but environment {environment.stack} is in "
                                               f"{env.aws.region}"))
+    if settings.platform == "kubernetes":
+        problems += _cluster_problems(settings, env, environment.stack)
     entry = env.environment.apps.get(app)
     if entry is None:
         known = ", ".join(sorted(env.environment.apps)) or "none"
@@ -180,6 +182,22 @@ def link_environment(
         return link, []
     problems, warnings = edge_problems(link, spec)
     return EnvironmentLink(**{**link.__dict__, "warnings": tuple(warnings)}), problems
+
+
+# Kubernetes settings an app stack must share with its environment: the same cluster and namespaces, and
+# (with observability) the Prometheus the environment runs, which selects monitors by its release label.
+CLUSTER_KEYS = ("kubeconfig", "context", "namespace_prefix")
+MONITORING_KEYS = ("namespace", "release_label")
+
+
+def _cluster_problems(settings: StackSettings, env: StackSettings, stack: str) -> list[Problem]:
+    mine, theirs = settings.kubernetes, env.kubernetes
+    pairs = [(f"kubernetes.{key}", getattr(mine, key), getattr(theirs, key)) for key in CLUSTER_KEYS]
+    if mine.observability.enabled:
+        pairs += [(f"kubernetes.observability.{key}", getattr(mine.observability, key),
+                   getattr(theirs.observability, key)) for key in MONITORING_KEYS]
+    return [Problem(path, f"{value!r}, but environment {stack} has {expected!r}")
+            for path, value, expected in pairs if value != expected]
 
 
 def edge_problems(link: EnvironmentLink, spec: AppSpec) -> tuple[list[Problem], list[str]]:

@@ -18,15 +18,21 @@ from tests.conftest import synth_stack as root_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 SPLIT = ROOT / "environments" / "prod-split"  # prod split into prod-env and one stack per app
+K8S_SPLIT = ROOT / "environments" / "prod-k8s-split"  # prod-k8s split into prod-k8s-env and one stack per app
 _SPLIT: dict[str, object] = {}
 
 
+def _project(name: str) -> Path | None:
+    return next((p for p in (SPLIT, K8S_SPLIT) if (p / f"Pulumi.{name}.yaml").is_file()), None)
+
+
 def synth_stack(name: str):
-    """A stack of the root project (prod, prod-k8s) or of the prod split, planned once per session."""
-    if not (SPLIT / f"Pulumi.{name}.yaml").is_file():
+    """A stack of the root project (prod, prod-k8s) or of a shipped split, planned once per session."""
+    project = _project(name)
+    if project is None:
         return root_stack(name)
     if name not in _SPLIT:
-        _SPLIT[name] = synthesize(name, project=SPLIT)
+        _SPLIT[name] = synthesize(name, project=project)
     return _SPLIT[name]
 APPS = ("small-squaretable", "claude-relay", "sparkle", "elizabeth", "zmage")
 BLOCKS = {"small-squaretable": 1, "claude-relay": 2, "sparkle": 3, "elizabeth": 4, "zmage": 5}
@@ -231,22 +237,30 @@ def test_environment_settings_defaults():
     assert (settings.idle_timeout_seconds, settings.security_headers.frame_options, settings.stack) == (60, "DENY", None)
 
 
-SPLIT_STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in SPLIT.glob("Pulumi.*.yaml"))
+def _stacks(project: Path) -> list[str]:
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project.glob("Pulumi.*.yaml"))
+
+
+SPLIT_STACKS = _stacks(SPLIT)
+K8S_SPLIT_STACKS = _stacks(K8S_SPLIT)
 
 
 def test_the_prod_split_is_an_environment_and_one_stack_per_prod_app():
     assert sorted(["prod-env", *(f"prod-{app}" for app in APPS)]) == SPLIT_STACKS
     assert sorted(root_stack("prod").model.apps) == sorted(APPS)
+    assert sorted(["prod-k8s-env", *(f"prod-k8s-{app}" for app in APPS)]) == K8S_SPLIT_STACKS
+    assert sorted(root_stack("prod-k8s").model.apps) == sorted(APPS)
+    assert sorted(p.stem for p in (K8S_SPLIT / "policies" / "config").glob("*.json")) == K8S_SPLIT_STACKS
 
 
-@pytest.mark.parametrize("name", SPLIT_STACKS)
+@pytest.mark.parametrize("name", SPLIT_STACKS + K8S_SPLIT_STACKS)
 def test_the_prod_split_plans_without_provider_findings_or_mandatory_violations(name, capsys):
     from appstack.policy_check import run_policies
     from appstack.provider_checks import check
 
     synthesis = synth_stack(name)
     assert [str(f) for f in check(synthesis)] == []
-    assert run_policies(synthesis, synthesis.model, SPLIT / "policies" / "config") == 0
+    assert run_policies(synthesis, synthesis.model, _project(name) / "policies" / "config") == 0
     assert "0 mandatory" in capsys.readouterr().out
 
 
@@ -267,3 +281,67 @@ def test_on_kubernetes_the_environment_installs_monitoring_and_app_stacks_never_
         r.type for r in env.resources}
     assert [r.name for r in app.by_type("appstack:app:Application")] == ["small-squaretable"]
     assert app.model.resource_name == "dev-env"
+
+
+MONITORING = "kubernetes:helm.sh/v3:Release"
+
+
+def test_the_prod_k8s_environment_installs_monitoring_once_and_app_stacks_attach_to_it():
+    env = synth_stack("prod-k8s-env")
+    assert (env.model.settings.mode, env.model.apps, env.model.resource_name) == ("environment", {}, "prod-k8s")
+    assert [r.name for r in env.by_type(MONITORING)] == ["kube-prometheus-stack"]
+    # Everything the environment plans, prod-k8s plans under the same URN (`pulumi state move` keeps it).
+    assert {r.urn.split("::", 2)[2] for r in env.resources} <= {r.urn.split("::", 2)[2]
+                                                                for r in synth_stack("prod-k8s").resources}
+    assert reveal(env.outputs) == {
+        "platform": "kubernetes", "environment": "prod-k8s", "context": "prod", "namespace_prefix": "prod-",
+        "monitoring_namespace": "monitoring", "monitoring_release": env.by_type(MONITORING)[0].urn}
+    for app in APPS:
+        plan = synth_stack(f"prod-k8s-{app}")
+        assert (plan.model.resource_name, plan.model.link.stack, plan.by_type(MONITORING)) == ("prod-k8s", "prod-k8s-env", [])
+        assert [r.name for r in plan.by_type("appstack:app:Application")] == [app]
+    # prod's Redis speaks TLS: the Node apps keep the CA override of Pulumi.prod-k8s.yaml.
+    node = {app for app in APPS if synth_stack(f"prod-k8s-{app}").model.apps[app].env.get("NODE_EXTRA_CA_CERTS")}
+    assert node == {"small-squaretable", "claude-relay", "zmage"}
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_a_kubernetes_app_stack_plans_the_same_app_resources_as_prod_k8s(app):
+    single, split = _app_resources(synth_stack("prod-k8s"), app), _app_resources(synth_stack(f"prod-k8s-{app}"), app)
+    assert len(single) > 40 and set(single) == set(split)
+    assert {k for k in single if single[k].inputs != split[k].inputs} == set()
+    protected = {k for k in single if single[k].options.get("protect")}
+    assert protected and protected == {k for k in split if split[k].options.get("protect")}
+    # The one shared piece: the single stack's monitors and rules wait for its chart (its CRDs); an app
+    # stack's wait for nothing, as prod-k8s-env deploys the chart first.
+    release = synth_stack("prod-k8s").by_type(MONITORING)[0].urn
+    waits = {k for k in single if release in single[k].dependencies}
+    assert "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" in {single[k].type for k in waits}
+    assert {single[k].type for k in waits} <= {"kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+                                               "kubernetes:monitoring.coreos.com/v1:PrometheusRule"}
+    assert not [k for k in split if any("helm.sh" in d for d in split[k].dependencies)]
+
+
+KUBE = {"platform": "kubernetes", "tier": "prod", "domain": "example.com", "mode": "app",
+        "environment": {"stack": "prod-k8s-env"}, "apps": {"zmage": {}}}
+KUBE_ENV = StackSettings.model_validate({
+    "platform": "kubernetes", "tier": "prod", "domain": "example.com", "mode": "environment",
+    "kubernetes": {"context": "prod", "namespace_prefix": "prod-", "observability": {"enabled": True}},
+    "environment": {"apps": {"zmage": {"priority_block": 5}}}})
+
+
+@pytest.mark.parametrize(("kubernetes", "path", "message"), [
+    ({"context": "staging", "namespace_prefix": "prod-"}, "appstack:kubernetes.context",
+     "'staging', but environment prod-k8s-env has 'prod'"),
+    ({"context": "prod"}, "appstack:kubernetes.namespace_prefix", "'', but environment prod-k8s-env has 'prod-'"),
+    ({"context": "prod", "namespace_prefix": "prod-", "observability": {"enabled": True, "namespace": "prom"}},
+     "appstack:kubernetes.observability.namespace", "'prom', but environment prod-k8s-env has 'monitoring'"),
+    ({"context": "prod", "namespace_prefix": "prod-", "observability": {"enabled": True, "release_label": "x"}},
+     "appstack:kubernetes.observability.release_label", "'x', but environment prod-k8s-env has"),
+])
+def test_a_kubernetes_app_stack_on_another_cluster_or_prometheus_than_its_environment_is_refused(
+        kubernetes, path, message):
+    config = {**KUBE, "kubernetes": {**kubernetes, "object_storage": {"credentials": "static"}}}
+    with pytest.raises(ConfigError) as error:
+        _load(config, KUBE_ENV)
+    assert [(p.path, message in p.message) for p in error.value.problems] == [(path, True)], error.value.render()
