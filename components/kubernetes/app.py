@@ -46,6 +46,7 @@ DEFAULT_BACKUP_SCHEDULE = "0 3 * * *"
 class KubernetesAppArgs:
     deployment: AppDeploymentArgs
     monitoring: pulumi.Resource | None = None  # the kube-prometheus-stack release, when the stack installs it
+    monitoring_namespace: pulumi.Input[str] | None = None  # an app stack's: its environment's Prometheus
 
 
 class KubernetesApp(AppDeployment):
@@ -154,7 +155,7 @@ class KubernetesApp(AppDeployment):
 
         obs = k8s_settings.observability
         self.network = NetworkPolicies(name, NetworkPoliciesArgs(
-            ctx, dict(spec.services), access, obs.namespace if obs.enabled else None,
+            ctx, dict(spec.services), access, (args.monitoring_namespace or obs.namespace) if obs.enabled else None,
             acme_http01=bool(self.ingress and self.ingress.certificate), outbound=spec.outbound_rules(),
             storage_identity=bool(self.storage.app or self.storage.backups),
             backups_to_object_storage=s3_backups and (self.postgres is not None or isinstance(db, SqliteSpec))),

@@ -74,7 +74,7 @@ class NetworkPoliciesArgs:
     ctx: AppContext
     services: dict[str, ServiceSpec]
     data_stores: list[DataStoreAccess] = field(default_factory=list)
-    monitoring_namespace: str | None = None  # set when observability is on
+    monitoring_namespace: pulumi.Input[str] | None = None  # set when observability is on
     acme_http01: bool = False  # the app's Ingress gets certificates: let HTTP-01 challenges through
     outbound: list[EgressRule] = field(default_factory=list)  # spec egress + external database/cache ports
     storage_identity: bool = False  # some pods hold an object storage workload identity
@@ -85,7 +85,7 @@ def _app_pods() -> dict[str, Any]:
     return {"matchExpressions": [{"key": COMPONENT, "operator": "In", "values": APP_COMPONENTS}]}
 
 
-def _namespace(name: str) -> dict[str, Any]:
+def _namespace(name: pulumi.Input[str]) -> dict[str, Any]:
     return {"namespaceSelector": {"matchLabels": {NS_NAME: name}}}
 
 

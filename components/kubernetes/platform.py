@@ -43,6 +43,16 @@ class KubernetesPlatform(PlatformFoundation):
                 pulumi.ResourceOptions(parent=self, provider=self.provider),
                 retention=args.metrics_retention,
                 generated_from_config=from_config(args.settings.generated_secrets)).release
+        # An app stack's monitors are scraped by the environment's Prometheus: its namespace comes from the
+        # environment's outputs (deploy the environment first; offline, from the environment's plan).
+        self.monitoring_namespace: pulumi.Input[str] | None = None
+        if args.link is not None and settings.observability.enabled:
+            reference = pulumi.StackReference(
+                f"{name}-environment",
+                stack_name=args.link.reference_name(pulumi.get_project(), pulumi.get_organization()),
+                opts=pulumi.ResourceOptions(parent=self))
+            namespace = settings.observability.namespace  # an environment that does not install the chart
+            self.monitoring_namespace = reference.get_output("monitoring_namespace").apply(lambda v: v or namespace)
         self.register_outputs({"context": settings.context, "namespace_prefix": settings.namespace_prefix})
 
     def exports(self) -> dict[str, Any]:
@@ -62,6 +72,7 @@ class KubernetesPlatform(PlatformFoundation):
     def deploy_app(self, name: str, args: AppDeploymentArgs, opts: pulumi.ResourceOptions) -> AppDeployment:
         return KubernetesApp(
             name,
-            KubernetesAppArgs(deployment=args, monitoring=self.monitoring),
+            KubernetesAppArgs(deployment=args, monitoring=self.monitoring,
+                              monitoring_namespace=self.monitoring_namespace),
             pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers={"kubernetes": self.provider})),
         )

@@ -345,3 +345,26 @@ def test_a_kubernetes_app_stack_on_another_cluster_or_prometheus_than_its_enviro
     with pytest.raises(ConfigError) as error:
         _load(config, KUBE_ENV)
     assert [(p.path, message in p.message) for p in error.value.problems] == [(path, True)], error.value.render()
+
+
+def _scraped_from(plan) -> set[str]:
+    """The namespaces zmage's service policies let scrape its metrics (their only namespace-only rules)."""
+    services = {f"zmage-allow-{name}" for name in plan.model.apps["zmage"].services}
+    return {peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+            for policy in plan.by_type("kubernetes:networking.k8s.io/v1:NetworkPolicy") if policy.name in services
+            for rule in policy.inputs["spec"].get("ingress", []) for peer in rule["from"]
+            if len(rule["from"]) == 1 and "namespaceSelector" in peer and "podSelector" not in peer}
+
+
+def test_a_kubernetes_app_stack_lets_in_the_prometheus_its_environment_outputs_name(monkeypatch):
+    import appstack.synth as synth
+
+    assert _scraped_from(synth_stack("prod-k8s-zmage")) == {reveal(synth_stack("prod-k8s-env").outputs)[
+        "monitoring_namespace"]} == {"monitoring"}
+    # The app stack's plan reads the environment's plan outputs (a StackReference), not its own config.
+    outputs = synth.stack_outputs(synth_stack("prod-k8s-env"))
+    monkeypatch.setattr(synth, "_environment_outputs", lambda *_: {**outputs, "monitoring_namespace": "prom-env"})
+    assert _scraped_from(synthesize("prod-k8s-zmage", project=K8S_SPLIT)) == {"prom-env"}
+    # An environment that does not install the chart exports no namespace: the app's own setting holds.
+    monkeypatch.setattr(synth, "_environment_outputs", lambda *_: {**outputs, "monitoring_namespace": None})
+    assert _scraped_from(synthesize("prod-k8s-zmage", project=K8S_SPLIT)) == {"monitoring"}
