@@ -4,16 +4,19 @@
 # (images, task definitions, data stores), then the before-rollout migrations, then the full update
 # that rolls the services out, then the after-rollout jobs. So no task of a new release starts on an
 # old schema. Kubernetes stacks order their release Jobs inside the program: one `pulumi up`.
-#   usage: pulumi-up.sh STACK PLATFORM [POLICY_CONFIG]
+#   usage: pulumi-up.sh STACK PLATFORM [POLICY_CONFIG]   (in the directory of the stack's Pulumi.yaml)
 set -euo pipefail
 stack="${1:?usage: pulumi-up.sh STACK aws|kubernetes [POLICY_CONFIG]}"
 platform="${2:?usage: pulumi-up.sh STACK aws|kubernetes [POLICY_CONFIG]}"
 policy_config="${3:-}"
 here="$(cd "$(dirname "$0")" && pwd)"
-project="$(sed -n 's/^name:[[:space:]]*//p' "$here/../../Pulumi.yaml")"
+root="$(cd "$here/../.." && pwd)"
+# Run from the stack's project directory: the repository root, or environments/prod-split (the split's
+# stacks, deploy.yml); the policy pack is the root's either way.
+project="$(sed -n 's/^name:[[:space:]]*//p' Pulumi.yaml)"
 message="appstack deploy ${GITHUB_SHA:-$(git rev-parse HEAD 2>/dev/null || echo local)}"
 
-up=(pulumi up --stack "$stack" --yes --diff --color never --non-interactive --policy-pack policies)
+up=(pulumi up --stack "$stack" --yes --diff --color never --non-interactive --policy-pack "$root/policies")
 if [ -n "$policy_config" ]; then up+=(--policy-pack-config "$policy_config"); fi
 
 case "$platform" in

@@ -49,7 +49,9 @@ if [ "$1 $2" = "stack output" ]; then cat "$OUTPUTS"; fi
 """
 
 
-def _deploy(tmp_path: Path, stack: str, platform: str, policy_config: str = "") -> tuple[int, list[str], str]:
+def _deploy(tmp_path: Path, stack: str, platform: str, policy_config: str = "",
+            project: str = "appstack") -> tuple[int, list[str], str]:
+    (tmp_path / "Pulumi.yaml").write_text(f"name: {project}\nruntime: python\n")  # the working directory's project
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     (bin_dir / "pulumi").write_text(FAKE_PULUMI)
@@ -68,7 +70,7 @@ def _deploy(tmp_path: Path, stack: str, platform: str, policy_config: str = "") 
 def test_an_aws_deploy_runs_the_four_release_steps_in_order(tmp_path):
     rc, calls, ran = _deploy(tmp_path, "prod", "aws", "policies/config/prod.json")
     assert rc == 0
-    up = "up --stack prod --yes --diff --color never --non-interactive --policy-pack policies " \
+    up = f"up --stack prod --yes --diff --color never --non-interactive --policy-pack {ROOT}/policies " \
          "--policy-pack-config policies/config/prod.json"
     assert calls == [
         f"{up} --exclude urn:pulumi:prod::appstack::**aws:ecs/service:Service::* --exclude-dependents "
@@ -83,8 +85,21 @@ def test_an_aws_deploy_runs_the_four_release_steps_in_order(tmp_path):
 def test_a_kubernetes_deploy_is_one_update_with_the_stack_policy_config(tmp_path):
     rc, calls, ran = _deploy(tmp_path, "prod-k8s", "kubernetes", "policies/config/prod-k8s.json")
     assert rc == 0 and ran == ""
-    assert calls == ["up --stack prod-k8s --yes --diff --color never --non-interactive --policy-pack policies "
+    assert calls == [f"up --stack prod-k8s --yes --diff --color never --non-interactive --policy-pack {ROOT}/policies "
                      "--policy-pack-config policies/config/prod-k8s.json --message appstack deploy abc123"]
+
+
+def test_a_split_app_stack_releases_in_its_own_project_with_the_root_policy_pack(tmp_path):
+    # deploy.yml runs the split's stacks from environments/prod-split: that directory's project name
+    # goes into the excluded service URNs, and the policy pack stays the repository's
+    rc, calls, ran = _deploy(tmp_path, "prod-zmage", "aws", "policies/config/prod-zmage.json", project="split")
+    assert rc == 0 and ran == "before\nafter\n"
+    assert calls[0] == (f"up --stack prod-zmage --yes --diff --color never --non-interactive --policy-pack {ROOT}/policies "
+                        "--policy-pack-config policies/config/prod-zmage.json "
+                        "--exclude urn:pulumi:prod-zmage::split::**aws:ecs/service:Service::* --exclude-dependents "
+                        "--message appstack deploy abc123 (before services)")
+    assert calls[1:] == ["stack output --stack prod-zmage --json", calls[0].split(" --exclude ")[0] +
+                         " --message appstack deploy abc123", "stack output --stack prod-zmage --json"]
 
 
 def test_an_unknown_platform_deploys_nothing(tmp_path):

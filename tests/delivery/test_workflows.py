@@ -49,9 +49,12 @@ ACCESS = {
     ("ci.yml", "policy"): (set(), set(), False, None),
     ("plan-diff.yml", "plan-diff"): (set(), set(), False, None),
     ("plan-diff.yml", "comment"): (set(), set(), False, None),
-    ("deploy.yml", "verify"): (set(), {"PULUMI_BACKEND_URL"}, False, None),
+    ("deploy.yml", "verify"): (set(), {"PULUMI_BACKEND_URL", "APPSTACK_PROD_LAYOUT"}, False, None),
     ("deploy.yml", "deploy-dev"): (STACK_CREDENTIALS | {"PULUMI_CONFIG_PASSPHRASE"}, STACK_VARS, True, "${{ matrix.stack }}"),
     ("deploy.yml", "deploy-prod"): (STACK_CREDENTIALS, STACK_VARS, True, "${{ matrix.stack }}"),
+    # the prod split's stacks: AWS only, so no kubeconfig; never the dev passphrase
+    ("deploy.yml", "deploy-split-env"): ({"PULUMI_ACCESS_TOKEN"}, STACK_VARS, True, "${{ matrix.stack }}"),
+    ("deploy.yml", "deploy-split-apps"): ({"PULUMI_ACCESS_TOKEN"}, STACK_VARS, True, "${{ matrix.stack }}"),
     ("drift.yml", "stacks"): (set(), {"PULUMI_BACKEND_URL"}, False, None),
     ("drift.yml", "drift"): (STACK_CREDENTIALS | {"PULUMI_CONFIG_PASSPHRASE"}, STACK_VARS, True, "${{ matrix.stack }}"),
 }
@@ -278,7 +281,8 @@ def test_a_composite_action_that_restores_a_cache_is_refused(tmp_path):
     action.write_text(action.read_text().replace("enable-cache: false", "enable-cache: true"))
     problems = check_repository(root)
     assert {p.split(":")[0] + ":" + p.split(":")[1] for p in problems} == {
-        "deploy.yml:deploy-dev", "deploy.yml:deploy-prod", "drift.yml:drift"}
+        "deploy.yml:deploy-dev", "deploy.yml:deploy-prod", "deploy.yml:deploy-split-env",
+        "deploy.yml:deploy-split-apps", "drift.yml:drift"}
     assert all("enable-cache: false" in p for p in problems)
 
 
