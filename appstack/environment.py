@@ -11,7 +11,7 @@ zones and the listener rule priority block of the app, so every cross-stack mist
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
@@ -181,7 +181,7 @@ def link_environment(
     if spec is None or settings.platform != "aws":
         return link, []
     problems, warnings = edge_problems(link, spec)
-    return EnvironmentLink(**{**link.__dict__, "warnings": tuple(warnings)}), problems
+    return replace(link, warnings=tuple(warnings)), problems
 
 
 # Kubernetes settings an app stack must share with its environment: the same cluster and namespaces, and
