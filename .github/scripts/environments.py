@@ -1,11 +1,12 @@
 """Refuse to deploy into a GitHub environment that is not protected as docs/delivery.md says.
 
-    GH_TOKEN=... python .github/scripts/environments.py --repo OWNER/REPO
+    GH_TOKEN=... python .github/scripts/environments.py --repo OWNER/REPO [--layout prod=split ...]
 
-For every stack (.github/scripts/stacks.py) the environment named like the stack must exist and
-deploy from `main` only (a custom branch policy naming exactly `main`); a prod-tier environment must
-also require a reviewer, forbid self-review and give admins no bypass. GitHub creates a missing
-environment on first use with no protection at all, so the deploy checks before it starts.
+For every stack of the live layout (.github/scripts/stacks.py: the root stacks, a live split's stacks in
+place of the root stack it replaces; `--layout` as stacks.py takes it) the environment named like the
+stack must exist and deploy from `main` only (a custom branch policy naming exactly `main`); a prod-tier
+environment must also require a reviewer, forbid self-review and give admins no bypass. GitHub creates a
+missing environment on first use with no protection at all, so the deploy checks before it starts.
 Reads the REST API with `gh api` (the job's read-only token, `actions: read`).
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stacks import ROOT, read_stacks  # noqa: E402
+from stacks import ROOT, add_layout_argument, layout  # noqa: E402
 
 DEFAULT_BRANCH = "main"
 
@@ -61,9 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", required=True, help="OWNER/REPO")
     parser.add_argument("--root", type=Path, default=ROOT)
+    add_layout_argument(parser)
     args = parser.parse_args(argv)
     problems = []
-    for entry in read_stacks(args.root):
+    for entry in layout(args.root, dict(args.layout))["all"]:
         base = f"repos/{args.repo}/environments/{entry['stack']}"
         environment = _api(base)
         custom = ((environment or {}).get("deployment_branch_policy") or {}).get("custom_branch_policies")

@@ -13,7 +13,6 @@ account-root statement ignores IAM policies):
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -24,14 +23,14 @@ from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolic
 
 from tests.conftest import synth_stack
 
+from .workflow_rules import stacks_script
+
 ROOT = Path(__file__).resolve().parents[2]
 AWS = ROOT / "delivery" / "aws"
 ACCOUNT, REPO, BUCKET, PROJECT = "111122223333", "example-org/appstack", "example-pulumi-state", "appstack"
 ADMIN = f"arn:aws:iam::{ACCOUNT}:role/appstack-admin"
 GITHUB_OIDC = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
-_spec = importlib.util.spec_from_file_location("delivery_stacks", ROOT / ".github" / "scripts" / "stacks.py")
-_stacks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_stacks)
+_stacks = stacks_script()
 STACKS = {entry["stack"]: entry for entry in _stacks.read_stacks(ROOT)}
 # Pulumi type module -> the IAM service prefixes managing it.
 SERVICES = {

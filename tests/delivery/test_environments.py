@@ -48,13 +48,8 @@ def test_an_unprotected_environment_is_refused(entry, environment, policies, phr
     assert any(phrase in p for p in problems), problems
 
 
-def test_the_script_reads_every_stack_environment_through_the_api(tmp_path, capsys, monkeypatch):
-    responses = {
-        "repos/o/r/environments/dev": _environment(reviewers=False),
-        "repos/o/r/environments/dev/deployment-branch-policies": {"branch_policies": MAIN_ONLY},
-        "repos/o/r/environments/prod": _environment(),
-        "repos/o/r/environments/prod/deployment-branch-policies": {"branch_policies": MAIN_ONLY},
-    }  # prod-k8s: not created yet
+def _fake_gh(tmp_path, monkeypatch, responses: dict) -> None:
+    """`gh api PATH` answers from responses, 404 for any other path."""
     (tmp_path / "responses.json").write_text(json.dumps(responses))
     gh = tmp_path / "gh"
     gh.write_text(f"""#!{sys.executable}
@@ -66,6 +61,28 @@ print(json.dumps(responses[sys.argv[2]]))
 """)
     gh.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:{Path(sys.executable).parent}:/usr/bin:/bin")
+
+
+def _protected(*names: str, reviewers=True) -> dict:
+    responses = {}
+    for name in names:
+        responses[f"repos/o/r/environments/{name}"] = _environment(reviewers=reviewers)
+        responses[f"repos/o/r/environments/{name}/deployment-branch-policies"] = {"branch_policies": MAIN_ONLY}
+    return responses
+
+
+def test_the_script_reads_every_stack_environment_through_the_api(tmp_path, capsys, monkeypatch):
+    _fake_gh(tmp_path, monkeypatch, _protected("dev", reviewers=False) | _protected("prod"))  # prod-k8s: not created yet
     assert environments.main(["--repo", "o/r"]) == 1
     assert capsys.readouterr().err.strip().splitlines() == [
         "::error::environment prod-k8s: missing; create it (Settings > Environments) before the first deploy"]
+
+
+def test_a_live_split_needs_the_environments_of_its_stacks_not_of_the_stack_it_replaces(tmp_path, capsys, monkeypatch):
+    split = ["prod-env", "prod-claude-relay", "prod-elizabeth", "prod-small-squaretable", "prod-sparkle"]
+    _fake_gh(tmp_path, monkeypatch, _protected("dev", reviewers=False) | _protected("prod-k8s", *split))
+    assert environments.main(["--repo", "o/r", "--layout", "prod=split", "--layout", "prod-k8s="]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "::error::environment prod-zmage: missing; create it (Settings > Environments) before the first deploy"]
+    _fake_gh(tmp_path, monkeypatch, _protected("dev", reviewers=False) | _protected("prod-k8s", *split, "prod-zmage"))
+    assert environments.main(["--repo", "o/r", "--layout", "prod=split"]) == 0  # prod's own environment: not read

@@ -6,7 +6,6 @@ breaks the rule, on pull requests (plan-diff) and before any deploy asks for a c
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -17,10 +16,10 @@ import yaml
 
 from appstack.synth import stack_config
 
+from .workflow_rules import stacks_script
+
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("delivery_stacks", ROOT / ".github" / "scripts" / "stacks.py")
-stacks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(stacks)
+stacks = stacks_script()
 
 
 def _shipped() -> dict[str, dict]:
@@ -61,8 +60,61 @@ def test_github_output_lines(tmp_path):
     out = tmp_path / "out"
     assert stacks.main(["--github-output", str(out)]) == 0
     lines = dict(line.split("=", 1) for line in out.read_text().splitlines())
-    assert set(lines) == {"dev", "prod", "all"}
+    # the keys of old stay, with the same lists when no split is live; the split keys come after them
+    assert list(lines) == ["dev", "prod", "all", "split", "layouts", "all_layouts"]
     assert [e["stack"] for e in json.loads(lines["prod"])] == ["prod", "prod-k8s"]
+    assert [e["stack"] for e in json.loads(lines["all"])] == ["dev", "prod", "prod-k8s"]
+    assert json.loads(lines["split"]) == [] and json.loads(lines["layouts"]) == {"prod": "single", "prod-k8s": "single"}
+    assert {e["project_dir"] for e in json.loads(lines["all"])} == {"."}
+
+
+def test_a_live_split_replaces_its_root_stack(tmp_path):
+    out = tmp_path / "out"
+    assert stacks.main(["--github-output", str(out), "--layout", "prod-k8s=split", "--layout", "prod="]) == 0
+    lines = {k: json.loads(v) for k, v in (line.split("=", 1) for line in out.read_text().splitlines())}
+    assert [e["stack"] for e in lines["prod"]] == ["prod"]
+    assert [(e["stack"], e["mode"]) for e in lines["split"]][:2] == [("prod-k8s-env", "environment"),
+                                                                     ("prod-k8s-claude-relay", "app")]
+    assert {e["project_dir"] for e in lines["split"]} == {"environments/prod-k8s-split"}
+    assert [e["stack"] for e in lines["all"]] == ["dev", "prod"] + [e["stack"] for e in lines["split"]]
+    assert lines["layouts"] == {"prod": "single", "prod-k8s": "split"}
+    assert len(lines["all_layouts"]) == 3 + 6 + 6
+
+
+def _copy_split(root: Path, name: str = "prod-split") -> Path:
+    split = root / "environments" / name
+    shutil.copytree(ROOT / "environments" / name, split, ignore=shutil.ignore_patterns("__pycache__"))
+    return split
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda s: _edit(s, "prod-env", secretsprovider="awskms://alias/appstack-prod-secrets?region=us-east-1"),
+     "secretsprovider key awskms://alias/appstack-prod-secrets is also the key of stack prod"),
+    (lambda s: (s / "Pulumi.prod-env.yaml").rename(s / "Pulumi.prod.yaml"),
+     "stack prod is in . and environments/prod-split"),
+    (lambda s: (s / "Pulumi.prod-env.yaml").rename(s / "Pulumi.prod-shared.yaml"),
+     "one environment stack, named prod-env"),
+    (lambda s: (s / "Pulumi.prod-zmage.yaml").rename(s / "Pulumi.zmage.yaml"), "app stack zmage must be named prod-<app>"),
+    (lambda s: _edit(s, "prod-zmage", config={"appstack:tier": "dev", "appstack:platform": "aws",
+                                              "appstack:mode": "app"}),
+     "stack prod-zmage is aws/dev, the stack it replaces aws/prod"),
+    (lambda s: _edit(s, "prod-zmage", config={"appstack:tier": "prod", "appstack:mode": "shared"}),
+     "appstack:mode must be one of single, environment, app"),
+])
+def test_a_split_that_breaks_the_rules_is_refused(tmp_path, edit, message):
+    root = _copy(tmp_path)
+    edit(_copy_split(root))
+    with pytest.raises(stacks.StackFileError) as error:
+        stacks.layout(root)
+    assert message in str(error.value)
+
+
+def test_a_split_without_its_root_stack_is_refused(tmp_path):
+    root = _copy(tmp_path)
+    _copy_split(root)
+    (root / "Pulumi.prod.yaml").unlink()
+    with pytest.raises(stacks.StackFileError, match="replaces stack prod, but there is no Pulumi.prod.yaml"):
+        stacks.layout(root)
 
 
 def _copy(tmp_path: Path) -> Path:

@@ -43,19 +43,24 @@ PULUMI_ACTION_INPUTS = {
 }
 STACK_CREDENTIALS = {"PULUMI_ACCESS_TOKEN", "KUBECONFIG"}
 STACK_VARS = {"AWS_ROLE_ARN", "AWS_REGION", "PULUMI_BACKEND_URL"}
+# the repository variables that say which layout of a split is live (stacks.py --layout)
+LAYOUT_VARS = {"APPSTACK_PROD_LAYOUT", "APPSTACK_PROD_K8S_LAYOUT"}
 # (workflow, job) -> (secrets, vars, OIDC id-token, environment). Everything else sees nothing.
 ACCESS = {
     ("ci.yml", "checks"): (set(), set(), False, None),
     ("ci.yml", "policy"): (set(), set(), False, None),
     ("plan-diff.yml", "plan-diff"): (set(), set(), False, None),
     ("plan-diff.yml", "comment"): (set(), set(), False, None),
-    ("deploy.yml", "verify"): (set(), {"PULUMI_BACKEND_URL", "APPSTACK_PROD_LAYOUT"}, False, None),
+    ("deploy.yml", "verify"): (set(), {"PULUMI_BACKEND_URL"} | LAYOUT_VARS, False, None),
     ("deploy.yml", "deploy-dev"): (STACK_CREDENTIALS | {"PULUMI_CONFIG_PASSPHRASE"}, STACK_VARS, True, "${{ matrix.stack }}"),
     ("deploy.yml", "deploy-prod"): (STACK_CREDENTIALS, STACK_VARS, True, "${{ matrix.stack }}"),
     # the prod split's stacks: AWS only, so no kubeconfig; never the dev passphrase
     ("deploy.yml", "deploy-split-env"): ({"PULUMI_ACCESS_TOKEN"}, STACK_VARS, True, "${{ matrix.stack }}"),
     ("deploy.yml", "deploy-split-apps"): ({"PULUMI_ACCESS_TOKEN"}, STACK_VARS, True, "${{ matrix.stack }}"),
-    ("drift.yml", "stacks"): (set(), {"PULUMI_BACKEND_URL"}, False, None),
+    # the prod-k8s split's stacks: the cluster's kubeconfig, the role for their key and state; no passphrase
+    ("deploy.yml", "deploy-k8s-split-env"): (STACK_CREDENTIALS, STACK_VARS, True, "${{ matrix.stack }}"),
+    ("deploy.yml", "deploy-k8s-split-apps"): (STACK_CREDENTIALS, STACK_VARS, True, "${{ matrix.stack }}"),
+    ("drift.yml", "stacks"): (set(), {"PULUMI_BACKEND_URL"} | LAYOUT_VARS, False, None),
     ("drift.yml", "drift"): (STACK_CREDENTIALS | {"PULUMI_CONFIG_PASSPHRASE"}, STACK_VARS, True, "${{ matrix.stack }}"),
 }
 
@@ -282,7 +287,8 @@ def test_a_composite_action_that_restores_a_cache_is_refused(tmp_path):
     problems = check_repository(root)
     assert {p.split(":")[0] + ":" + p.split(":")[1] for p in problems} == {
         "deploy.yml:deploy-dev", "deploy.yml:deploy-prod", "deploy.yml:deploy-split-env",
-        "deploy.yml:deploy-split-apps", "drift.yml:drift"}
+        "deploy.yml:deploy-split-apps", "deploy.yml:deploy-k8s-split-env", "deploy.yml:deploy-k8s-split-apps",
+        "drift.yml:drift"}
     assert all("enable-cache: false" in p for p in problems)
 
 

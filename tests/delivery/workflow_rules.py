@@ -11,9 +11,12 @@ the shipped workflows from opening a path themselves.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import yaml
 
@@ -38,6 +41,15 @@ SECRET_REF = re.compile(r"\bsecrets(?:\.([A-Za-z_][A-Za-z0-9_]*)|\s*\[)")
 # The dev passphrase reaches a job only for the stacks stacks.py marks (dev tier, no cloud key).
 UNGATED_PASSPHRASE = re.compile(r"(?<!matrix\.passphrase && )secrets\.PULUMI_CONFIG_PASSPHRASE")
 VAR_REF = re.compile(r"\bvars\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@functools.cache
+def stacks_script() -> ModuleType:
+    """.github/scripts/stacks.py (the workflows' matrices and layouts), loaded once."""
+    spec = importlib.util.spec_from_file_location("delivery_stacks", ROOT / ".github" / "scripts" / "stacks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def load(path: Path) -> dict:
