@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from appstack.synth import Synthesis, synthesize
 
-_CACHE: dict[str, Synthesis] = {}
+ROOT = Path(__file__).resolve().parents[1]
+
+_CACHE: dict[tuple[str, Path | None], Synthesis] = {}
 
 
-def synth_stack(name: str) -> Synthesis:
-    """The shipped stack Pulumi.<name>.yaml, synthesized once per test session."""
-    if name not in _CACHE:
-        _CACHE[name] = synthesize(name)
-    return _CACHE[name]
+def synth_stack(name: str, project: Path | None = None) -> Synthesis:
+    """The shipped stack Pulumi.<name>.yaml (of the root, or of a split's project), synthesized once per session."""
+    key = (name, None if project is None or project.resolve() == ROOT else project.resolve())
+    if key not in _CACHE:
+        _CACHE[key] = synthesize(name) if key[1] is None else synthesize(name, project=key[1])
+    return _CACHE[key]
 
 
 def synth_config(

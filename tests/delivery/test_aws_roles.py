@@ -8,7 +8,12 @@ account-root statement ignores IAM policies):
   and by nobody else, whatever their IAM policies say;
 - a stack's state objects are readable and writable by its deploy role only (and the admin role);
 - the prod deploy role manages exactly the AWS services the prod plan uses, and never the delivery
-  roles, users, access keys, managed policies or identity providers.
+  roles, users, access keys, managed policies or identity providers;
+- every stack the workflows can deploy (the root stacks and every split's, stacks.py `all_layouts`) has its
+  documents; a split's app stack role reads its environment stack's outputs (the state's current
+  checkpoint, and Decrypt with the environment's key: Pulumi builds the referenced stack's secrets manager
+  when it loads that state) and writes nothing of it; an AWS app stack role manages its own app's
+  resources, by name where the ARN carries one, and none of another app's or of the environment's.
 """
 
 from __future__ import annotations
@@ -31,7 +36,12 @@ ACCOUNT, REPO, BUCKET, PROJECT = "111122223333", "example-org/appstack", "exampl
 ADMIN = f"arn:aws:iam::{ACCOUNT}:role/appstack-admin"
 GITHUB_OIDC = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 _stacks = stacks_script()
-STACKS = {entry["stack"]: entry for entry in _stacks.read_stacks(ROOT)}
+STACKS = {entry["stack"]: entry for entry in _stacks.layout(ROOT)["all_layouts"]}
+# a split's environment stack -> its app stacks (their roles read its outputs)
+READERS = {env["stack"]: [e["stack"] for e in STACKS.values() if e["mode"] == "app" and e["project_dir"] == env["project_dir"]]
+           for env in STACKS.values() if env["mode"] == "environment"}
+ENVIRONMENT_OF = {app: env for env, apps in READERS.items() for app in apps}
+APPS = ("claude-relay", "elizabeth", "small-squaretable", "sparkle", "zmage")
 # Pulumi type module -> the IAM service prefixes managing it.
 SERVICES = {
     "acm": {"acm"}, "amp": {"aps"}, "appautoscaling": {"application-autoscaling"}, "cloudfront": {"cloudfront"},
@@ -172,6 +182,10 @@ def _condition_holds(condition: dict, context: dict) -> bool:
                 holds = actual not in expected
             elif operator == "StringEquals":
                 holds = actual in expected
+            elif operator == "StringNotEquals":  # an absent key matches no value: the negation holds
+                holds = actual not in expected
+            elif operator == "Null":  # "true": the key is absent, "false": present
+                holds = (actual is None) == (str(expected[0]).lower() == "true")
             elif operator == "Bool":
                 holds = str(actual).lower() in [str(e).lower() for e in expected]
             elif operator == "ForAnyValue:StringEquals":
@@ -190,7 +204,8 @@ def _condition_holds(condition: dict, context: dict) -> bool:
 def _applies(statement: dict, action: str, resource: str, context: dict, principal: str | None = None) -> bool:
     if principal is not None and not _matches(_principals(statement), principal):
         return False
-    return (_matches(statement["Action"], action) and _matches(statement.get("Resource", "*"), resource)
+    acts = _matches(statement["Action"], action) if "Action" in statement else not _matches(statement["NotAction"], action)
+    return (acts and _matches(statement.get("Resource", "*"), resource)
             and _condition_holds(statement.get("Condition"), context))
 
 
@@ -234,18 +249,56 @@ def can_use_key(key_stack: str, role: str, action: str, *, mfa: bool = False,
 
 @pytest.mark.parametrize("key_stack", KMS_STACKS)
 def test_only_the_stack_deploy_role_and_the_mfa_admin_use_the_stack_key(key_stack):
+    readers = READERS.get(key_stack, [])  # an environment stack's app stacks: Decrypt, to read its outputs
     for action in CRYPTO[:2]:
         assert can_use_key(key_stack, deploy_role(key_stack), action)
         assert can_use_key(key_stack, ADMIN, action, mfa=True)
         assert not can_use_key(key_stack, ADMIN, action)  # without MFA
         for other in set(STACKS) - {key_stack}:
-            assert not can_use_key(key_stack, deploy_role(other), action), (other, action)
+            expected = action == "kms:Decrypt" and other in readers
+            assert can_use_key(key_stack, deploy_role(other), action) is expected, (other, action)
         assert not can_use_key(key_stack, f"arn:aws:iam::{ACCOUNT}:role/some-admin", action)
     for action in CRYPTO[2:]:  # never needed by the secrets provider
-        assert not can_use_key(key_stack, deploy_role(key_stack), action)
+        for role_stack in (key_stack, *readers):
+            assert not can_use_key(key_stack, deploy_role(role_stack), action)
     deny = [s for s in _statements(_doc(key_stack, "kms-key-policy.json")) if s["Effect"] == "Deny"]
-    assert [sorted(s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]) for s in deny] == [
-        sorted([deploy_role(key_stack), ADMIN])]
+    exceptions = {tuple(sorted(_list(s["Action"]))): sorted(s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]) for s in deny}
+    if readers:
+        assert exceptions == {
+            ("kms:CreateGrant", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"): sorted([deploy_role(key_stack), ADMIN]),
+            ("kms:Decrypt",): sorted([deploy_role(key_stack), ADMIN, *map(deploy_role, readers)])}
+    else:
+        assert list(exceptions.values()) == [sorted([deploy_role(key_stack), ADMIN])]
+
+
+def test_an_app_stack_role_decrypts_its_environment_key_and_nothing_more_of_it():
+    assert {"prod-env": [f"prod-{a}" for a in APPS], "prod-k8s-env": [f"prod-k8s-{a}" for a in APPS]} == READERS
+    for app_stack, env_stack in ENVIRONMENT_OF.items():
+        policy = _doc(app_stack, "deploy-policy.json")
+        alias, region = _alias_and_region(env_stack)
+        context = _context(deploy_role(app_stack), **{"kms:ResourceAliases": [alias]})
+        key = f"arn:aws:kms:{region}:{ACCOUNT}:key/k"
+        assert _decide(policy, "kms:Decrypt", key, context) == "allow"
+        for action in ("kms:Encrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CreateGrant"):
+            assert _decide(policy, action, key, context) != "allow", (app_stack, action)
+        if STACKS[app_stack]["platform"] == "aws":  # it manages its app's own key (kms:*): an explicit Deny
+            tagged = {**context, "aws:ResourceTag/appstack:app": app_stack.removeprefix("prod-")}
+            assert _decide(policy, "kms:PutKeyPolicy", key, tagged) == "deny"
+        for other_env in set(READERS) - {env_stack}:
+            assert not can_use_key(other_env, deploy_role(app_stack), "kms:Decrypt")
+
+
+def test_an_environment_key_that_lets_an_app_stack_encrypt_is_refused():
+    widened = _doc("prod-env", "kms-key-policy.json")
+    next(s for s in widened["Statement"] if s["Sid"] == "NobodyElseEncryptsWithThisKey")["Condition"]["ArnNotEquals"][
+        "aws:PrincipalArn"].append(deploy_role("prod-zmage"))
+    reader = next(s for s in widened["Statement"] if s["Sid"] == "AppStackRolesDecryptOnlyToReadThisStacksOutputs")
+    reader["Action"] = ["kms:Decrypt", "kms:Encrypt"]
+    # the app role's own policy still refuses it (explicit Deny), and the key test above names the change
+    assert not can_use_key("prod-env", deploy_role("prod-zmage"), "kms:Encrypt", key_policy=widened)
+    with pytest.raises(AssertionError):
+        assert [sorted(s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]) for s in _statements(widened)
+                if s["Effect"] == "Deny" and "kms:Encrypt" in _list(s["Action"])] == [sorted([deploy_role("prod-env"), ADMIN])]
 
 
 @pytest.mark.parametrize("key_stack", KMS_STACKS)
@@ -302,14 +355,38 @@ def can_access_state(role: str, action: str, key: str) -> bool:
     return identity == "allow" and bucket != "deny"
 
 
+def _may_access_state(role_stack: str, state_stack: str, action: str, key: str) -> bool:
+    """Its own state; an app stack also reads its environment's current checkpoint (the StackReference)."""
+    if role_stack == state_stack:
+        return True
+    return (ENVIRONMENT_OF.get(role_stack) == state_stack and action == "s3:GetObject"
+            and key.startswith(f".pulumi/stacks/{PROJECT}/{state_stack}.json"))
+
+
 @pytest.mark.parametrize("action", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
 def test_each_deploy_role_reaches_its_own_state_only(action):
     for role_stack in STACKS:
         for state_stack in STACKS:
             for key in _state_keys(state_stack):
-                assert can_access_state(deploy_role(role_stack), action, key) is (role_stack == state_stack), (
-                    role_stack, key)
+                assert can_access_state(deploy_role(role_stack), action, key) is _may_access_state(
+                    role_stack, state_stack, action, key), (role_stack, key)
         assert can_access_state(deploy_role(role_stack), "s3:GetObject", ".pulumi/meta.yaml")
+
+
+def test_an_app_stack_reads_its_environment_outputs_but_nothing_else_of_it():
+    for app_stack, env_stack in ENVIRONMENT_OF.items():
+        current, backup = _state_keys(env_stack)[:2]
+        assert can_access_state(deploy_role(app_stack), "s3:GetObject", current)
+        assert can_access_state(deploy_role(app_stack), "s3:GetObject", backup)  # the previous checkpoint
+        for key in _state_keys(env_stack)[3:]:  # history, backups, journal, locks
+            assert not can_access_state(deploy_role(app_stack), "s3:GetObject", key), key
+        for action in ("s3:PutObject", "s3:DeleteObject"):
+            assert not can_access_state(deploy_role(app_stack), action, current)
+
+
+def test_the_state_bucket_policy_fits_for_any_bucket_name():
+    text = json.dumps(_doc("state-bucket-policy.json"), separators=(",", ":"))  # docs/delivery.md applies it with jq -c
+    assert len(text.replace(BUCKET, "b" * 63)) <= 20 * 1024  # S3's bucket policy limit, with the longest bucket name
 
 
 def test_no_deploy_role_changes_the_state_bucket_settings():
@@ -356,16 +433,162 @@ def test_the_prod_deploy_role_never_edits_the_delivery_roles_or_creates_users_ke
     assert _decide(policy, "iam:PassRole", app_role, passed) == "allow"
 
 
+def _synth(stack: str):
+    return synth_stack(stack, project=ROOT / STACKS[stack]["project_dir"])
+
+
 @pytest.mark.parametrize("stack", [s for s, e in STACKS.items() if e["platform"] != "aws"])
 def test_a_kubernetes_stack_role_has_state_and_its_key_only(stack):
     allowed = _allowed_actions(stack)
     assert allowed <= {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation",
                        "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"}
-    assert not any(r.type.startswith("aws:") for r in synth_stack(stack).resources)
+    assert not any(r.type.startswith("aws:") for r in _synth(stack).resources)
+
+
+def _services_of_plan(stack: str) -> set[str]:
+    """The IAM service prefixes managing the AWS resources of the stack's plan (IAM included)."""
+    resources = _synth(stack).resources
+    modules = {r.type.split(":")[1].split("/")[0] for r in resources if r.type.startswith("aws:")}
+    assert not modules - set(SERVICES), f"map {modules - set(SERVICES)} to IAM service prefixes"
+    images = {"ecr"} if any(r.type == "docker:index/image:Image" for r in resources) else set()
+    return set().union(images, *(SERVICES[m] for m in modules))
+
+
+@pytest.mark.parametrize("stack", [s for s, e in STACKS.items() if e["platform"] == "aws" and e["mode"] != "single"])
+def test_a_split_stack_role_manages_the_services_of_its_plan_and_no_other(stack):
+    needed = _services_of_plan(stack)
+    granted = {a.split(":")[0] for a in _allowed_actions(stack)}
+    assert needed <= granted
+    # beyond its plan: its state (s3), its key (kms), IAM action by action, STS, and CloudMap's private zones
+    assert granted - needed <= {"s3", "kms", "iam", "sts", "route53"}, granted - needed
+
+
+REGION = "us-east-1"
+
+
+def _app_resources(app: str) -> dict[str, str]:
+    """action -> an ARN of this app's resource as the prod split names it (environment name prod)."""
+    r, a = REGION, ACCOUNT
+    return {
+        "ecr:PutImage": f"arn:aws:ecr:{r}:{a}:repository/{app}-web-1a2b3c4",
+        "logs:DeleteLogGroup": f"arn:aws:logs:{r}:{a}:log-group:/appstack/prod/{app}/web",
+        "cloudwatch:DeleteAlarms": f"arn:aws:cloudwatch:{r}:{a}:alarm:{app}-prod-rds-cpu",
+        "rds:DeleteDBInstance": f"arn:aws:rds:{r}:{a}:db:prod-{app}",
+        "rds:ModifyDBParameterGroup": f"arn:aws:rds:{r}:{a}:pg:{app}-postgres-1a2b3c4",
+        "elasticache:DeleteReplicationGroup": f"arn:aws:elasticache:{r}:{a}:replicationgroup:{app}-redis-1a2b3c4",
+        "secretsmanager:GetSecretValue": f"arn:aws:secretsmanager:{r}:{a}:secret:{app}-env-database-url-1a2b3c4-AbCdEf",
+        "s3:DeleteBucket": f"arn:aws:s3:::{app}-media-1a2b3c4",
+        "s3:GetObject": f"arn:aws:s3:::{app}-media-1a2b3c4/uploads/x.png",
+        "ecs:UpdateService": f"arn:aws:ecs:{r}:{a}:service/prod-shared/{app}-web",
+        "ecs:RunTask": f"arn:aws:ecs:{r}:{a}:task-definition/{app}-prod-db-migrate:7",
+        "elasticloadbalancing:DeleteTargetGroup": f"arn:aws:elasticloadbalancing:{r}:{a}:targetgroup/{app}-web-1a2b3c4/0123",
+        "iam:PutRolePolicy": f"arn:aws:iam::{a}:role/{app}-web-task-1a2b3c4",
+        "kms:DeleteAlias": f"arn:aws:kms:{r}:{a}:alias/appstack/prod/{app}",
+    }
+
+
+# the environment stack's resources (prod-env's plan): no app stack role may change them
+ENVIRONMENT_RESOURCES = {
+    "ecs:DeleteCluster": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod-shared",
+    "ecs:PutClusterCapacityProviders": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod-shared",
+    "elasticloadbalancing:DeleteLoadBalancer":
+        f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/aws-shared-edge-1a2b3c4/0123",
+    "elasticloadbalancing:ModifyListener":
+        f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/aws-shared-edge-1a2b3c4/0123/4567",
+    "ec2:DeleteVpc": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/vpc-0123",
+    "ec2:DeleteNatGateway": f"arn:aws:ec2:{REGION}:{ACCOUNT}:natgateway/nat-0123",
+    "ec2:CreateRoute": f"arn:aws:ec2:{REGION}:{ACCOUNT}:route-table/rtb-0123",
+    "s3:DeleteBucket": "arn:aws:s3:::aws-shared-edge-access-logs-1a2b3c4",
+    "logs:DeleteLogGroup": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:aws-flow-logs-1a2b3c4",
+    "sns:DeleteTopic": f"arn:aws:sns:{REGION}:{ACCOUNT}:aws-shared-alarms-1a2b3c4",
+    "iam:PutRolePolicy": f"arn:aws:iam::{ACCOUNT}:role/aws-flow-logs-1a2b3c4",
+    "kms:DeleteAlias": f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/appstack/prod/flow-logs",
+}
+
+
+def cross_app_problems(stack: str, document: dict) -> list[str]:
+    """What an app stack's role may do to another app's resources or to its environment's (empty: nothing)."""
+    app = stack.removeprefix("prod-")
+    context = _context(deploy_role(stack))
+    needed = _services_of_plan(stack) | {"iam"}
+    problems = [f"{stack}: {action} on its own {arn} refused" for action, arn in _app_resources(app).items()
+                if action.split(":")[0] in needed and _decide(document, action, arn, context) != "allow"]
+    for other in set(APPS) - {app}:
+        problems += [f"{stack}: {action} on {arn} of {other}" for action, arn in _app_resources(other).items()
+                     if _decide(document, action, arn, context) == "allow"]
+    problems += [f"{stack}: {action} on the environment's {arn}" for action, arn in ENVIRONMENT_RESOURCES.items()
+                 if _decide(document, action, arn, context) == "allow"]
+    env_key = _context(deploy_role(stack), **{"aws:ResourceTag/appstack:role": "flow-logs"})
+    if _decide(document, "kms:ScheduleKeyDeletion", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k", env_key) == "allow":
+        problems.append(f"{stack}: the environment's flow logs key")
+    for other in set(APPS) - {app}:  # another app's tagged resources (its key, security groups) and its tasks' roles
+        tagged = _context(deploy_role(stack), **{"aws:ResourceTag/appstack:app": other})
+        for action, arn in (("kms:ScheduleKeyDeletion", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"),
+                            ("ec2:AuthorizeSecurityGroupIngress", f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/sg-0123"),
+                            ("cloudfront:DeleteDistribution", f"arn:aws:cloudfront::{ACCOUNT}:distribution/E123")):
+            if _decide(document, action, arn, tagged) != "deny":
+                problems.append(f"{stack}: {action} on a resource tagged with {other}")
+        passed = _context(deploy_role(stack), **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})
+        if _decide(document, "iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/{other}-web-task-1a2b3c4", passed) == "allow":
+            problems.append(f"{stack}: passes a role of {other}")
+    return problems
+
+
+@pytest.mark.parametrize("stack", READERS["prod-env"])
+def test_an_aws_app_stack_role_manages_its_own_app_only(stack):
+    assert cross_app_problems(stack, _doc(stack, "deploy-policy.json")) == []
+    app = stack.removeprefix("prod-")
+    own_key = _context(deploy_role(stack), **{"aws:ResourceTag/appstack:app": app})
+    assert _decide(_doc(stack, "deploy-policy.json"), "kms:ScheduleKeyDeletion", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k",
+                   own_key) == "allow"
+
+
+def test_no_app_name_is_a_name_prefix_of_another():
+    # the roles scope an app by the prefix `<app>-`: an app named like another's prefix would reach its resources
+    assert not [(a, b) for a in APPS for b in APPS if a != b and b.startswith(f"{a}-")]
+
+
+@pytest.mark.parametrize(("statement", "resource"), [
+    ("ThisAppsResourcesByName", "arn:aws:s3:::*"),
+    ("ThisAppsResourcesByName", f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod-shared"),
+    ("ThisAppsRolesWithInlinePolicies", f"arn:aws:iam::{ACCOUNT}:role/*"),
+    ("ThisAppsKeyByTag", None),  # the tag condition dropped
+    ("NoOtherAppsResources", None),  # the Deny of another app's tagged resources dropped
+])
+def test_an_app_stack_role_widened_past_its_app_is_refused(statement, resource):
+    document = _doc("prod-zmage", "deploy-policy.json")
+    target = next(s for s in document["Statement"] if s["Sid"] == statement)
+    if statement == "NoOtherAppsResources":
+        document["Statement"].remove(target)
+    elif resource is None:
+        target.pop("Condition")
+    else:
+        target["Resource"] = _list(target["Resource"]) + [resource]
+    IAMPolicyDocumentValidator(json.dumps(document)).validate()  # valid IAM, still refused
+    assert cross_app_problems("prod-zmage", document)
+
+
+def test_the_environment_stack_role_manages_the_shared_pieces_and_no_app():
+    policy, context = _doc("prod-env", "deploy-policy.json"), _context(deploy_role("prod-env"))
+    for action, arn in ENVIRONMENT_RESOURCES.items():
+        assert _decide(policy, action, arn, context) == "allow", action
+    its_key = _context(deploy_role("prod-env"), **{"aws:ResourceTag/appstack:role": "flow-logs"})
+    assert _decide(policy, "kms:PutKeyPolicy", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k", its_key) == "allow"
+    for app in APPS:
+        for action, arn in _app_resources(app).items():  # by name: none of them is granted
+            assert _decide(policy, action, arn, context) == "none", (app, action)
+        # what it manages by service (the network, the listener): never a resource tagged with an app
+        tagged = _context(deploy_role("prod-env"), **{"aws:ResourceTag/appstack:app": app})
+        for action, arn in (("ec2:DeleteSecurityGroup", f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/sg-0123"),
+                            ("kms:ScheduleKeyDeletion", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k")):
+            assert _decide(policy, action, arn, tagged) == "deny", (app, action)
+        passed = _context(deploy_role("prod-env"), **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})
+        assert _decide(policy, "iam:PassRole", _app_resources(app)["iam:PutRolePolicy"], passed) == "none"
 
 
 @pytest.mark.parametrize("stack", sorted(STACKS))
-def test_deploy_policies_fit_a_managed_policy_and_grant_no_star(stack):
+def test_deploy_policies_fit_an_inline_role_policy_and_grant_no_star(stack):
     document = _doc(stack, "deploy-policy.json")
-    assert len(json.dumps(document, separators=(",", ":"))) <= 6144  # managed policy size limit
+    # installed with put-role-policy (docs/delivery.md): a role's inline policies hold 10,240 characters
+    assert len(json.dumps(document, separators=(",", ":"))) <= 10240
     assert not {"*", "iam:*", "sts:*", "organizations:*"} & _allowed_actions(stack)
