@@ -12,7 +12,8 @@ where `pulumi` runs for it). The GitHub environment of a stack is the stack's na
 A split, `environments/<stack>-split/`, replaces the root stack <stack> with an environment stack and one
 stack per app, under the same physical names: only one of the two layouts may ever be deployed. The
 layout of each split is `single` (the default) or `split` (`--layout`; the workflows pass the repository
-variable `APPSTACK_<STACK>_LAYOUT`, e.g. APPSTACK_PROD_LAYOUT, APPSTACK_PROD_K8S_LAYOUT). The keys:
+variable `APPSTACK_<STACK>_LAYOUT`, e.g. APPSTACK_PROD_LAYOUT, APPSTACK_PROD_K8S_LAYOUT); once the root
+stack file is removed, the split is the only layout (unset means split then). The keys:
 - `dev`, `prod`: the root stacks deploy-dev and deploy-prod deploy (a stack whose split is live is left out);
 - `all`: every stack of the live layout (drift checks): the root stacks, a live split's stacks in place of
   its root stack;
@@ -153,8 +154,6 @@ def splits(root: Path = ROOT) -> dict[str, Path]:
 
 def _split_problems(single: dict | None, name: str, entries: list[dict]) -> list[str]:
     where = f"{SPLITS_DIR}/{name}-split"
-    if single is None:
-        return [f"{where}: replaces stack {name}, but there is no Pulumi.{name}.yaml at the root"]
     problems = []
     envs = [e["stack"] for e in entries if e["mode"] == "environment"]
     if envs != [f"{name}-env"]:
@@ -164,7 +163,7 @@ def _split_problems(single: dict | None, name: str, entries: list[dict]) -> list
             problems.append(f"{where}: app stack {entry['stack']} must be named {name}-<app>")
         if entry["mode"] == "single":
             problems.append(f"{where}: stack {entry['stack']} is mode single; a split holds environment and app stacks")
-        if (entry["tier"], entry["platform"]) != (single["tier"], single["platform"]):
+        if single is not None and (entry["tier"], entry["platform"]) != (single["tier"], single["platform"]):
             problems.append(f"{where}: stack {entry['stack']} is {entry['platform']}/{entry['tier']}, the stack it "
                             f"replaces {single['platform']}/{single['tier']}")
     return problems
@@ -179,13 +178,18 @@ def layout(root: Path = ROOT, layouts: dict[str, str] | None = None) -> dict:
         entries, problems = [], [str(error)]
     by_name = {e["stack"]: e for e in entries}
     projects = splits(root)
-    chosen = {name: (layouts or {}).get(name) or "single" for name in sorted(projects)}
+    # unset: single, unless the root stack file is gone (after the move, the split is all that is left)
+    chosen = {name: (layouts or {}).get(name) or ("single" if name in by_name else "split")
+              for name in sorted(projects)}
     for name, value in (layouts or {}).items():
         if name not in projects:
             problems.append(f"--layout {name}={value}: no split replaces stack {name} "
                             f"(splits: {', '.join(sorted(projects)) or 'none'})")
         elif chosen[name] not in LAYOUTS:
             problems.append(f"--layout {name}={value}: the layout is one of {', '.join(LAYOUTS)} (or unset: single)")
+        elif chosen[name] == "single" and name not in by_name:
+            problems.append(f"--layout {name}={value}: there is no Pulumi.{name}.yaml any more; its split is the "
+                            "only layout left (unset the variable or set it to split)")
     split_entries: dict[str, list[dict]] = {}
     for name, directory in projects.items():
         try:

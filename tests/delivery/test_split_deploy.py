@@ -210,10 +210,15 @@ def test_a_split_job_that_ignores_the_layout_is_caught(env_job):
     assert any("both deploy" in p for layouts in LAYOUT_CHOICES for p in double_deploys(doc, layouts))
 
 
-def test_the_prod_matrix_that_keeps_a_stack_whose_split_is_live_is_caught():
+def test_a_layout_output_or_prod_matrix_of_another_form_is_not_taken_on_trust():
+    # the check above evaluates only the forms deploy.yml uses; any other form fails it instead of passing
     doc = _deploy()
-    doc["jobs"]["verify"]["outputs"]["split"] = "${{ fromJSON(steps.stacks.outputs.layouts).prod-k8s == 'split' }}"
+    doc["jobs"]["verify"]["outputs"]["split"] = "${{ vars.APPSTACK_PROD_LAYOUT == 'split' }}"
     with pytest.raises(AssertionError, match="is not a layout test"):
+        double_deploys(doc, {"prod": "split"})
+    doc = _deploy()
+    doc["jobs"]["verify"]["outputs"]["prod"] = "${{ steps.stacks.outputs.all_layouts }}"
+    with pytest.raises(AssertionError):
         double_deploys(doc, {"prod": "split"})
 
 

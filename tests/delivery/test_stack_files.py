@@ -109,12 +109,16 @@ def test_a_split_that_breaks_the_rules_is_refused(tmp_path, edit, message):
     assert message in str(error.value)
 
 
-def test_a_split_without_its_root_stack_is_refused(tmp_path):
+def test_once_the_root_stack_file_is_gone_its_split_is_the_only_layout(tmp_path):
     root = _copy(tmp_path)
     _copy_split(root)
+    assert stacks.layout(root)["layouts"] == {"prod": "single"}
     (root / "Pulumi.prod.yaml").unlink()
-    with pytest.raises(stacks.StackFileError, match="replaces stack prod, but there is no Pulumi.prod.yaml"):
-        stacks.layout(root)
+    result = stacks.layout(root, {"prod": ""})
+    assert result["layouts"] == {"prod": "split"} and [e["stack"] for e in result["prod"]] == ["prod-k8s"]
+    assert result["split"][0]["stack"] == "prod-env"
+    with pytest.raises(stacks.StackFileError, match="there is no Pulumi.prod.yaml any more"):
+        stacks.layout(root, {"prod": "single"})
 
 
 def _copy(tmp_path: Path) -> Path:

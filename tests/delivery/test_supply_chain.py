@@ -104,6 +104,8 @@ GATES = [
     "policies/__main__.py", "policies/config/prod.json", "policies/requirements.txt", "policies/appstack_policies/x.py",
     "Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml",
     "delivery/aws/prod/trust-policy.json", "delivery/aws/state-bucket-policy.json",
+    "environments/prod-split/Pulumi.prod-env.yaml", "environments/prod-k8s-split/__main__.py",
+    "environments/prod-split/policies/config/prod-zmage.json", "delivery/aws/prod-k8s-zmage/kms-key-policy.json",
     "pyproject.toml", "uv.lock", "tests/delivery/workflow_rules.py", "docs/delivery.md",
 ]
 
@@ -115,7 +117,8 @@ def test_code_owners_cover_every_gate(path):
 
 
 def test_every_existing_gate_file_is_owned():
-    files = [p for base in (".github", "policies", "delivery") for p in (ROOT / base).rglob("*") if p.is_file()]
+    files = [p for base in (".github", "policies", "delivery", "environments") for p in (ROOT / base).rglob("*")
+             if p.is_file()]
     files += list(ROOT.glob("Pulumi*.yaml"))
     for path in files:
         relative = path.relative_to(ROOT).as_posix()

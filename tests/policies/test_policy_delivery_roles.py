@@ -31,7 +31,12 @@ def _messages(document: dict) -> list[str]:
 
 
 def test_every_stack_has_a_trust_policy():
-    assert [p.parent.name for p in TRUST_POLICIES] == ["dev", "prod", "prod-k8s"]
+    # every stack file the workflows can deploy: the root's and each split's (environments/<stack>-split)
+    root = DELIVERY.parents[1]
+    files = [*root.glob("Pulumi.*.yaml"), *root.glob("environments/*-split/Pulumi.*.yaml")]
+    stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in files)
+    assert [p.parent.name for p in TRUST_POLICIES] == stacks
+    assert {"dev", "prod", "prod-k8s", "prod-env", "prod-zmage", "prod-k8s-env", "prod-k8s-zmage"} <= set(stacks)
 
 
 @pytest.mark.parametrize("path", TRUST_POLICIES, ids=lambda p: p.parent.name)
