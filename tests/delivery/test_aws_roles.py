@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
 
+from appstack.synth import SECRET, mask, stack_config
 from tests.conftest import synth_stack
 
 from .workflow_rules import stacks_script
@@ -286,6 +287,15 @@ def test_an_app_stack_role_decrypts_its_environment_key_and_nothing_more_of_it()
             assert _decide(policy, "kms:PutKeyPolicy", key, tagged) == "deny"
         for other_env in set(READERS) - {env_stack}:
             assert not can_use_key(other_env, deploy_role(app_stack), "kms:Decrypt")
+
+
+@pytest.mark.parametrize(("env_stack", "holds_secrets"), [("prod-env", False), ("prod-k8s-env", True)])
+def test_what_an_app_stack_role_can_decrypt_of_its_environment(env_stack, holds_secrets):
+    # Decrypt with the environment's key opens every secret of its state (docs/delivery.md says which)
+    synthesis = _synth(env_stack)
+    masked = json.dumps([r.masked() for r in synthesis.resources] + [mask(synthesis.outputs)])
+    secret_config = stack_config(env_stack, ROOT / STACKS[env_stack]["project_dir"])[1]
+    assert (SECRET in masked or bool(secret_config)) is holds_secrets
 
 
 def test_an_environment_key_that_lets_an_app_stack_encrypt_is_refused():
