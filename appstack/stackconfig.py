@@ -33,7 +33,7 @@ from .overrides import ResourceOverride, TransformRef
 from .spec import AppSpec, RedisSpec, check_app
 from .spec.base import DNS_LABEL_63, Hostname, KubernetesName, Name, Strict
 from .spec.cron import CronExpression
-from .spec.data import ELASTICACHE_FIXED
+from .spec.data import ELASTICACHE_FIXED, SPEC_DIR_CONTEXT
 from .spec.egress import Cidr
 from .spec.renames import deployed_document
 from .yamlfile import load_mapping
@@ -783,6 +783,12 @@ def static_storage_keys(settings: StackSettings, apps: Mapping[str, AppSpec]) ->
             for key in STATIC_STORAGE_KEYS[principal].values()]
 
 
+def spec_context(blueprints_dir: Path) -> dict[str, Any]:
+    """Validation context of a blueprint: files it names (database.bootstrap.scripts) are read relative to
+    its directory, for the blueprint and the stack's overrides alike."""
+    return {SPEC_DIR_CONTEXT: blueprints_dir}
+
+
 def _load_app(
     name: str, overrides: Any, domain: str | None, blueprints_dir: Path
 ) -> tuple[AppSpec | None, list[Problem]]:
@@ -799,14 +805,14 @@ def _load_app(
     if domain and "domain" not in merged:
         merged["domain"] = f"{name}.{domain}"
     try:
-        spec = AppSpec.model_validate(merged)
+        spec = AppSpec.model_validate(merged, context=spec_context(blueprints_dir))
     except ValidationError as error:
         return None, problems_from_validation(error, prefix=f"apps.{name}", model=AppSpec)
     problems = [Problem(join_path("apps", name, p.path), p.message) for p in check_app(spec)]
     deployed = deployed_document(merged)
     if deployed is not None and not problems:
         # Renamed entities are deployed under the names they had (appstack/spec/renames.py).
-        spec = AppSpec.model_validate(deployed)
+        spec = AppSpec.model_validate(deployed, context=spec_context(blueprints_dir))
     return spec, problems
 
 
@@ -815,7 +821,7 @@ def validate_blueprint(name: str, blueprints_dir: Path | None = None) -> AppSpec
     document = load_blueprint(name, blueprints_dir)
     document.setdefault("domain", f"{name}.example.com")  # stacks set the real domain
     try:
-        spec = AppSpec.model_validate(document)
+        spec = AppSpec.model_validate(document, context=spec_context(blueprints_dir or default_blueprints_dir()))
     except ValidationError as error:
         raise ConfigError(problems_from_validation(error, prefix=f"apps.{name}", model=AppSpec)) from None
     problems = [Problem(join_path("apps", name, p.path), p.message) for p in check_app(spec)]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from .base import RETENTION, AbsolutePath, Cpu, Duration, EnvName, Memory, Name, Strict
 from .cron import CronExpression
@@ -72,7 +74,9 @@ GRANT_PRIVILEGES: dict[str, frozenset[str]] = {
 }
 Privilege = Literal["all", "connect", "create", "temporary", "usage", "select", "insert", "update", "delete",
                     "truncate", "references", "trigger", "execute"]
-RESERVED_SCHEMAS = frozenset({"public", "information_schema"})
+# appstack: the db-bootstrap job's own bookkeeping (appstack.applied_scripts).
+BOOKKEEPING_SCHEMA = "appstack"
+RESERVED_SCHEMAS = frozenset({"public", "information_schema", BOOKKEEPING_SCHEMA})
 
 
 class DatabaseRoleSpec(Strict):
@@ -101,15 +105,106 @@ class DatabaseGrantSpec(Strict):
     to: str = Field(pattern=SQL_NAME, description="database.username (the application role) or a declared role")
 
 
+# The scripts travel in the db-bootstrap job's command (one `sh -c` argument): an ECS task definition
+# holds at most 64 KiB and Linux caps one argument at 128 KiB (MAX_ARG_STRLEN); a ConfigMap would allow 1 MiB.
+# Together at most 32 KiB leaves the task definition room for the job's own SQL and its settings.
+SCRIPT_MAX_BYTES = 24 * 1024
+SCRIPTS_MAX_BYTES = 32 * 1024
+SCRIPT_NAME = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+# Where validation finds the directory relative paths start from (the blueprint's), and keeps what it read.
+SPEC_DIR_CONTEXT = "spec_dir"
+_READ_CONTEXT = "_scripts_read"
+
+
+def _read_script(file: str, base: Path) -> str:
+    """The script's text; ValueError (shown at the field's path) for anything but a readable UTF-8 file
+    inside the blueprint's directory."""
+    if Path(file).is_absolute() or "\\" in file:
+        raise ValueError(f"'{file}' must be a relative path with / separators (relative to the blueprint's directory)")
+    root = base.resolve()
+    path = (root / file).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f"'{file}' leaves the blueprint's directory ({base.name}/); keep scripts beside or below "
+                         "the blueprint")
+    if not path.exists():
+        raise ValueError(f"'{file}' does not exist (relative to {base.name}/)")
+    if not path.is_file():
+        raise ValueError(f"'{file}' is not a regular file")
+    size = path.stat().st_size
+    if size > SCRIPT_MAX_BYTES:
+        raise ValueError(f"'{file}' holds {size} bytes; a script holds at most {SCRIPT_MAX_BYTES} (it travels in the "
+                         "db-bootstrap job's command): split it into several scripts")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"'{file}' is not UTF-8 text (byte {error.start})") from None
+    if "\x00" in text:
+        raise ValueError(f"'{file}' contains a NUL character, which PostgreSQL cannot take")
+    if not text.strip():
+        raise ValueError(f"'{file}' is empty")
+    return text
+
+
+class DatabaseScriptSpec(Strict):
+    """A versioned SQL script the db-bootstrap job applies once, before the release that first declares it.
+
+    Applied in list order, each in its own transaction, as the application role (what it creates belongs
+    to that role), and recorded with its SHA-256 in appstack.applied_scripts. Append-only: a script once
+    applied must never change (the job fails naming it); add a new script instead."""
+
+    name: str = Field(pattern=SCRIPT_NAME, description="the script's name in appstack.applied_scripts; never reuse one")
+    file: str = Field(min_length=1, max_length=255, description="a UTF-8 SQL file, relative to the blueprint's "
+                      f"directory and inside it, at most {SCRIPT_MAX_BYTES} bytes")
+    _content: str = PrivateAttr("")
+
+    @field_validator("file")
+    @classmethod
+    def _readable(cls, file: str, info: ValidationInfo) -> str:
+        context = info.context if isinstance(info.context, dict) else {}
+        base = context.get(SPEC_DIR_CONTEXT)
+        if base is None:
+            raise ValueError("scripts are read relative to the blueprint's directory: load the spec from its "
+                             "blueprint (a stack or `appstack validate`)")
+        context.setdefault(_READ_CONTEXT, {})[file] = _read_script(file, Path(base))
+        return file
+
+    @model_validator(mode="after")
+    def _keep_content(self, info: ValidationInfo) -> DatabaseScriptSpec:
+        self._content = info.context[_READ_CONTEXT][self.file]
+        return self
+
+    @property
+    def content(self) -> str:
+        return self._content
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self._content.encode()).hexdigest()
+
+
 class DatabaseBootstrapSpec(Strict):
-    """Schemas, roles and grants the platform's bootstrap creates idempotently before every release."""
+    """Schemas, roles and grants the platform's bootstrap creates idempotently before every release, then
+    the versioned scripts it applies once each."""
 
     roles: list[DatabaseRoleSpec] = Field(default_factory=list)
     schemas: list[DatabaseSchemaSpec] = Field(default_factory=list)
     grants: list[DatabaseGrantSpec] = Field(default_factory=list)
+    scripts: list[DatabaseScriptSpec] = Field(
+        default_factory=list,
+        description="SQL files applied once each, in this order, after the declarations (append-only, checksummed)",
+    )
 
     def problems(self, username: str) -> list[str]:
         found: list[str] = []
+        names = [s.name for s in self.scripts]
+        for n, name in enumerate(names):
+            if names.index(name) != n:
+                found.append(f"bootstrap.scripts.{n}.name: '{name}' is declared twice")
+        total = sum(len(s.content.encode()) for s in self.scripts)
+        if total > SCRIPTS_MAX_BYTES:
+            found.append(f"bootstrap.scripts: the scripts hold {total} bytes together; at most {SCRIPTS_MAX_BYTES} "
+                         "(they travel in the db-bootstrap job's command)")
         roles = [r.name for r in self.roles]
         schemas = [s.name for s in self.schemas]
         for n, role in enumerate(roles):
@@ -415,6 +510,7 @@ __all__ = [
     "DatabaseGrantSpec",
     "DatabaseRoleSpec",
     "DatabaseSchemaSpec",
+    "DatabaseScriptSpec",
     "DatabaseSpec",
     "ExternalCacheSpec",
     "ExternalDatabaseSpec",

@@ -31,12 +31,20 @@ its old name and type, and every child follows it.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
 
 import pulumi
 
 from appstack.spec import AppSpec, DatabaseBootstrapSpec, JobSpec, PostgresSpec
+
+from ...postgres_bootstrap import (
+    NO_DECLARATIONS,
+    bootstrap_sessions,
+    declaration_variables,
+    declarations_sql,
+    extension_variables,
+    extensions_sql,
+)
 
 from .images import ImageRef
 from .jobs import JobPlacement, JobTask, ReleaseJob
@@ -112,72 +120,24 @@ def client_image(major: str) -> str:
     return CLIENT_IMAGES[max(CLIENT_IMAGES, key=int)]
 
 
-NO_DECLARATIONS = DatabaseBootstrapSpec()
-_GRANT_OBJECTS = {"tables": "TABLES", "sequences": "SEQUENCES", "functions": "FUNCTIONS"}
-
-
-def declarations_sql(declarations: DatabaseBootstrapSpec) -> tuple[str, str]:
-    """(roles and schemas, grants): static text but for GRANT's fixed keywords; every name is a psql
-    variable (declaration_variables) quoted by psql (`:"role_1"`) or by format('%I')."""
-    first = ""
-    for n, role in enumerate(declarations.roles, start=1):
-        login = "LOGIN" if role.login else "NOLOGIN"
-        first += (f"SELECT format('CREATE ROLE %I', :'role_{n}')\n WHERE NOT EXISTS (SELECT FROM pg_roles WHERE "
-                  f"rolname = :'role_{n}') \\gexec\nALTER ROLE :\"role_{n}\" WITH {login} NOCREATEDB NOCREATEROLE;"
-                  f"\nGRANT :\"role_{n}\" TO CURRENT_USER;\n")
-    for n in range(1, len(declarations.schemas) + 1):
-        first += (f'CREATE SCHEMA IF NOT EXISTS :"schema_{n}" AUTHORIZATION :"schema_{n}_owner";\n'
-                  f'ALTER SCHEMA :"schema_{n}" OWNER TO :"schema_{n}_owner";\n')
-    grants = ""
-    for n, grant in enumerate(declarations.grants, start=1):
-        privileges = ", ".join(p.upper() for p in grant.privileges)
-        if grant.object == "database":
-            grants += (f"SELECT format('GRANT {privileges} ON DATABASE %I TO %I', current_database(), "
-                       f":'grant_{n}_to') \\gexec\n")
-        elif grant.object == "schema":
-            grants += f'GRANT {privileges} ON SCHEMA :"grant_{n}_schema" TO :"grant_{n}_to";\n'
-        else:
-            kind = _GRANT_OBJECTS[grant.object]
-            grants += (f'GRANT {privileges} ON ALL {kind} IN SCHEMA :"grant_{n}_schema" TO :"grant_{n}_to";\n'
-                       f'ALTER DEFAULT PRIVILEGES FOR ROLE :"app_role" IN SCHEMA :"grant_{n}_schema" '
-                       f'GRANT {privileges} ON {kind} TO :"grant_{n}_to";\n')
-    return first, grants
-
-
-def declaration_variables(declarations: DatabaseBootstrapSpec, username: str, app_role: str) -> list[tuple[str, str]]:
-    """The psql variables of declarations_sql; `database.username` stands for the application role."""
-    def role(name: str | None) -> str:
-        return app_role if name in (None, username) else str(name)
-
-    return [
-        *[(f"role_{n}", r.name) for n, r in enumerate(declarations.roles, start=1)],
-        *[v for n, s in enumerate(declarations.schemas, start=1)
-          for v in ((f"schema_{n}", s.name), (f"schema_{n}_owner", role(s.owner)))],
-        *[v for n, g in enumerate(declarations.grants, start=1)
-          for v in ((f"grant_{n}_to", role(g.to)), *(((f"grant_{n}_schema", g.in_schema),) if g.in_schema else ()))],
-    ]
-
-
 def bootstrap_sql(extensions: Sequence[str], declarations: DatabaseBootstrapSpec = NO_DECLARATIONS) -> str:
-    """The psql script: static text; the role and extension names are the psql variables `app_role`
-    and `ext_1`, `ext_2`, ..., the declarations' names those of declaration_variables."""
-    creates = "".join(f'CREATE EXTENSION IF NOT EXISTS :"ext_{n}";\n' for n in range(1, len(extensions) + 1))
+    """The first session's script: static text; the role and extension names are the psql variables
+    `app_role` and `ext_1`, `ext_2`, ..., the declarations' names those of declaration_variables."""
     first, grants = declarations_sql(declarations)
-    return BOOTSTRAP_SQL + first + creates + grants + REPORT_SQL
+    return BOOTSTRAP_SQL + first + extensions_sql(extensions) + grants + REPORT_SQL
 
 
 def bootstrap_script(app_role: str, extensions: Sequence[str], declarations: DatabaseBootstrapSpec = NO_DECLARATIONS,
                      username: str = "") -> str:
     """The container's shell command: refuse an empty or malformed verifier (an empty password would
-    clear the role's password), then psql with the script on stdin as one transaction."""
-    named = [("app_role", app_role), *[(f"ext_{n}", e) for n, e in enumerate(extensions, start=1)],
-             *declaration_variables(declarations, username, app_role)]
-    variables = [f"--set={shlex.quote(f'{key}={value}')}" for key, value in named]
+    clear the role's password), then psql with the script on stdin as one transaction, then the
+    declared scripts (components/postgres_bootstrap.py)."""
+    variables = [*extension_variables(extensions), *declaration_variables(declarations, username, app_role)]
     return (
         f'case "${VERIFIER_VARIABLE}" in \'SCRAM-SHA-256$\'*) ;;'
         f" *) echo '{VERIFIER_VARIABLE} holds no SCRAM-SHA-256 verifier' >&2; exit 1 ;; esac\n"
-        f'exec psql "${ADMIN_URL_VARIABLE}" --no-psqlrc --set=ON_ERROR_STOP=1 --single-transaction'
-        f" {' '.join(variables)} --file=- <<'SQL'\n{bootstrap_sql(extensions, declarations)}SQL\n"
+        + bootstrap_sessions(f'"${ADMIN_URL_VARIABLE}" ', app_role, bootstrap_sql(extensions, declarations),
+                             variables, declarations.scripts)
     )
 
 

@@ -244,10 +244,12 @@ def test_claude_relays_schema_and_grants_from_the_guide_run_through_psql_variabl
         assert f" {variable} " in script
     sql = script.split("<<'SQL'\n")[1]
     lines = sql.splitlines()
-    first = lines.index('CREATE SCHEMA IF NOT EXISTS :"schema_1" AUTHORIZATION :"schema_1_owner";')
-    assert lines[first:first + 8] == [
-        'CREATE SCHEMA IF NOT EXISTS :"schema_1" AUTHORIZATION :"schema_1_owner";',
-        'ALTER SCHEMA :"schema_1" OWNER TO :"schema_1_owner";',
+    first = lines.index("SELECT format('CREATE SCHEMA %I AUTHORIZATION %I', :'schema_1', :'schema_1_owner')")
+    assert lines[first:first + 10] == [
+        "SELECT format('CREATE SCHEMA %I AUTHORIZATION %I', :'schema_1', :'schema_1_owner')",
+        " WHERE NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = :'schema_1') \\gexec",
+        "SELECT format('ALTER SCHEMA %I OWNER TO %I', :'schema_1', :'schema_1_owner')",
+        " FROM pg_namespace WHERE nspname = :'schema_1' AND pg_get_userbyid(nspowner) <> :'schema_1_owner' \\gexec",
         'CREATE EXTENSION IF NOT EXISTS :"ext_1";', 'CREATE EXTENSION IF NOT EXISTS :"ext_2";',
         'CREATE EXTENSION IF NOT EXISTS :"ext_3";',
         "SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'grant_1_to') \\gexec",
