@@ -1,6 +1,7 @@
 """KubernetesApp: one app spec on a cluster, orchestrating the role components in dependency order.
 
-namespace -> object storage, data stores -> binding values -> before_rollout jobs -> workloads,
+namespace -> object storage, data stores -> binding values -> the platform's db-bootstrap Job (PostgreSQL)
+-> before_rollout jobs -> workloads,
 Services, autoscaling, scheduled jobs, Ingress -> after_rollout jobs; network policies, backups and
 observability alongside. Every child is parented to the app, and names derive from the app's name only.
 """
@@ -26,6 +27,8 @@ from .common import (
     store_client,
     store_client_labels,
 )
+from .db_bootstrap import JOB as BOOTSTRAP_JOB
+from .db_bootstrap import DatabaseBootstrapArgs, DatabaseBootstrapJob
 from .jobs import ReleaseJob, ReleaseJobArgs
 from .namespace import AppNamespace, AppNamespaceArgs, namespace_name
 from .network_policy import NetworkPolicies, NetworkPoliciesArgs
@@ -120,8 +123,16 @@ class KubernetesApp(AppDeployment):
                 ctx, job_name, job_spec, values, secrets.keys(), storage_for(job_spec), ca_for(job_spec), depends_on),
                 opts_child)
 
-        self.jobs = {j: job(j, data_ready) for j, s in sorted(spec.jobs.items()) if s.phase == "before_rollout"}
-        before = [j.job for j in self.jobs.values()]
+        # The platform's db-bootstrap Job first: the app's own migrations find its schemas, grants and scripts.
+        self.db_bootstrap = None
+        platform_jobs: list[pulumi.Resource] = []
+        if self.postgres is not None and isinstance(db, PostgresSpec):
+            self.db_bootstrap = DatabaseBootstrapJob(f"{name}-{BOOTSTRAP_JOB}", DatabaseBootstrapArgs(
+                ctx, db, self.postgres, data_ready), opts_child)
+            platform_jobs.append(self.db_bootstrap.job)
+        self.jobs = {j: job(j, [*data_ready, *platform_jobs]) for j, s in sorted(spec.jobs.items())
+                     if s.phase == "before_rollout"}
+        before = [*platform_jobs, *(j.job for j in self.jobs.values())]
 
         self.workloads: dict[str, Workload] = {}
         self.exposures: dict[str, ServiceExposure] = {}

@@ -108,6 +108,38 @@ def release_id(ctx: AppContext, spec: JobSpec) -> str:
     return short_hash(images, spec.image, spec.command, spec.args)
 
 
+@dataclass(frozen=True)
+class RunToCompletion:
+    """A release's Job object: `job` (the spec's or platform's name), `object_name` (with the release hash),
+    `spec` (phase, retries, deadline, TTL), the pod `template` and what it waits for."""
+
+    job: str
+    object_name: str
+    spec: JobSpec
+    template: dict[str, Any]
+    depends_on: list[pulumi.Resource]
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+def run_to_completion(parent: pulumi.Resource, name: str, ctx: AppContext, run: RunToCompletion) -> k8s.batch.v1.Job:
+    """The Job, with bounded retries and deadline, and Pulumi waiting for it up to that deadline plus a margin."""
+    spec = run.spec
+    wait = spec.timeout_seconds + JOB_START_MARGIN_SECONDS
+    return k8s.batch.v1.Job(
+        name,
+        metadata=ctx.meta(run.object_name, {"appstack.dev/job": run.job, "appstack.dev/phase": spec.phase},
+                          annotations={**await_timeout(wait), **run.annotations}),
+        spec={
+            "backoffLimit": spec.backoff_limit,
+            "activeDeadlineSeconds": spec.timeout_seconds,
+            "ttlSecondsAfterFinished": spec.ttl_seconds_after_finished,
+            "template": run.template,
+        },
+        opts=child(parent, depends_on=run.depends_on,
+                   custom_timeouts=pulumi.CustomTimeouts(create=f"{wait}s", update=f"{wait}s")),
+    )
+
+
 class ReleaseJob(pulumi.ComponentResource):
     """Outputs: `job_name` (the object name of this release's Job) and `phase`."""
 
@@ -119,19 +151,7 @@ class ReleaseJob(pulumi.ComponentResource):
                            ca_files=args.ca_files)
         self.service_account, self.env_secret, template = pod.service_account, pod.env_secret, pod.template
         self.job_name = f"{args.name}-{release_id(ctx, spec)}"
-        wait = spec.timeout_seconds + JOB_START_MARGIN_SECONDS
-        self.job = k8s.batch.v1.Job(
-            name,
-            metadata=ctx.meta(self.job_name, {"appstack.dev/job": args.name, "appstack.dev/phase": spec.phase},
-                              annotations=await_timeout(wait)),
-            spec={
-                "backoffLimit": spec.backoff_limit,
-                "activeDeadlineSeconds": spec.timeout_seconds,
-                "ttlSecondsAfterFinished": spec.ttl_seconds_after_finished,
-                "template": template,
-            },
-            opts=child(self, depends_on=[*pod.resources, *args.depends_on],
-                       custom_timeouts=pulumi.CustomTimeouts(create=f"{wait}s", update=f"{wait}s")),
-        )
+        self.job = run_to_completion(self, name, ctx, RunToCompletion(
+            args.name, self.job_name, spec, template, [*pod.resources, *args.depends_on]))
         self.phase = spec.phase
         self.register_outputs({"job_name": self.job_name, "phase": self.phase})

@@ -47,3 +47,8 @@ def env_of(container: dict[str, Any]) -> dict[str, Any]:
 
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob")
+
+
+def spec_jobs(synthesis: Synthesis, namespace: str) -> list[dict[str, Any]]:
+    """The Jobs of the spec's own `jobs`, without the platform's db-bootstrap Job."""
+    return [o for o in objects(synthesis, "Job", namespace) if o["metadata"]["labels"]["appstack.dev/job"] != "db-bootstrap"]

@@ -7,7 +7,7 @@ import re
 from appstack.program import OFFLINE_PLACEHOLDER
 from tests.conftest import synth_config, synth_stack
 
-from .helpers import WORKLOAD_KINDS, containers, env_of, objects, one, pod_spec, resource_of
+from .helpers import WORKLOAD_KINDS, containers, env_of, objects, one, pod_spec, resource_of, spec_jobs
 from .schemas import kubernetes_objects, manifest
 
 SYSTEMS = ("small-squaretable", "claude-relay", "sparkle", "elizabeth", "zmage")
@@ -44,7 +44,7 @@ def test_namespaces_enforce_the_restricted_pod_security_profile():
 
 def test_every_pod_meets_the_restricted_profile():
     pods = [o for kind in WORKLOAD_KINDS for o in objects(dev(), kind)]
-    assert len(pods) == 27
+    assert len(pods) == 31  # 27 + the db-bootstrap Job of each of the four PostgreSQL apps
     for obj in pods:
         spec = pod_spec(obj)
         assert spec["automountServiceAccountToken"] is False
@@ -228,12 +228,12 @@ def test_custom_stack_modes_and_determinism():
     pg = resource_of(first, "StatefulSet", "zmage", "postgres")
     assert pg.options["protect"] is True and pg.options["ignore_changes"] == ["spec.volumeClaimTemplates"]
     dev_job = one(dev(), "Job", "dev-zmage", "db-migrate-" + _job_hash(dev(), "dev-zmage"))
-    prod_job = [j for j in objects(first, "Job", "zmage")][0]
+    prod_job = spec_jobs(first, "zmage")[0]
     assert prod_job["metadata"]["name"] != dev_job["metadata"]["name"]  # new web tag -> new release Job
 
 
 def _job_hash(synthesis, namespace):
-    return objects(synthesis, "Job", namespace)[0]["metadata"]["name"].rsplit("-", 1)[1]
+    return spec_jobs(synthesis, namespace)[0]["metadata"]["name"].rsplit("-", 1)[1]
 
 
 def test_a_rotated_secret_rolls_the_pods_without_revealing_it():
@@ -259,7 +259,7 @@ def _prod():
 def test_pulumi_waits_for_a_job_as_long_as_kubernetes_lets_it_run():
     # The provider's default Job wait is 10 minutes; the spec's deadline is 30 (activeDeadlineSeconds).
     jobs = [*objects(dev(), "Job"), *objects(_prod(), "Job")]
-    assert len(jobs) == 8
+    assert len(jobs) == 16  # each stack: the four PostgreSQL apps' db-bootstrap Jobs and four of the spec's
     for job in jobs:
         deadline = job["spec"]["activeDeadlineSeconds"]
         wait = int(job["metadata"]["annotations"]["pulumi.com/timeoutSeconds"])
@@ -274,7 +274,7 @@ def test_operator_cluster_is_awaited_before_migrations_and_workloads():
         annotations = manifest(cluster)["metadata"]["annotations"]
         assert annotations["pulumi.com/waitFor"] == "condition=Ready"
         assert int(annotations["pulumi.com/timeoutSeconds"]) >= 1200
-    migrate = objects(prod, "Job", "prod-small-squaretable")[0]["metadata"]["name"]
+    migrate = spec_jobs(prod, "prod-small-squaretable")[0]["metadata"]["name"]
     cluster_urn = resource_of(prod, "Cluster", "prod-small-squaretable", "postgres").urn
     assert cluster_urn in resource_of(prod, "Job", "prod-small-squaretable", migrate).dependencies
 

@@ -6,7 +6,7 @@ from appstack.plan import plan_table
 from appstack.stackconfig import load_stack
 from tests.conftest import synth_stack
 
-from .helpers import containers, env_of, objects, one, pod_spec, resource_of
+from .helpers import containers, env_of, objects, one, pod_spec, resource_of, spec_jobs
 
 NGINX = "nginx.ingress.kubernetes.io"
 
@@ -37,7 +37,7 @@ def test_small_squaretable_scaling_resources_and_migration_before_rollout():
     app = containers(one(dev(), "Deployment", ns, "app"))[0]
     assert app["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"},
                                 "limits": {"cpu": "1000m", "memory": "1024Mi"}}
-    [job] = objects(dev(), "Job", ns)
+    [job] = spec_jobs(dev(), ns)
     assert containers(job)[0]["command"] == ["pnpm", "db:migrate"]
     assert job["spec"]["backoffLimit"] == 2 and job["spec"]["ttlSecondsAfterFinished"] == 86400
     job_urn = resource_of(dev(), "Job", ns, job["metadata"]["name"]).urn
@@ -145,7 +145,7 @@ def test_claude_relay_postgres_preloads_pg_stat_statements_with_100_connections(
     exporter = containers(one(dev(), "Deployment", ns, "postgres-exporter"))[0]
     assert env_of(exporter)["DATA_SOURCE_NAME"] == {"secretKeyRef": {"name": "postgres-exporter-env",
                                                                      "key": "DATA_SOURCE_NAME"}}
-    [job] = objects(dev(), "Job", ns)  # data-migration runs after the rollout
+    [job] = spec_jobs(dev(), ns)  # data-migration runs after the rollout
     deps = resource_of(dev(), "Job", ns, job["metadata"]["name"]).dependencies
     assert resource_of(dev(), "Deployment", ns, "app").urn in deps
     assert routes(ns) == {"/": "app"}
