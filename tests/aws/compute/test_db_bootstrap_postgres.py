@@ -5,15 +5,10 @@ are installed."""
 from __future__ import annotations
 
 import os
-import pwd
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from appstack.components.aws.compute.db_bootstrap import bootstrap_script
@@ -21,8 +16,8 @@ from appstack.components.aws.compute.db_bootstrap import bootstrap_script
 from appstack.scram import scram_verifier
 from appstack.spec import DatabaseBootstrapSpec
 from appstack.spec.data import DatabaseSchemaSpec
+from tests.postgres_server import running_server
 
-BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 MASTER, MASTER_PASSWORD, DATABASE = "zmage", "master-pw-0123456789", "zmage"
 APP_PASSWORD = "a1" * 32  # 64 hex digits, as the data layer generates
 SALT = bytes(range(16))
@@ -45,43 +40,14 @@ CREATE FUNCTION twice(integer) RETURNS integer LANGUAGE sql AS 'SELECT $1 * 2';
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[int]:
-    if not (BIN / "initdb").exists() or shutil.which("psql") is None:
-        pytest.skip("needs PostgreSQL server binaries and psql")
-    as_user: list[str] = []
-    directory = Path(tempfile.mkdtemp(prefix="appstack-pg-"))
-    if os.geteuid() == 0:  # the server refuses to run as root
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root without a postgres user")
-        os.chown(directory, owner.pw_uid, owner.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data, port = directory / "data", _free_port()
-    run = dict(check=True, capture_output=True, text=True)
-    subprocess.run([*as_user, str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
-                    "--auth-host=scram-sha-256", "--no-sync"], **run)
-    subprocess.run([*as_user, str(BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(directory / "log"), "-o",
-                    f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], **run)
-    try:
-        superuser = ["psql", "-h", str(directory), "-p", str(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1"]
-        subprocess.run([*superuser, "-c", f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB PASSWORD "
-                                          f"'{MASTER_PASSWORD}'"], **run)
-        subprocess.run([*superuser, "-c", f"CREATE DATABASE {DATABASE} OWNER {MASTER}"], **run)
-        subprocess.run([*superuser, "-d", DATABASE, "-c", f"ALTER SCHEMA public OWNER TO {MASTER}"], **run)
-        psql(port, MASTER, MASTER_PASSWORD, LEGACY_SCHEMA)
-        yield port
-    finally:
-        subprocess.run([*as_user, str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(directory, ignore_errors=True)
+    with running_server() as pg:
+        pg.superuser("-c", f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB PASSWORD '{MASTER_PASSWORD}'")
+        pg.superuser("-c", f"CREATE DATABASE {DATABASE} OWNER {MASTER}")
+        pg.superuser("-d", DATABASE, "-c", f"ALTER SCHEMA public OWNER TO {MASTER}")
+        psql(pg.port, MASTER, MASTER_PASSWORD, LEGACY_SCHEMA)
+        yield pg.port
 
 
 def _env(port: int, user: str, password: str) -> dict[str, str]:
