@@ -46,6 +46,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Bootstrap role (`database.bootstrap.roles[]`)", spec.data.DatabaseRoleSpec),
     ("Bootstrap schema (`database.bootstrap.schemas[]`)", spec.data.DatabaseSchemaSpec),
     ("Bootstrap grant (`database.bootstrap.grants[]`)", spec.data.DatabaseGrantSpec),
+    ("Bootstrap script (`database.bootstrap.scripts[]`)", spec.data.DatabaseScriptSpec),
     ("Redis (`cache`, engine: redis)", spec.RedisSpec),
     ("External cache (`cache`, engine: external)", spec.ExternalCacheSpec),
     ("Bucket (`storage.<name>`)", spec.BucketSpec),

@@ -67,7 +67,7 @@ def test_app_filter_keeps_one_apps_resources_and_says_so(project, capsys):
     document = json.loads(out)
     assert code == 0 and document["apps"] == ["shop"] and document["selection"] == {"apps": ["shop"]}
     urns = {r["urn"] for r in document["resources"]}
-    assert len(urns) == 50
+    assert len(urns) == 53
     for resource in document["resources"]:  # every one is the Application shop or under it
         chain, parent = [resource["urn"]], resource["parent"]
         while parent in urns:
@@ -76,10 +76,10 @@ def test_app_filter_keeps_one_apps_resources_and_says_so(project, capsys):
         assert chain[-1].endswith("appstack:app:Application::shop"), chain
     code, out, _ = _plan(capsys, project, "--app", "shop")
     assert out.splitlines()[:2] == [
-        "Stack dev: platform kubernetes, tier dev, 1 apps, 50 resources (37 cloud/cluster resources)",
+        "Stack dev: platform kubernetes, tier dev, 1 apps, 53 resources (39 cloud/cluster resources)",
         "Showing apps: shop",
     ]
-    assert "\nhello  (" not in out and "\nshop  (49 resources)" in out
+    assert "\nhello  (" not in out and "\nshop  (52 resources)" in out
 
 
 def test_unknown_app_and_conflicting_stdout_outputs_are_usage_errors(project, capsys):
@@ -95,7 +95,7 @@ def test_format_yaml_prints_kubernetes_manifests_with_secrets_masked(project, ca
     code, out, _ = _plan(capsys, project, "--app", "hello", "--format", "yaml")
     assert code == 0
     documents = list(yaml.safe_load_all(out))
-    assert len(documents) == 37  # the custom resources of hello; components are not manifests
+    assert len(documents) == 39  # the custom resources of hello; components are not manifests
     deployment = next(d for d in documents if d.get("kind") == "Deployment")
     assert (deployment["apiVersion"], deployment["metadata"]) == ("apps/v1", {
         "name": "web", "namespace": "dev-hello",
@@ -118,7 +118,7 @@ def test_show_one_resource_one_app_and_ambiguous_names(project, capsys):
     (document,) = yaml.safe_load_all(out)
     assert (document["kind"], document["metadata"]["name"]) == ("Deployment", "web")
     code, out, _ = _plan(capsys, project, "--show", "hello")  # an app: all of it, components included
-    assert len(list(yaml.safe_load_all(out))) == 49
+    assert len(list(yaml.safe_load_all(out))) == 52
     code, out, _ = _plan(capsys, project, "--show", "hello-secret-key")
     (document,) = yaml.safe_load_all(out)
     assert document["inputs"]["length"] == 50 and document["parent"].endswith("appstack:app:Secrets::hello")

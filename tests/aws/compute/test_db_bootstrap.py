@@ -226,9 +226,10 @@ def test_the_job_names_are_reserved_for_rds_postgres(reserved):
     assert f"apps.zmage.jobs.{reserved}: this job name is reserved" in str(error.value)
 
 
-def test_kubernetes_is_unaffected():
+def test_kubernetes_runs_its_own_job_without_the_aws_secrets():
     synthesis = synth_config(platform="kubernetes", apps={"claude-relay": {}})
-    assert not [r for r in synthesis.resources if "db-bootstrap" in r.name or r.type == JOB_TYPE]
+    assert not [r for r in synthesis.resources if r.type == JOB_TYPE]
+    assert len([r for r in synthesis.resources if r.type == "appstack:kubernetes:DatabaseBootstrapJob"]) == 1
     assert not [k for k in synthesis.outputs if k.endswith("-release-commands")]
     assert not synthesis.by_type("aws:secretsmanager/secret:Secret")
 
@@ -242,7 +243,7 @@ def test_claude_relays_schema_and_grants_from_the_guide_run_through_psql_variabl
                      "--set=grant_1_to=claude_app_app", "--set=grant_2_to=claude_app_app", "--set=grant_2_schema=public",
                      "--set=grant_3_to=claude_app_app", "--set=grant_3_schema=claude_data"):
         assert f" {variable} " in script
-    sql = script.split("<<'SQL'\n")[1]
+    sql = script.split("<<'SQL'\n")[1].split("\nSQL\n")[0]  # the declarations' session
     lines = sql.splitlines()
     first = lines.index("SELECT format('CREATE SCHEMA %I AUTHORIZATION %I', :'schema_1', :'schema_1_owner')")
     assert lines[first:first + 10] == [
