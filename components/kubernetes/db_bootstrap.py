@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
-
 from appstack.components.postgres_bootstrap import (
     bootstrap_sessions,
     declaration_variables,
@@ -42,6 +41,7 @@ from appstack.components.postgres_bootstrap import (
     extension_variables,
     extensions_sql,
 )
+
 from appstack.spec import JobSpec, PostgresSpec
 
 from .common import (

@@ -8,6 +8,7 @@ override (`appstack:overrides`) and a Python transform (`appstack:transforms`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import yaml
 
 from tests.delivery.test_wheel_install import _run
 
+ACCOUNTS_SQL = "CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n"
 LEDGER = """\
 # Ledger: Django bookkeeping with Celery (written from docs/spec.md only).
 name: ledger
@@ -66,6 +68,9 @@ database:
   engine: postgres
   version: "16"
   database: ledger
+  bootstrap:
+    scripts:   # beside the blueprint, in the project's own apps/ directory
+      - {name: 001-accounts, file: ledger/001-accounts.sql}
 cache:
   engine: redis
 storage:
@@ -108,6 +113,8 @@ def test_the_sixth_app_plans_on_both_platforms_from_its_own_repository(tmp_path:
     new = _run([appstack, "new", "app", "ledger", "--stack", "dev", "--stack", "prod"], project, env)
     assert new.returncode == 0, new.stderr
     (project / "apps" / "ledger.yaml").write_text(LEDGER)
+    (project / "apps" / "ledger").mkdir()
+    (project / "apps" / "ledger" / "001-accounts.sql").write_text(ACCOUNTS_SQL)
     (project / "platform_hooks.py").write_text(TRANSFORM)
     _add_settings(project / "Pulumi.prod.yaml", overrides=[OVERRIDE], transforms=["platform_hooks:cost_center"])
     # The first bucket on Kubernetes: validate asks how pods authenticate to object storage.
@@ -139,6 +146,14 @@ def test_the_sixth_app_plans_on_both_platforms_from_its_own_repository(tmp_path:
                    if name.endswith("allow-declared-egress")]
     assert declared["spec"]["egress"] == [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}],
                                            "ports": [{"protocol": "TCP", "port": 587}]}]
+
+    # The script from the project's own directory: its SHA-256 on the Kubernetes Job and in the ECS task's command.
+    digest = hashlib.sha256(ACCOUNTS_SQL.encode()).hexdigest()
+    (job,) = [j for j in named("dev", "kubernetes:batch/v1:Job").values()
+              if j["metadata"]["labels"]["appstack.dev/job"] == "db-bootstrap"]
+    assert job["metadata"]["annotations"]["appstack.dev/bootstrap-scripts"] == f'{{"001-accounts":"{digest}"}}'
+    (task,) = [t for name, t in named("prod", "aws:ecs/taskDefinition:TaskDefinition").items() if "db-bootstrap" in name]
+    assert f"--set=script_1_sha256={digest}" in task["containerDefinitions"]
 
     # AWS: the beat never runs twice, the report is an EventBridge schedule, SMTP egress, both customisations.
     services = named("prod", "aws:ecs/service:Service")

@@ -45,7 +45,6 @@ from ...postgres_bootstrap import (
     extension_variables,
     extensions_sql,
 )
-
 from .images import ImageRef
 from .jobs import JobPlacement, JobTask, ReleaseJob
 

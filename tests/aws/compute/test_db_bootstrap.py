@@ -258,3 +258,35 @@ def test_claude_relays_schema_and_grants_from_the_guide_run_through_psql_variabl
         'GRANT ALL ON SCHEMA :"grant_3_schema" TO :"grant_3_to";',
     ]
     assert "claude_data" not in sql and "claude_app" not in sql  # names only as variables
+
+
+def test_claude_relays_scripts_run_after_the_declarations_as_the_application_role():
+    (job,) = container_definitions(synth_app("claude-relay"), "db-bootstrap")
+    script = job["command"][0]
+    declarations, scripts, rest = script.split("\nSQL\n")
+    assert rest == ""
+    assert "--single-transaction" in declarations and not declarations.startswith("exec ")
+    spec = spec_of("claude-relay").database
+    first, second = spec.bootstrap.scripts
+    assert scripts.startswith(
+        'exec psql "$DATABASE_ADMIN_URL" --no-psqlrc --set=ON_ERROR_STOP=1 --set=app_role=claude_app_app '
+        f"--set=script_1=001-functions --set=script_1_sha256={first.sha256} "
+        f"--set=script_2=002-api-keys --set=script_2_sha256={second.sha256} --file=- <<'SQL'\n"
+        'SET ROLE :"app_role";\n')
+    assert first.content in scripts and second.content in scripts
+    assert scripts.index(first.content) < scripts.index(second.content)
+
+
+def test_the_largest_scripts_the_spec_accepts_fit_an_ecs_task_definition(tmp_path):
+    from appstack.spec.data import SCRIPTS_MAX_BYTES
+
+    # Line breaks and quotes grow under JSON escaping: the spec's cap counts them escaped.
+    line = 'INSERT INTO t VALUES (\'a "quoted" value\');\n'
+    (tmp_path / "a.sql").write_text(line * (SCRIPTS_MAX_BYTES // 2 // len(json.dumps(line))))
+    (tmp_path / "b.sql").write_text(line * (SCRIPTS_MAX_BYTES // 2 // len(json.dumps(line)) - 1))
+    database = PostgresSpec.model_validate(
+        {"engine": "postgres", "version": "16", "database": "shop", "extensions": ["pgcrypto"],
+         "bootstrap": {"scripts": [{"name": "a", "file": "a.sql"}, {"name": "b", "file": "b.sql"}]}},
+        context={"spec_dir": tmp_path})
+    command = bootstrap_script("shop_app", database.extensions, database.bootstrap, "app")
+    assert len(json.dumps([{"name": "db-bootstrap", "command": [command]}])) < 48 * 1024  # of 64 KiB
