@@ -177,7 +177,8 @@ def bootstrap_sessions(target: str, app_role: str, first_sql: str, first_variabl
                        scripts: Sequence[DatabaseScriptSpec]) -> str:
     """The shell lines of the two sessions: the declarations' transaction, then the scripts (if any)."""
     app = [("app_role", app_role)]
-    declared = "set -eu\n" + psql_session(target, [*app, *first_variables], first_sql, single_transaction=True, final=not scripts)
+    declared = "set -eu\n" + psql_session(target, [*app, *first_variables], first_sql, single_transaction=True,
+                                          final=not scripts)
     if not scripts:
         return declared
     return declared + psql_session(target, [*app, *script_variables(scripts)], scripts_sql(scripts),

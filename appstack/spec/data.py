@@ -205,8 +205,9 @@ class DatabaseBootstrapSpec(Strict):
         # As the task definition's JSON carries them: quotes, line breaks and non-ASCII text take more room.
         total = sum(len(json.dumps(s.content)) for s in self.scripts)
         if total > SCRIPTS_MAX_BYTES:
-            found.append(f"bootstrap.scripts: the scripts take {total} bytes together once escaped as JSON; at most "
-                         f"{SCRIPTS_MAX_BYTES} fit the db-bootstrap job's command (an ECS task definition holds 64 KiB)")
+            found.append(f"bootstrap.scripts: the scripts take {total} bytes together once escaped as JSON; at "
+                         f"most {SCRIPTS_MAX_BYTES} fit the db-bootstrap job's command (an ECS task definition "
+                         "holds 64 KiB)")
         roles = [r.name for r in self.roles]
         schemas = [s.name for s in self.schemas]
         for n, role in enumerate(roles):
