@@ -19,7 +19,7 @@ from . import kubernetes as kubernetes_names
 # Object names each Kubernetes app namespace holds besides its workloads' own (see components/kubernetes).
 KUBERNETES_POLICY_SUFFIXES = ("dns", "app-egress", "postgres-client-egress", "redis-client-egress", "external-egress",
                               "acme-http01", "workload-identity", "backup-egress")
-PLATFORM_DATABASE_JOB = "db-bootstrap"  # both platforms add it for engine: postgres
+PLATFORM_DATABASE_JOB = "db-bootstrap"  # the Kubernetes Job of engine: postgres
 ACM_FIRST_DOMAIN = 64  # acm RequestCertificate DomainName: "cannot exceed 64 octets"
 ACM_ALTERNATIVE_NAME = 253  # acm RequestCertificate SubjectAlternativeNames[]: "cannot exceed 253 octets"
 
@@ -69,9 +69,6 @@ def _within_app(spec: AppSpec) -> Iterator[tuple[str, str]]:
     for worker in spec.workers:
         if worker in spec.services:
             yield f"workers.{worker}", f"a service is named '{worker}' too; services and workers need distinct names"
-    if isinstance(spec.database, PostgresSpec) and PLATFORM_DATABASE_JOB in spec.jobs:
-        yield f"jobs.{PLATFORM_DATABASE_JOB}", ("names the platform's own job that applies database.bootstrap "
-                                                "before every release; rename the job")
     for job in spec.jobs:
         if job in spec.services or job in spec.workers:
             yield f"jobs.{job}", f"a service or worker is named '{job}' too; jobs need names of their own"
@@ -94,7 +91,10 @@ def _kubernetes(settings, spec: AppSpec) -> Iterator[tuple[str, str]]:
         yield "name", (f"runs in namespace '{namespace}', which the cluster or its ingress/monitoring uses; "
                        "rename the app or set kubernetes.namespace_prefix")
     reserved = {f"job-{job}": f"job {job}'s service account" for job in spec.jobs}
-    if isinstance(spec.database, PostgresSpec):
+    if isinstance(spec.database, PostgresSpec):  # AWS refuses the name too (components/aws/compute/app_compute.py)
+        if PLATFORM_DATABASE_JOB in spec.jobs:
+            yield f"jobs.{PLATFORM_DATABASE_JOB}", ("names the platform's own job that applies database.bootstrap "
+                                                    "before every release; rename the job")
         reserved[f"job-{PLATFORM_DATABASE_JOB}"] = "the db-bootstrap job's service account"
         for name in ("postgres", "postgres-backup", "postgres-rw", "postgres-ro", "postgres-r"):
             reserved[name] = "the in-cluster PostgreSQL"

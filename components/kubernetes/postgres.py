@@ -6,11 +6,10 @@ kept in a Secret; the spec's parameters become `-c` flags and its extensions are
 a headless Service gives the pod a stable name. Operator: a CloudNativePG Cluster (3 instances in
 prod) bootstrapped with the same role and extensions, plus a ScheduledBackup.
 
-`database.bootstrap` (schemas, roles, grants) runs with the extensions, at initialization only: both the
-init script and postInitApplicationSQL run once, when the data directory is created. CloudNativePG's
-managed roles keep declared roles present on a running cluster; schemas and grants declared after a
-database was initialized are created by hand (docs/kubernetes.md), where AWS's db-bootstrap job creates
-them before every release. External databases are
+`database.bootstrap` (schemas, roles, grants) runs with the extensions at initialization (the init
+script and postInitApplicationSQL, as the superuser, run once, when the data directory is created), and
+again before every release in the db-bootstrap Job (db_bootstrap.py: in-cluster as the superuser,
+CloudNativePG as the database owner, whose managed roles keep the declared roles). External databases are
 not handled here: their URL is the app's provided secret.
 """
 

@@ -149,3 +149,12 @@ def test_no_job_without_postgres():
     synthesis = dev()
     for ns in ("dev-elizabeth",):
         assert not [o for o in objects(synthesis, "Job", ns) if o["metadata"]["labels"]["appstack.dev/job"] == "db-bootstrap"]
+
+
+def test_a_spec_job_named_db_bootstrap_is_refused_on_kubernetes():
+    from tests.foundation.helpers import problems
+
+    job = {"image": "app", "command": ["true"], "run_as_user": 1000}
+    found = problems({"claude-relay": {"jobs": {"db-bootstrap": job}}})
+    assert [p.message for p in found if p.path == "apps.claude-relay.jobs.db-bootstrap"] == [
+        "names the platform's own job that applies database.bootstrap before every release; rename the job"]
