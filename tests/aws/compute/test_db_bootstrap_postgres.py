@@ -212,3 +212,24 @@ def test_hostile_declared_names_stay_names(server):
     names = psql(server, MASTER, MASTER_PASSWORD, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'x%'")
     assert names.stdout.strip() == 'x"; DROP TABLE users; --'
     psql(server, MASTER, MASTER_PASSWORD, 'DROP SCHEMA "x""; DROP TABLE users; --"')
+
+
+def test_scripts_run_once_as_the_application_role_not_the_master_user(server, tmp_path):
+    """RDS shape: the master user applies the scripts through SET ROLE, so the application role owns
+    what they create; the declared read-only role's default privileges cover the new table."""
+    (tmp_path / "tables.sql").write_text("CREATE TABLE claude_data.sessions (id uuid DEFAULT gen_random_uuid());\n"
+                                         "INSERT INTO claude_data.sessions DEFAULT VALUES;\n")
+    document = {**CLAUDE_DECLARATIONS.model_dump(by_alias=True), "scripts": [{"name": "001-sessions",
+                                                                              "file": "tables.sql"}]}
+    declarations = DatabaseBootstrapSpec.model_validate(document, context={"spec_dir": tmp_path})
+    for run in range(2):
+        result = declared(server, "zmage_app", declarations)
+        assert result.returncode == 0, result.stderr
+        assert ("already applied" if run else "applied 001-sessions") in result.stderr
+    rows = psql(server, MASTER, MASTER_PASSWORD, """
+        SELECT tableowner FROM pg_tables WHERE (schemaname, tablename) IN (('claude_data', 'sessions'),
+         ('appstack', 'applied_scripts'))""")
+    assert rows.stdout.split() == ["zmage_app", "zmage_app"]
+    assert psql(server, MASTER, MASTER_PASSWORD, "SELECT count(*) FROM claude_data.sessions").stdout.strip() == "1"
+    assert psql(server, MASTER, MASTER_PASSWORD, "SELECT has_table_privilege('reporting', 'claude_data.sessions', "
+                                                 "'SELECT')").stdout.strip() == "t"
