@@ -12,11 +12,14 @@ user, connects as the master user (a member of `rds_superuser`) over TLS and, in
    routine and type the master user owns there outside extensions (what migrations created while apps
    still connected as the master user), so migrations running as the role can change them;
 3. creates the spec's `database.bootstrap` declarations: roles (NOLOGIN or LOGIN, never CREATEDB or
-   CREATEROLE), schemas with their owner (CREATE SCHEMA IF NOT EXISTS, then ALTER ... OWNER);
+   CREATEROLE), schemas with their owner (created when missing, handed over when another role owns them);
 4. runs `CREATE EXTENSION IF NOT EXISTS` for each `database.extensions` entry (as the master user, the
    only one allowed to), then the declared grants (privileges from a fixed vocabulary; on tables,
    sequences and functions also as default privileges of the application role), then lists the installed
-   extensions for the job's log.
+   extensions for the job's log;
+5. then, in a second psql session, applies `database.bootstrap.scripts` once each, as the application
+   role, each in its own transaction, recorded with its SHA-256 (components/postgres_bootstrap.py, the
+   SQL Kubernetes's db-bootstrap Job runs too).
 
 No value reaches SQL by string concatenation: names come in as psql variables (`--set`), quoted by
 psql as identifiers (`:"name"`) or literals (`:'name'`) or by `format('%I')`; the verifier is read by
