@@ -83,6 +83,8 @@ def available_attributes(spec: AppSpec) -> dict[str, Attribute]:
             Attribute("redis.port", False, "Redis port"),
             Attribute("redis.password", True, "Redis password"),
             Attribute("redis.tls", False, "'true' when connections must use TLS"),
+            Attribute("redis.scheme", False, "rediss when connections must use TLS, else redis: an address "
+                      "without credentials is ${redis.scheme}://${redis.host}:${redis.port}"),
             Attribute("redis.ca_file", False, "path of the CA certificate that verifies the server (in-cluster "
                       "TLS); empty where the system trust store does (ElastiCache) or TLS is off"),
         ]

@@ -116,6 +116,9 @@ def _check_bindings(spec: AppSpec) -> list[Problem]:
             for ref in references(template):
                 if ref not in attributes:
                     problems.append(Problem(join_path(path, key), unknown_reference_message(ref, attributes)))
+                elif ref.startswith("services.") and spec.services[ref.split(".")[1]].scrape_only:
+                    problems.append(Problem(join_path(path, key), f"${{{ref}}}: service '{ref.split('.')[1]}' "
+                                            "is metrics.scrape_only: only the monitoring stack reaches it"))
     return problems
 
 

@@ -143,6 +143,11 @@ class MetricsSpec(Strict):
     path: HttpPath = "/metrics"
     port: int | None = Field(None, ge=1, le=65535, description="defaults to the service port")
     interval_seconds: int = Field(30, ge=5, le=300)
+    scrape_only: bool = Field(
+        False, description="the service exists to be scraped (an exporter): only the monitoring stack reaches "
+        "it (Kubernetes: the monitoring namespace on the metrics port; AWS: its own collector sidecar over "
+        "localhost, no other task), and on Kubernetes its pods reach nothing but DNS and the data stores "
+        "their env binds (no internet, no app service)")
 
 
 class ProcessSpec(Strict):
@@ -337,11 +342,18 @@ class ServiceSpec(LongRunningSpec):
     def _routes_need_http(self) -> ServiceSpec:
         if self.routes and self.protocol != "http":
             raise ValueError(f"routes need protocol http; a {self.protocol} service is internal only")
+        if self.scrape_only and self.routes:
+            raise ValueError("metrics.scrape_only: a service only the monitoring stack reaches takes no routes")
         return self
 
     @property
     def public(self) -> bool:
         return bool(self.routes)
+
+    @property
+    def scrape_only(self) -> bool:
+        """Only the monitoring stack reaches it (metrics.scrape_only)."""
+        return self.metrics is not None and self.metrics.scrape_only
 
 
 class WorkerSpec(LongRunningSpec):

@@ -114,7 +114,7 @@ class AppData(pulumi.ComponentResource):
             ("efs", bool(volumes))) if present]
         groups = AppSecurityGroups(name, AppSecurityGroupsArgs(
             app=spec.name, stack=stack, vpc_id=args.network.vpc_id,
-            service_ports={n: s.port for n, s in spec.services.items()}, data_stores=stores,
+            service_ports={n: s.port for n, s in spec.services.items() if not s.scrape_only}, data_stores=stores,
             endpoint_security_group_id=args.endpoint_security_group_id, egress=spec.outbound_rules(),
         ), opts=child(self))
 
@@ -184,7 +184,7 @@ class AppData(pulumi.ComponentResource):
             self.cache_replication_group_id = redis.group.id
             self.cache_node_count = 2 if ha else 1
             values.update({"redis.url": redis.url, "redis.host": redis.host, "redis.port": str(REDIS_PORT),
-                           "redis.password": redis.password, "redis.tls": "true",
+                           "redis.password": redis.password, "redis.tls": "true", "redis.scheme": "rediss",
                            "redis.ca_file": ""})  # ElastiCache's certificates chain to public roots
         elif isinstance(spec.cache, ExternalCacheSpec):
             values["redis.url"] = args.secrets[spec.cache.url_secret]

@@ -96,7 +96,7 @@ class KubernetesApp(AppDeployment):
             self.redis = Redis(f"{name}-redis", RedisArgs(ctx, spec.cache), opts_child)
             values.update({"redis.url": self.redis.url, "redis.host": self.redis.host, "redis.port": self.redis.port,
                            "redis.password": self.redis.password, "redis.tls": self.redis.tls,
-                           "redis.ca_file": self.redis.ca_file})
+                           "redis.scheme": self.redis.scheme, "redis.ca_file": self.redis.ca_file})
             data_ready += self.redis.ready
             access.append(self.redis.access)
         elif isinstance(spec.cache, ExternalCacheSpec) and spec.cache.url_secret in secrets:

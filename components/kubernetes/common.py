@@ -27,6 +27,7 @@ NAME = "app.kubernetes.io/name"
 COMPONENT = "app.kubernetes.io/component"
 BACKUP_EGRESS = "appstack.dev/backup-egress"  # backup pods that may reach the object store only
 EXTERNAL_EGRESS = "appstack.dev/external-egress"  # pods that may open connections outside the cluster
+SCRAPE_ONLY = "appstack.dev/scrape-only"  # pods of a metrics.scrape_only service: reached by monitoring only
 
 # Pinned images of the data stores (official Docker Hub images; Debian variants run as uid 999), by
 # digest where appstack.images could verify one.

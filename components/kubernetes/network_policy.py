@@ -8,6 +8,9 @@
   (Cilium among them) never match pod IPs with them;
 - allow-<service>: a service accepts its port from the app's own pods, from the ingress controller
   namespace when public, and its metrics port from the monitoring namespace when observability is on;
+  a metrics.scrape_only service (an exporter) accepts only the monitoring namespace on its metrics port,
+  and its pods (label appstack.dev/scrape-only) count as none of the app's pods below: they reach no app
+  service, no declared egress and, without the external-egress label, nothing outside the cluster;
 - allow-declared-egress: app pods may reach the spec's `egress` rules and an external database's or
   cache's port, on those ports and blocks only (a private block would otherwise stay excepted);
 - allow-app-egress: app pods may reach the app's services;
@@ -37,7 +40,16 @@ import pulumi_kubernetes as k8s
 from appstack.spec import ServiceSpec
 from appstack.spec.egress import EgressRule
 
-from .common import BACKUP_EGRESS, COMPONENT, EXTERNAL_EGRESS, TYPE_PREFIX, AppContext, child, store_client
+from .common import (
+    BACKUP_EGRESS,
+    COMPONENT,
+    EXTERNAL_EGRESS,
+    SCRAPE_ONLY,
+    TYPE_PREFIX,
+    AppContext,
+    child,
+    store_client,
+)
 
 APP_COMPONENTS = ["service", "worker", "job"]
 NS_NAME = "kubernetes.io/metadata.name"
@@ -81,8 +93,12 @@ class NetworkPoliciesArgs:
     backups_to_object_storage: bool = False  # backup pods (and CloudNativePG) upload to the object store
 
 
-def _app_pods() -> dict[str, Any]:
-    return {"matchExpressions": [{"key": COMPONENT, "operator": "In", "values": APP_COMPONENTS}]}
+def _app_pods(scrape_only: bool = False) -> dict[str, Any]:
+    """The app's pods; with scrape_only (the app has an exporter), all but the scrape-only ones."""
+    expressions = [{"key": COMPONENT, "operator": "In", "values": APP_COMPONENTS}]
+    if scrape_only:
+        expressions.append({"key": SCRAPE_ONLY, "operator": "DoesNotExist"})
+    return {"matchExpressions": expressions}
 
 
 def _namespace(name: pulumi.Input[str]) -> dict[str, Any]:
@@ -128,8 +144,10 @@ class NetworkPolicies(pulumi.ComponentResource):
         if store:
             external.append({"to": [_namespace(store[0])], "ports": _tcp(store[1])})
         policy("allow-external-egress", {"matchLabels": {EXTERNAL_EGRESS: "true"}}, egress=external)
+        exporters = any(service.scrape_only for service in args.services.values())
+        app_pods = _app_pods(exporters)
         if args.outbound:
-            policy("allow-declared-egress", _app_pods(), egress=[_declared(rule) for rule in args.outbound])
+            policy("allow-declared-egress", app_pods, egress=[_declared(rule) for rule in args.outbound])
         if args.backups_to_object_storage:
             # Backup jobs and CloudNativePG: the object store's address and port, nothing else outside.
             endpoint = urlparse(ctx.k8s.object_storage.endpoint)
@@ -140,17 +158,18 @@ class NetworkPolicies(pulumi.ComponentResource):
                    egress=[{"to": to, "ports": _tcp(store[1] if store else port)}])
         service_ports = []
         for service_name, service in sorted(args.services.items()):
-            sources: list[dict[str, Any]] = [{"podSelector": _app_pods()}]
+            sources: list[dict[str, Any]] = [{"podSelector": app_pods}]
             if service.public:
                 sources.append(_namespace(ctx.k8s.ingress_namespace))
-            rules = [{"from": sources, "ports": _tcp(service.port)}]
-            service_ports.append(service.port)
+            rules = [] if service.scrape_only else [{"from": sources, "ports": _tcp(service.port)}]
+            if not service.scrape_only:
+                service_ports.append(service.port)
             if args.monitoring_namespace and service.metrics:
                 rules.append({"from": [_namespace(args.monitoring_namespace)],
                               "ports": _tcp(service.metrics.port or service.port)})
             policy(f"allow-{service_name}", {"matchLabels": ctx.selector(service_name)}, ingress=rules)
         if service_ports:
-            policy("allow-app-egress", _app_pods(), egress=[{
+            policy("allow-app-egress", app_pods, egress=[{
                 "to": [{"podSelector": {"matchLabels": {COMPONENT: "service"}}}],
                 "ports": _tcp(*sorted(set(service_ports))),
             }])

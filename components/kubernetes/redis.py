@@ -102,7 +102,7 @@ def image_for(ctx: AppContext, spec: RedisSpec) -> str:
 
 
 class Redis(pulumi.ComponentResource):
-    """Outputs: `host`, `port`, `tls`, `ca_file` (plain) and `password`, `url` (secrets); `access`, `ready`;
+    """Outputs: `host`, `port`, `tls`, `scheme`, `ca_file` (plain) and `password`, `url` (secrets); `access`, `ready`;
     `client_ca` (volume, mount) for the pods that bind Redis when it speaks TLS."""
 
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None):
@@ -195,10 +195,11 @@ class Redis(pulumi.ComponentResource):
         self.host = f"{NAME}.{ctx.namespace}.svc.cluster.local"
         self.port = str(PORT)
         self.tls = "true" if tls else "false"
+        self.scheme = "rediss" if tls else "redis"
         self.ca_file = CA_FILE if tls else ""
         self.client_ca: tuple[dict[str, Any], dict[str, Any]] | None = (
             (CLIENT_CA_VOLUME, CLIENT_CA_VOLUME_MOUNT) if tls else None)
-        self.url = pulumi.Output.secret(pulumi.Output.concat("rediss://" if tls else "redis://", ":", self.password,
+        self.url = pulumi.Output.secret(pulumi.Output.concat(self.scheme, "://:", self.password,
                                                              "@", self.host, ":", self.port, "/0"))
         self.access = DataStoreAccess(NAME, selector, PORT)
         self.ready: list[pulumi.Resource] = [self.stateful_set]

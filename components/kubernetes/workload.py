@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 
 from appstack.spec import ServiceSpec, WorkerSpec
 
-from .common import TYPE_PREFIX, AppContext, child, image_reference, store_client_labels, volume_claim
+from .common import SCRAPE_ONLY, TYPE_PREFIX, AppContext, child, image_reference, store_client_labels, volume_claim
 from .pod import PodArgs, pod_template, probes, resources, spread
 from .rollout import rollout_budget
 from .secrets import ENV_CHECKSUM_ANNOTATION, container_env, env_checksum, secret_object
@@ -56,6 +56,7 @@ class Workload(pulumi.ComponentResource):
         ctx, spec = args.ctx, args.spec
         is_service = isinstance(spec, ServiceSpec)
         stateful = is_service and bool(spec.volumes)
+        scrape_only = is_service and spec.scrape_only
         selector = ctx.selector(args.name)
 
         self.service_account = k8s.core.v1.ServiceAccount(
@@ -100,7 +101,9 @@ class Workload(pulumi.ComponentResource):
             mounts=mounts,
             spread=spread(ctx, selector, rolling_hash=not stateful) if spec.max_replicas > 1 else [],
             grace_seconds=spec.stop_timeout_seconds,
-            labels={**(args.storage.pod_labels if args.storage else {}), **store_client_labels(ctx.spec, spec)},
+            labels={**(args.storage.pod_labels if args.storage else {}), **store_client_labels(ctx.spec, spec),
+                    **({SCRAPE_ONLY: "true"} if scrape_only else {})},
+            egress=not scrape_only,  # an exporter reaches DNS and the stores it binds, never the internet
             annotations=(
                 {ENV_CHECKSUM_ANNOTATION: env_checksum(secret_data, ctx.rollout_key)} if secret_data else {}
             ),

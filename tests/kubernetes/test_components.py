@@ -44,7 +44,7 @@ def test_namespaces_enforce_the_restricted_pod_security_profile():
 
 def test_every_pod_meets_the_restricted_profile():
     pods = [o for kind in WORKLOAD_KINDS for o in objects(dev(), kind)]
-    assert len(pods) == 31  # 27 + the db-bootstrap Job of each of the four PostgreSQL apps
+    assert len(pods) == 33  # 27 + Sparkle's postgres and redis exporters + the db-bootstrap Job of each of the four PostgreSQL apps
     for obj in pods:
         spec = pod_spec(obj)
         assert spec["automountServiceAccountToken"] is False

@@ -334,7 +334,8 @@ def test_every_image_the_stack_chooses_is_pinned_by_digest():
         "ghcr.io/cloudnative-pg/postgresql:15.14", "ghcr.io/cloudnative-pg/postgresql:16.10"} <= allowed_tag_only
     assert {i.split("@")[0] for i in chosen if "@sha256:" in i} == {
         "postgres:15.14-bookworm", "postgres:16.10-bookworm", "redis:7.4.5-bookworm", "amazon/aws-cli:2.22.35",
-        "python:3.12.11-slim-bookworm", "quay.io/prometheuscommunity/postgres-exporter:v0.15.0"}
+        "python:3.12.11-slim-bookworm", "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+        "quay.io/oliver006/redis_exporter:v1.67.0"}
 
 
 def test_cloudnativepg_clients_verify_the_server_with_the_cluster_ca_only():

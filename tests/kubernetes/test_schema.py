@@ -57,6 +57,6 @@ def test_prod_stack_uses_the_operator_and_observability():
     kinds = Counter(manifest(r)["kind"] for r in kubernetes_objects(synth_stack("prod-k8s").resources))
     assert kinds["Cluster"] == 4  # every app with engine: postgres (Elizabeth keeps SQLite)
     assert kinds["ScheduledBackup"] == 4
-    assert kinds["ServiceMonitor"] == 6  # services that declare metrics
+    assert kinds["ServiceMonitor"] == 8  # services that declare metrics (three of them exporters)
     assert kinds["PrometheusRule"] == 4  # Elizabeth's guide defines no alerts
     assert len(synth_stack("prod-k8s").by_type("kubernetes:helm.sh/v3:Release")) == 1

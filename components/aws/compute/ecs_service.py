@@ -303,7 +303,9 @@ class EcsWorkload(pulumi.ComponentResource):
         self.register_outputs({"service": self.service.name, "task_definition": self.task_definition.arn})
 
     def _service_security_group(self, name: str, args: EcsWorkloadArgs, svc: ServiceSpec) -> pulumi.Output[str]:
-        """The service port, open only to the app's own tasks and (public services) to the ALB."""
+        """The service port, open only to the app's own tasks and (public services) to the ALB; a
+        metrics.scrape_only service (an exporter) admits nothing: its collector sidecar scrapes it over
+        localhost."""
         child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
             name,
@@ -311,6 +313,8 @@ class EcsWorkload(pulumi.ComponentResource):
             description=f"{args.spec.name} {args.workload}: port {svc.port} in",
             opts=child,
         )
+        if svc.scrape_only:
+            return group.id
         ports = {"from_port": svc.port, "to_port": svc.port, "ip_protocol": "tcp"}
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-from-tasks",

@@ -43,7 +43,8 @@ def test_budget_of_a_worker_follows_its_container_health_check():
 PROD_SERVICES = {
     "claude-relay-app": 870, "claude-relay-postgres-exporter": 750, "elizabeth-backend": 870,
     "elizabeth-frontend": 870, "small-squaretable-app": 600, "sparkle-backend": 1140, "sparkle-gateway": 870,
-    "sparkle-grpc-server": 570, "zmage-web": 600, "zmage-worker": 480,
+    "sparkle-grpc-server": 570, "sparkle-postgres-exporter": 750, "sparkle-redis-exporter": 750,
+    "zmage-web": 600, "zmage-worker": 480,
 }
 
 

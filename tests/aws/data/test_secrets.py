@@ -41,8 +41,11 @@ def test_env_secret_map_covers_every_workload_and_shares_identical_values(captur
 def test_env_secrets_follow_the_bindings_secrecy():
     stack = load_stack("prod", stack_config("prod")[0].get)
     names = {(s.name, tuple(s.workloads)) for s in env_secrets(stack.apps["sparkle"], ["SECRET_KEY", "LLM_API_KEY"])}
-    # app_env: the gateway never gets the LLM key; the migration gets the database URL only.
+    # app_env: the gateway never gets the LLM key; the migration gets the database URL only; each exporter
+    # (app_env: none) its own store's credential only.
     assert names == {
+        ("DATA_SOURCE_NAME", ("postgres-exporter",)),
+        ("REDIS_PASSWORD", ("redis-exporter",)),
         ("DATABASE_URL", ("backend", "db-migrate", "gateway", "grpc-server")),
         ("LLM_API_KEY", ("backend", "grpc-server")),
         ("REDIS_URL", ("backend", "gateway", "grpc-server")),
