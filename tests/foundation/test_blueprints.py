@@ -151,6 +151,20 @@ def test_sparkle_matches_its_guide():
         "QueueBacklog": ("redis_queue_length > 500", "10m", "warning"),
     }
     assert spec.edge.websocket_timeout_seconds == 86400
+    # The guide's scrape intervals: gateway and backend 10 s, its postgres job 30 s and redis job 15 s (read
+    # through exporters, internal and scraped only, each with its own store's credential and nothing else).
+    intervals = {n: s.metrics.interval_seconds for n, s in spec.services.items() if s.metrics}
+    assert intervals == {"gateway": 10, "backend": 10, "postgres-exporter": 30, "redis-exporter": 15}
+    assert {n for n, s in spec.services.items() if s.scrape_only} == {"postgres-exporter", "redis-exporter"}
+    postgres, redis = spec.services["postgres-exporter"], spec.services["redis-exporter"]
+    assert spec.env_for(postgres) == {"DATA_SOURCE_NAME": "${postgres.url}"}
+    assert spec.env_for(redis) == {"REDIS_ADDR": "${redis.scheme}://${redis.host}:${redis.port}",
+                                   "REDIS_PASSWORD": "${redis.password}",
+                                   "REDIS_EXPORTER_TLS_CA_CERT_FILE": "${redis.ca_file}"}
+    assert (postgres.port, redis.port, postgres.routes, redis.routes) == (9187, 9121, [], [])
+    assert (postgres.run_as_user, redis.run_as_user, postgres.replicas, redis.replicas) == (65534, 59000, 1, 1)
+    assert (spec.images["redis-exporter"].repository, spec.images["redis-exporter"].tag) == (
+        "quay.io/oliver006/redis_exporter", "v1.67.0")
 
 
 def test_elizabeth_matches_its_guide():

@@ -82,3 +82,21 @@ def test_metrics_retention_accepts_days_weeks_and_years_within_amps_limit():
     assert load({"sparkle": {}}).apps["sparkle"].metrics_retention == "30d"  # the guide's, from the blueprint
     for value in ("1d", "2w", "3y", "1095d"):
         assert load({"sparkle": {"metrics_retention": value}}).apps["sparkle"].metrics_retention == value
+
+
+def test_a_scrape_only_service_takes_no_route_and_no_workload_binds_its_address():
+    routed = problems({"sparkle": {"services": {"redis-exporter": {"routes": [{"path": "/metrics"}]}}}})
+    assert [p.path for p in routed] == ["apps.sparkle.services.redis-exporter"], routed
+    assert "metrics.scrape_only: a service only the monitoring stack reaches takes no routes" in routed[0].message
+    bound = problems({"sparkle": {"services": {"gateway": {"env": {"EXPORTER": "${services.redis-exporter.url}"}}}}})
+    assert [(p.path, p.message) for p in bound] == [(
+        "apps.sparkle.services.gateway.env.EXPORTER",
+        "${services.redis-exporter.url}: service 'redis-exporter' is metrics.scrape_only: only the monitoring "
+        "stack reaches it")]
+
+
+def test_the_redis_scheme_binding_is_plain_and_says_whether_tls_is_on():
+    from appstack.spec import available_attributes
+
+    attribute = available_attributes(load({"sparkle": {}}).apps["sparkle"])["redis.scheme"]
+    assert attribute.secret is False
