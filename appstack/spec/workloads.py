@@ -146,8 +146,8 @@ class MetricsSpec(Strict):
     scrape_only: bool = Field(
         False, description="the service exists to be scraped (an exporter): only the monitoring stack reaches "
         "it (Kubernetes: the monitoring namespace on the metrics port; AWS: its own collector sidecar over "
-        "localhost, no other task), and on Kubernetes its pods reach nothing but DNS and the data stores "
-        "their env binds (no internet, no app service)")
+        "localhost, no other task), and on Kubernetes its pods reach no app service and no internet: DNS, "
+        "the data stores their env binds and the app's declared egress only")
 
 
 class ProcessSpec(Strict):

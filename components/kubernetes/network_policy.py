@@ -9,8 +9,10 @@
 - allow-<service>: a service accepts its port from the app's own pods, from the ingress controller
   namespace when public, and its metrics port from the monitoring namespace when observability is on;
   a metrics.scrape_only service (an exporter) accepts only the monitoring namespace on its metrics port,
-  and its pods (label appstack.dev/scrape-only) count as none of the app's pods below: they reach no app
-  service, no declared egress and, without the external-egress label, nothing outside the cluster;
+  and its pods (label appstack.dev/scrape-only) reach no app service and no app pod reaches them (they
+  count as none of the app's pods in allow-<service> and allow-app-egress); without the external-egress
+  label they reach outside the cluster only what allow-declared-egress opens to every workload (the
+  spec's `egress`, an external database's or cache's port);
 - allow-declared-egress: app pods may reach the spec's `egress` rules and an external database's or
   cache's port, on those ports and blocks only (a private block would otherwise stay excepted);
 - allow-app-egress: app pods may reach the app's services;
@@ -146,8 +148,8 @@ class NetworkPolicies(pulumi.ComponentResource):
         policy("allow-external-egress", {"matchLabels": {EXTERNAL_EGRESS: "true"}}, egress=external)
         exporters = any(service.scrape_only for service in args.services.values())
         app_pods = _app_pods(exporters)
-        if args.outbound:
-            policy("allow-declared-egress", app_pods, egress=[_declared(rule) for rule in args.outbound])
+        if args.outbound:  # every workload's, exporters' too: an external database's or cache's port is here
+            policy("allow-declared-egress", _app_pods(), egress=[_declared(rule) for rule in args.outbound])
         if args.backups_to_object_storage:
             # Backup jobs and CloudNativePG: the object store's address and port, nothing else outside.
             endpoint = urlparse(ctx.k8s.object_storage.endpoint)

@@ -130,3 +130,22 @@ def test_only_monitoring_reaches_the_exporters_and_they_reach_only_their_store()
         {"from": [MONITORING], "ports": [{"protocol": "TCP", "port": 9187}]}]
     assert one(synthesis, "NetworkPolicy", "prod-zmage", "allow-app-egress")["spec"]["podSelector"] == {
         "matchExpressions": [app_pods["matchExpressions"][0]]}
+
+
+def test_an_exporter_of_an_external_database_still_reaches_its_port():
+    """allow-declared-egress holds an external store's port and stays every workload's, exporters' too."""
+    from tests.conftest import synth_config
+
+    synthesis = synth_config(platform="kubernetes", tier="dev", apps={"sparkle": {
+        "database": {"engine": "external", "url_secret": "DB_URL", "cidrs": ["10.9.0.0/16"]},
+        "secrets": {"DB_URL": {"source": "provided"}}}},
+        secrets={"sparkle:DB_URL": "postgresql://u:p@db.example.com/s", "sparkle:LLM_API_KEY": "k"})
+    declared = one(synthesis, "NetworkPolicy", "sparkle", "allow-declared-egress")["spec"]
+    assert declared["podSelector"] == {"matchExpressions": [
+        {"key": "app.kubernetes.io/component", "operator": "In", "values": ["service", "worker", "job"]}]}
+    assert declared["egress"] == [{"to": [{"ipBlock": {"cidr": "10.9.0.0/16"}}],
+                                   "ports": [{"protocol": "TCP", "port": 5432}]}]
+    labels = _labels(one(synthesis, "Deployment", "sparkle", "postgres-exporter"))
+    assert labels["app.kubernetes.io/component"] == "service" and "appstack.dev/external-egress" not in labels
+    assert _secret_data(synthesis, "sparkle", "postgres-exporter-env") == {
+        "DATA_SOURCE_NAME": "postgresql://u:p@db.example.com/s"}
