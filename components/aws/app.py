@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 from appstack.components.platform import AppDeployment, AppDeploymentArgs
 
+from .common import AppTagging
 from .contracts import AppDataRefs, NetworkRefs, SharedRefs
 from .data import AppData, AppDataArgs
 
@@ -21,7 +22,8 @@ class AwsApp(AppDeployment):
         shared: SharedRefs | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__("appstack:aws:App", name, None, opts)
+        tagging = pulumi.ResourceOptions(transformations=[AppTagging(args.stack, args.spec.name)])
+        super().__init__("appstack:aws:App", name, None, pulumi.ResourceOptions.merge(opts, tagging))
         from appstack.components.aws.compute import AppCompute, AppComputeArgs  # looked up at use: tests substitute it
 
         data = AppData(

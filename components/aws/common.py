@@ -71,3 +71,27 @@ def child(parent: pulumi.Resource, *, protect: bool = False, **kwargs: Any) -> p
 
 def first(values: list[Any]) -> Any:
     return values[0]
+
+
+def takes_tags(resource_class: type) -> bool:
+    """Whether a pulumi-aws resource class's inputs include `tags` (its constructor's own parameters)."""
+    import inspect
+
+    init = getattr(resource_class, "_internal_init", None)
+    return init is not None and "tags" in inspect.signature(init).parameters
+
+
+class AppTagging:
+    """The transformation an app's component applies to every resource under it: each one whose inputs take
+    `tags` carries `appstack:app` (and the stack's tags), so the split roles can hold an app to its own
+    resources by tag (docs/delivery.md); the tags a component sets itself (`appstack:role`, `Name`) stay."""
+
+    def __init__(self, stack: str, app: str):
+        self.tags = tags(stack, app)
+
+    def __call__(self, args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        from appstack.overrides import merge_patch
+
+        if not isinstance(args.resource, pulumi.CustomResource) or not takes_tags(type(args.resource)):
+            return None
+        return pulumi.ResourceTransformationResult(merge_patch(args.props, {"tags": self.tags}), args.opts)

@@ -64,7 +64,8 @@ class SharedServices(pulumi.ComponentResource):
         ), pulumi.ResourceOptions(parent=self))
         cluster = ecs_cluster(name, environment_cluster_name(args.stack), self)
         edge = f"{name}-edge"
-        group = load_balancer_group(edge, args.network.vpc_id, f"{args.stack} shared", self)
+        group = load_balancer_group(edge, args.network.vpc_id, f"{args.stack} shared", self,
+                                    tags(args.stack, role="shared-edge"))
         alb = load_balancer(edge, AlbArgs(settings, args.network, group.id, args.stack, key.raw_arn,
                                           environment.idle_timeout_seconds), self)
         http_listener(edge, alb, redirect=True, parent=self)

@@ -58,7 +58,9 @@ def test_rds_takes_a_snapshot_then_allows_the_major_upgrade():
     assert instance["inputs"]["applyImmediately"] is True
     snapshot = _one(upgraded, "aws:rds/snapshot:Snapshot")
     assert snapshot["inputs"] == {"dbInstanceIdentifier": "test-claude-relay",
-                                  "dbSnapshotIdentifier": "test-claude-relay-pre-15-to-16"}
+                                  "dbSnapshotIdentifier": "test-claude-relay-pre-15-to-16",
+                                  "tags": {"appstack:app": "claude-relay", "appstack:stack": "test",
+                                           "managed-by": "appstack"}}
     assert snapshot["options"]["retain_on_delete"] is True
     assert snapshot["urn"] in instance["dependencies"]
     assert upgraded["upgrades"] == [{"app": "claude-relay", "store": "database", "engine": "postgres",

@@ -3,6 +3,7 @@ target group per public service and one listener rule per route (host and path).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -92,12 +93,13 @@ class AppLoadBalancerArgs:
 
 
 def load_balancer_group(
-    name: str, vpc_id: pulumi.Input[str], what: str, parent: pulumi.Resource
+    name: str, vpc_id: pulumi.Input[str], what: str, parent: pulumi.Resource, tags: Mapping[str, str] | None = None
 ) -> aws.ec2.SecurityGroup:
-    """The ALB's security group: HTTP and HTTPS from anywhere (IPv4 and IPv6)."""
+    """The ALB's security group: HTTP and HTTPS from anywhere (IPv4 and IPv6). `tags`: an environment's
+    (`appstack:role` `shared-edge`, by which its app stacks' roles may add their rules to it)."""
     child = pulumi.ResourceOptions(parent=parent)
     group = aws.ec2.SecurityGroup(
-        name, vpc_id=vpc_id, description=f"{what} load balancer: HTTP and HTTPS in", opts=child
+        name, vpc_id=vpc_id, description=f"{what} load balancer: HTTP and HTTPS in", tags=tags, opts=child
     )
     for port in (80, 443):
         for family, cidr in (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0")):
