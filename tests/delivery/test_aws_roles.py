@@ -195,6 +195,8 @@ def _condition_holds(condition: dict, context: dict) -> bool:
                 holds = any(_matches(expected, a) for a in _list(actual or []))
             elif operator == "ForAllValues:StringNotEquals":
                 holds = all(a not in expected for a in _list(actual or []))
+            elif operator == "ForAllValues:StringEquals":  # an absent key holds: every one of no values matches
+                holds = all(a in expected for a in _list(actual or []))
             else:
                 raise AssertionError(f"operator {operator} is not modelled by this test")
             if not holds:
@@ -535,12 +537,82 @@ def cross_app_problems(stack: str, document: dict) -> list[str]:
         tagged = _context(deploy_role(stack), **{"aws:ResourceTag/appstack:app": other})
         for action, arn in (("kms:ScheduleKeyDeletion", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"),
                             ("ec2:AuthorizeSecurityGroupIngress", f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/sg-0123"),
-                            ("cloudfront:DeleteDistribution", f"arn:aws:cloudfront::{ACCOUNT}:distribution/E123")):
+                            ("cloudfront:DeleteDistribution", f"arn:aws:cloudfront::{ACCOUNT}:distribution/E123"),
+                            *TAGGED_CHANGES):  # its groups, their rules, its certificates and listener rules
             if _decide(document, action, arn, tagged) != "deny":
                 problems.append(f"{stack}: {action} on a resource tagged with {other}")
         passed = _context(deploy_role(stack), **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})
         if _decide(document, "iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/{other}-web-task-1a2b3c4", passed) == "allow":
             problems.append(f"{stack}: passes a role of {other}")
+    return problems + tagged_resource_problems(stack, document)
+
+
+# resources the components tag with `appstack:app` whose ARNs carry no app (the ID, or the shared listener's)
+SG = f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/sg-0123"
+SG_RULE = f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group-rule/sgr-0123"
+CERTIFICATE = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0123-4567"
+SHARED_LISTENER = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/aws-shared-edge-1a2b3c4/0123/4567"
+LISTENER_RULE = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener-rule/app/aws-shared-edge-1a2b3c4/0123/4567/89ab"
+TAGGED_CHANGES = (("ec2:DeleteSecurityGroup", SG), ("ec2:AuthorizeSecurityGroupIngress", SG),
+                  ("ec2:RevokeSecurityGroupEgress", SG), ("ec2:ModifySecurityGroupRules", SG_RULE),
+                  ("ec2:DeleteTags", SG), ("acm:DeleteCertificate", CERTIFICATE),
+                  ("acm:AddTagsToCertificate", CERTIFICATE), ("elasticloadbalancing:ModifyRule", LISTENER_RULE),
+                  ("elasticloadbalancing:DeleteRule", LISTENER_RULE), ("elasticloadbalancing:RemoveTags", LISTENER_RULE))
+TAGS_ON_CREATE = ("Name", "appstack:app", "appstack:role", "appstack:stack", "managed-by")
+CREATIONS = (("ec2:CreateSecurityGroup", SG, {}), ("ec2:AuthorizeSecurityGroupEgress", SG_RULE, {}),
+             ("ec2:CreateTags", SG, {"ec2:CreateAction": "CreateSecurityGroup"}),
+             ("acm:RequestCertificate", "*", {}), ("elasticloadbalancing:CreateRule", SHARED_LISTENER, {}),
+             ("elasticloadbalancing:AddTags", LISTENER_RULE, {"elasticloadbalancing:CreateAction": "CreateRule"}))
+
+
+def _create_context(stack: str, app: str, keys=TAGS_ON_CREATE, **extra) -> dict:
+    return _context(deploy_role(stack), **{"aws:RequestTag/appstack:app": app, "aws:TagKeys": list(keys), **extra})
+
+
+def tagged_resource_problems(stack: str, document: dict) -> list[str]:
+    """An app role changes the security groups, rules, certificates and listener rules tagged with its app, and
+    creates them only tagged with it; none untagged (the environment's) or tagged with another app, and it
+    tags nothing after the fact; on the environment's shared edge and endpoints groups it may add and
+    remove rules (IAM cannot say which: docs/delivery.md)."""
+    app, problems = stack.removeprefix("prod-"), []
+    own = _context(deploy_role(stack), **{"aws:ResourceTag/appstack:app": app})
+    untagged = _context(deploy_role(stack))
+    for action, arn in TAGGED_CHANGES:
+        if _decide(document, action, arn, own) != "allow":
+            problems.append(f"{stack}: {action} on its own tagged {arn} refused")
+        if _decide(document, action, arn, untagged) == "allow":
+            problems.append(f"{stack}: {action} on an untagged {arn}")
+    for action, arn, extra in CREATIONS:
+        if _decide(document, action, arn, _create_context(stack, app, **extra)) != "allow":
+            problems.append(f"{stack}: {action} tagged with its app refused")
+        for other in set(APPS) - {app}:
+            if _decide(document, action, arn, _create_context(stack, other, **extra)) == "allow":
+                problems.append(f"{stack}: {action} tagged with {other}")
+        if _decide(document, action, arn, _context(deploy_role(stack), **extra)) == "allow":
+            problems.append(f"{stack}: {action} untagged")
+        if _decide(document, action, arn, _create_context(stack, app, (*TAGS_ON_CREATE, "appstack:x"), **extra)) \
+                == "allow":
+            problems.append(f"{stack}: {action} with a tag key the components do not set")
+    # handing its own resource to another app, or tagging an existing resource (no create action) with its
+    # app, which would make it its own
+    for action, arn in (("ec2:CreateTags", SG), ("elasticloadbalancing:AddTags", LISTENER_RULE),
+                        ("acm:AddTagsToCertificate", CERTIFICATE), ("kms:TagResource", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k")):
+        for other in set(APPS) - {app}:
+            if _decide(document, action, arn, {**own, **_create_context(stack, other)}) == "allow":
+                problems.append(f"{stack}: {action} hands its own {arn} to {other}")
+    for action, arn in (("ec2:CreateTags", SG), ("elasticloadbalancing:AddTags", LISTENER_RULE),
+                        ("acm:AddTagsToCertificate", CERTIFICATE), ("ec2:AuthorizeSecurityGroupIngress", SG)):
+        if _decide(document, action, arn, _create_context(stack, app)) == "allow":
+            problems.append(f"{stack}: {action} adds its tag to an untagged {arn}")
+    for role in ("shared-edge", "endpoints"):
+        shared = _context(deploy_role(stack), **{"aws:ResourceTag/appstack:role": role})
+        for action in ("ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress"):
+            if _decide(document, action, SG, shared) != "allow":
+                problems.append(f"{stack}: {action} on the environment's {role} group refused")
+        if _decide(document, "ec2:DeleteSecurityGroup", SG, shared) == "allow":
+            problems.append(f"{stack}: deletes the environment's {role} group")
+    if _decide(document, "elasticloadbalancing:AddListenerCertificates", SHARED_LISTENER, untagged) != "allow":
+        problems.append(f"{stack}: its certificate on the shared listener refused")
     return problems
 
 
@@ -564,12 +636,26 @@ def test_no_app_name_is_a_name_prefix_of_another():
     ("ThisAppsRolesWithInlinePolicies", f"arn:aws:iam::{ACCOUNT}:role/*"),
     ("ThisAppsKeyByTag", None),  # the tag condition dropped
     ("NoOtherAppsResources", None),  # the Deny of another app's tagged resources dropped
+    ("NeverTagForAnotherApp", None),  # the Deny of tagging with another app dropped
+    ("ItsTaggedGroupsRulesCertificatesAndListenerRules", None),
+    ("CreateThemTaggedWithThisApp", None),
+    ("NewRulesOfGroupsTaggedWithThisApp", None),
+    ("RequestCertificatesTaggedWithThisApp", None),
+    ("TagGroupsAndRulesOnlyAsTheyAreCreated", None),
+    ("TagListenerRulesOnlyAsTheyAreCreated", None),
+    ("RulesOnTheSharedEdgeAndEndpointsGroups", None),
+    ("ByAction", None),  # the grant by action these replaced, added back
 ])
 def test_an_app_stack_role_widened_past_its_app_is_refused(statement, resource):
     document = _doc("prod-zmage", "deploy-policy.json")
+    if statement == "ByAction":
+        document["Statement"].append({"Sid": statement, "Effect": "Allow", "Resource": [SG, SG_RULE, CERTIFICATE],
+                                      "Action": ["acm:*", "ec2:*SecurityGroup*", "ec2:CreateTags"]})
     target = next(s for s in document["Statement"] if s["Sid"] == statement)
-    if statement == "NoOtherAppsResources":
+    if target["Effect"] == "Deny":
         document["Statement"].remove(target)
+    elif statement == "ByAction":
+        pass
     elif resource is None:
         target.pop("Condition")
     else:
@@ -589,11 +675,17 @@ def test_the_environment_stack_role_manages_the_shared_pieces_and_no_app():
             assert _decide(policy, action, arn, context) == "none", (app, action)
         # what it manages by service (the network, the listener): never a resource tagged with an app
         tagged = _context(deploy_role("prod-env"), **{"aws:ResourceTag/appstack:app": app})
-        for action, arn in (("ec2:DeleteSecurityGroup", f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/sg-0123"),
-                            ("kms:ScheduleKeyDeletion", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k")):
-            assert _decide(policy, action, arn, tagged) == "deny", (app, action)
+        for action, arn in (("kms:ScheduleKeyDeletion", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"), *TAGGED_CHANGES):
+            assert _decide(policy, action, arn, tagged) != "allow", (app, action)
+        for action, arn in TAGGED_CHANGES:  # an app's groups, rules and certificates now carry its tag: denied
+            if arn != LISTENER_RULE:  # not granted at all: the role manages the listener, not its rules
+                assert _decide(policy, action, arn, tagged) == "deny", (app, action)
         passed = _context(deploy_role("prod-env"), **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})
         assert _decide(policy, "iam:PassRole", _app_resources(app)["iam:PutRolePolicy"], passed) == "none"
+    for role in ("shared-edge", "endpoints"):  # its own groups, and its own certificate (untagged)
+        own = _context(deploy_role("prod-env"), **{"aws:ResourceTag/appstack:role": role})
+        assert _decide(policy, "ec2:DeleteSecurityGroup", SG, own) == "allow"
+    assert _decide(policy, "acm:DeleteCertificate", CERTIFICATE, context) == "allow"
 
 
 @pytest.mark.parametrize("stack", sorted(STACKS))
