@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,25 @@ def stack() -> Callable[[str], Synthesis]:
 @pytest.fixture
 def custom_stack() -> Callable[..., Synthesis]:
     return synth_config
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Where the environment forbids writing bytecode (PYTHONDONTWRITEBYTECODE), cache it in pytest's cache.
+
+    Without .pyc files every interpreter the suite runs (the two xdist workers, the CLI and wheel tests'
+    subprocesses) compiles the Pulumi SDKs from source again, seconds each. The cache lives outside the
+    source tree and the environment (`.pytest_cache/d/bytecode`, cleared with `--cache-clear`); Python checks
+    each cached file against its source, so it never runs stale code. A PYTHONPYCACHEPREFIX already set wins.
+    """
+    if hasattr(config, "workerinput") or not os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return  # a worker inherits the controller's environment; elsewhere Python writes its own .pyc files
+    if os.environ.get("PYTHONPYCACHEPREFIX") or getattr(config, "cache", None) is None:
+        return
+    prefix = str(config.cache.mkdir("bytecode"))
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    del os.environ["PYTHONDONTWRITEBYTECODE"]
+    sys.pycache_prefix = prefix
+    sys.dont_write_bytecode = False
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest's hook signature
