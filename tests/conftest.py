@@ -7,11 +7,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from appstack.synth import Synthesis, synthesize
+if TYPE_CHECKING:  # imported on first use: the xdist controller loads this file and never plans
+    from appstack.synth import Synthesis
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,6 +23,8 @@ def synth_stack(name: str, project: Path | None = None) -> Synthesis:
     """The shipped stack Pulumi.<name>.yaml (of the root, or of a split's project), synthesized once per session."""
     key = (name, None if project is None or project.resolve() == ROOT else project.resolve())
     if key not in _CACHE:
+        from appstack.synth import synthesize
+
         _CACHE[key] = synthesize(name) if key[1] is None else synthesize(name, project=key[1])
     return _CACHE[key]
 
@@ -37,6 +40,7 @@ def synth_config(
     stack: str = "test",
 ) -> Synthesis:
     """Synthesize an ad-hoc stack: apps maps blueprint name -> overrides."""
+    from appstack.synth import synthesize
     from tests.foundation.helpers import with_storage_credentials
 
     extra = with_storage_credentials(platform, dict(extra or {}))
