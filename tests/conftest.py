@@ -18,6 +18,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 _CACHE: dict[tuple[str, Path | None], Synthesis] = {}
 
+# The slowest files, slowest first (measured with `pytest -n0 --durations=0`). xdist hands each worker
+# whole files in collection order (addopts: --dist loadfile --no-loadscope-reorder); started first,
+# none of them is left running on one worker while the other has finished. By default xdist would
+# order files by their number of tests, which puts these single-test files last.
+SLOW_FILES_FIRST = (
+    "tests/delivery/test_sixth_app.py",  # a scaffolded project's CLI in subprocesses: two planned stacks
+    "tests/delivery/test_wheel_install.py",  # the same with the built wheel
+    "tests/foundation/test_overrides.py",
+    "tests/foundation/test_plan.py",
+    "tests/cost/test_cost.py",
+    "tests/foundation/test_environments.py",
+    "tests/provider_checks/test_generated_stacks.py",
+    "tests/engine/test_switches.py",
+    "tests/foundation/test_packaging.py",
+    "tests/aws/test_prod_refusals.py",
+)
+
 
 def synth_stack(name: str, project: Path | None = None) -> Synthesis:
     """The shipped stack Pulumi.<name>.yaml (of the root, or of a split's project), synthesized once per session."""
@@ -80,6 +97,16 @@ def pytest_configure(config: pytest.Config) -> None:
     del os.environ["PYTHONDONTWRITEBYTECODE"]
     sys.pycache_prefix = prefix
     sys.dont_write_bytecode = False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run SLOW_FILES_FIRST first, in its order; every other file, and each file's tests, keep their order."""
+    root = Path(__file__).resolve().parents[1]
+    missing = [name for name in SLOW_FILES_FIRST if not (root / name).is_file()]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py SLOW_FILES_FIRST names files that do not exist: {missing}")
+    rank = {name: position for position, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest's hook signature
