@@ -20,12 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from appstack.components.generated import GENERATED_CONFIG
-from appstack.components.kubernetes.storage import CONFIG_KEYS as STATIC_KEYS
 
-from appstack.program import secret_config_key
-from appstack.stackconfig import load_stack
-from appstack.synth import stack_config, synthesize
+# appstack (and with it the Pulumi SDKs) is imported in the functions that plan: the root conftest reads
+# missing_binaries() at the end of every run, in the xdist controller, which plans nothing.
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "appstack-engine-test"  # a throwaway local backend; nothing leaves the temp directory
@@ -70,6 +67,14 @@ def engine_secrets(stack_name: str) -> dict[str, str]:
     """Every secret the stack reads, as `config set --secret` sets it: the provided app secrets, the object
     storage credentials, and (appstack:generated_secrets: config) one value per pulumi-random resource of
     the shipped stack's offline plan, of that resource's length."""
+    from appstack.components.generated import GENERATED_CONFIG
+    from appstack.components.kubernetes.storage import CONFIG_KEYS as STATIC_KEYS
+
+    from appstack.program import secret_config_key
+    from appstack.stackconfig import load_stack
+    from appstack.synth import stack_config
+    from tests.conftest import synth_stack
+
     config, _ = stack_config(stack_name)
     stack = load_stack(stack_name, config.get, all_keys=sorted(config))
     values: dict[str, str] = {}
@@ -83,7 +88,7 @@ def engine_secrets(stack_name: str) -> dict[str, str]:
             for role in STATIC_KEYS.values():
                 for name in role.values():
                     values[f"{app}:{name}"] = secret_value(f"{app}:{name}", 40, "alphanumeric")
-    for resource in synthesize(stack_name).resources:
+    for resource in synth_stack(stack_name).resources:  # the shipped stack, planned once per session
         key = f"{GENERATED_CONFIG}:{resource.name}"
         if resource.type == "random:index/randomBytes:RandomBytes":
             values[key] = secret_value(key, 2 * int(resource.inputs["length"]), "hex")
@@ -96,6 +101,8 @@ def engine_settings(stack_name: str, render_dir: Path) -> dict[str, Any]:
     """The engine-run switches, as `config set --path` sets them: the provider renders YAML; generated values
     come from config (no pulumi-random); the kube-prometheus-stack chart is not installed (its Helm Release
     fetches the chart from the internet, out of reach here)."""
+    from appstack.synth import stack_config
+
     settings: dict[str, Any] = {
         "appstack:kubernetes.render_yaml_to_directory": str(render_dir), "appstack:generated_secrets": "config"}
     config, _ = stack_config(stack_name)
@@ -107,6 +114,8 @@ def engine_settings(stack_name: str, render_dir: Path) -> dict[str, Any]:
 def engine_config(stack_name: str, render_dir: Path) -> tuple[dict[str, str], list[str], dict[str, str]]:
     """The stack's config as the engine run sets it (for the offline plan of the same run): config, secret
     keys, and the secrets `engine_secrets` adds."""
+    from appstack.synth import stack_config
+
     config, secret_keys = stack_config(stack_name)
     for key, value in engine_settings(stack_name, render_dir).items():
         top, _, path = key.partition(".")

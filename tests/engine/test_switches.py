@@ -33,9 +33,9 @@ def test_shipped_kubernetes_stacks_render_nothing_and_generate_with_random(stack
         assert sum(r.type in RANDOM_TYPES for r in synthesis.resources) == {"dev": 23, "prod-k8s": 20}[name]
 
 
-def test_engine_settings_render_yaml_and_read_every_generated_value_from_config():
+def test_engine_settings_render_yaml_and_read_every_generated_value_from_config(stack):
     config, secret_keys, secrets = _engine_config("dev")
-    shipped = synthesize("dev")
+    shipped = stack("dev")
     synthesis = synthesize("dev", config=config, secret_keys=secret_keys)
     # No context beside renderYamlToDirectory: the real provider's Check refuses the pair (found by the engine).
     assert _provider_inputs(synthesis) == {"enableServerSideApply": "true", "renderYamlToDirectory": "/tmp/rendered"}
