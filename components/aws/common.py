@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,10 +75,9 @@ def first(values: list[Any]) -> Any:
     return values[0]
 
 
+@functools.cache  # one signature per resource class, not per resource: the transformation sees every one
 def takes_tags(resource_class: type) -> bool:
     """Whether a pulumi-aws resource class's inputs include `tags` (its constructor's own parameters)."""
-    import inspect
-
     init = getattr(resource_class, "_internal_init", None)
     return init is not None and "tags" in inspect.signature(init).parameters
 
